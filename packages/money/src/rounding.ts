@@ -1,0 +1,45 @@
+import type { Decimal, DecimalInput } from './decimal.js';
+import { DecimalConstructor, toDecimal } from './decimal.js';
+import { MoneyError } from './errors.js';
+
+/**
+ * How a decimal becomes an integer number of minor units.
+ * - `half_up`: nearest, ties away from zero (2.5 → 3, −2.5 → −3). The usual commercial rule.
+ * - `half_even`: nearest, ties to the even neighbour (2.5 → 2, 3.5 → 4). Banker's rounding.
+ * - `down`: towards zero (2.9 → 2, −2.9 → −2). Truncation.
+ * - `up`: away from zero (2.1 → 3, −2.1 → −3).
+ */
+export type RoundingMode = 'half_up' | 'half_even' | 'down' | 'up';
+
+export const ROUNDING_MODES: readonly RoundingMode[] = ['half_up', 'half_even', 'down', 'up'];
+
+const BIG_MODE = { down: 0, half_up: 1, half_even: 2, up: 3 } as const;
+
+/** Round a decimal to `decimals` places with an explicit mode, returning a decimal. */
+export function roundDecimal(value: DecimalInput, decimals: number, mode: RoundingMode): Decimal {
+  const bigMode = BIG_MODE[mode];
+  if (bigMode === undefined) {
+    throw new MoneyError('MONEY_INVALID_ROUNDING_MODE', `Unknown rounding mode: ${String(mode)}`, { mode });
+  }
+  return toDecimal(value).round(decimals, bigMode);
+}
+
+/**
+ * Round a decimal amount of minor units to a safe integer.
+ *
+ * @example roundToMinorUnits('1234.5', 'half_even') // 1234
+ */
+export function roundToMinorUnits(value: DecimalInput, mode: RoundingMode): number {
+  const rounded = roundDecimal(value, 0, mode);
+  const result = Number(rounded.toFixed(0));
+  if (!Number.isSafeInteger(result) || !new DecimalConstructor(result).eq(rounded)) {
+    throw new MoneyError(
+      'MONEY_NOT_SAFE_INTEGER',
+      `Amount ${rounded.toFixed(0)} exceeds the safe integer range`,
+      {
+        amount: rounded.toFixed(0),
+      },
+    );
+  }
+  return result;
+}
