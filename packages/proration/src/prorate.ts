@@ -1,0 +1,411 @@
+import {
+  type Decimal,
+  type Money,
+  money,
+  multiplyExact,
+  type RoundingMode,
+  roundToMinorUnits,
+  sum,
+  zero,
+} from '@billkit/money';
+import { type BillingPeriod, periodEndFrom } from './billing-period.js';
+import { type ChangeEffective, type ChangeType, resolveChangePolicy } from './change-policy.js';
+import { describeItem } from './describe.js';
+import { ProrationError } from './errors.js';
+import { toIso, toMillis } from './instant.js';
+import {
+  type DayBoundary,
+  type Fraction,
+  type ProrationPrecision,
+  position,
+  startOfNextDay,
+} from './precision.js';
+import type { ProrationItem, ProrationResult } from './proration-item.js';
+import {
+  type CreditBasis,
+  type ProrationOptions,
+  type ProrationRequest,
+  prorationOptionsSchema,
+  prorationRequestSchema,
+} from './request.js';
+import { parseWith } from './validate.js';
+
+interface Line {
+  readonly configurationId: string;
+  readonly kind: 'charge' | 'credit';
+  readonly priceId: string;
+  readonly description: string | undefined;
+  readonly quantity: number;
+  readonly unitAmount: Money;
+  readonly amount: Money;
+  readonly startMs: number;
+  readonly endMs: number;
+}
+
+interface Configuration {
+  readonly id: string;
+  readonly lines: Line[];
+}
+
+interface Context {
+  readonly currency: string;
+  readonly timeZone: string;
+  readonly precision: ProrationPrecision;
+  readonly roundingMode: RoundingMode;
+  readonly periodStartMs: number;
+  readonly periodEndMs: number;
+  readonly periodUnits: number;
+  readonly pos: (millis: number) => number;
+}
+
+const CHANGES_WITHOUT_NEW_TERMS: readonly ChangeType[] = ['cancel', 'pause'];
+
+function listPrice(unitAmount: Money, quantity: number): Money {
+  return money(BigInt(unitAmount.amount) * BigInt(quantity), unitAmount.currency);
+}
+
+/** Units of `[startMs, endMs)` that fall inside the position window `[w0, w1)`. */
+function overlap(ctx: Context, startMs: number, endMs: number, w0: number, w1: number): number {
+  return Math.max(0, Math.min(w1, ctx.pos(endMs)) - Math.max(w0, ctx.pos(startMs)));
+}
+
+/**
+ * Units of time a configuration still pays for inside a window: its charges' slices minus the
+ * slices already credited back. This is what keeps sequences honest: once a configuration's
+ * unused time has been credited, that time is no longer covered and cannot be credited again.
+ */
+function coveredUnits(ctx: Context, configuration: Configuration, w0: number, w1: number): number {
+  let units = 0;
+  for (const line of configuration.lines) {
+    const part = overlap(ctx, line.startMs, line.endMs, w0, w1);
+    units += line.kind === 'credit' ? -part : part;
+  }
+  return units;
+}
+
+function round(ctx: Context, exact: Decimal): Money {
+  return money(roundToMinorUnits(exact, ctx.roundingMode), ctx.currency);
+}
+
+function item(
+  ctx: Context,
+  fields: Omit<ProrationItem, 'unroundedAmount' | 'amount' | 'description' | 'slice'> & {
+    readonly startMs: number;
+    readonly endMs: number;
+    readonly units: number;
+    readonly planName: string;
+    readonly lead: 'Unused time on' | 'Remaining time on' | 'New billing period on';
+    readonly periodUnits: number;
+  },
+): ProrationItem | undefined {
+  const magnitude = multiplyExact(fields.basis, fields.fraction);
+  if (magnitude.eq(0)) return undefined;
+  const exact = fields.kind === 'credit' ? magnitude.times(-1) : magnitude;
+  return {
+    kind: fields.kind,
+    configurationId: fields.configurationId,
+    priceId: fields.priceId,
+    quantity: fields.quantity,
+    unitAmount: fields.unitAmount,
+    description: describeItem(
+      fields.lead,
+      fields.planName,
+      fields.quantity,
+      { startMs: fields.startMs, endMs: fields.endMs, units: fields.units, periodUnits: fields.periodUnits },
+      ctx.precision,
+      ctx.timeZone,
+    ),
+    slice: { start: toIso(fields.startMs), end: toIso(fields.endMs) },
+    basis: fields.basis,
+    fraction: fields.fraction,
+    unroundedAmount: exact.toFixed(),
+    amount: round(ctx, exact),
+  };
+}
+
+function creditFor(
+  ctx: Context,
+  configuration: Configuration,
+  creditStartMs: number,
+  basis: CreditBasis,
+): ProrationItem | undefined {
+  const charges = configuration.lines.filter((line) => line.kind === 'charge');
+  const latest = charges[charges.length - 1];
+  if (latest === undefined) return undefined;
+  const w0 = ctx.pos(creditStartMs);
+  const w1 = ctx.pos(ctx.periodEndMs);
+  const total = coveredUnits(ctx, configuration, ctx.pos(ctx.periodStartMs), w1);
+  const remaining = Math.min(total, coveredUnits(ctx, configuration, w0, w1));
+  if (remaining <= 0) return undefined;
+  let basisAmount: Money;
+  let fraction: Fraction;
+  if (basis === 'list_price') {
+    basisAmount = listPrice(latest.unitAmount, latest.quantity);
+    fraction = { numerator: remaining, denominator: ctx.periodUnits };
+  } else {
+    // What the customer actually paid for this configuration, spread over the time it still covers.
+    basisAmount = sum(
+      configuration.lines.map((line) => line.amount),
+      ctx.currency,
+    );
+    if (basisAmount.amount <= 0) return undefined;
+    fraction = { numerator: remaining, denominator: total };
+  }
+  const startMs = Math.max(creditStartMs, Math.min(...charges.map((line) => line.startMs)));
+  const endMs = Math.max(...charges.map((line) => line.endMs));
+  return item(ctx, {
+    kind: 'credit',
+    lead: 'Unused time on',
+    configurationId: configuration.id,
+    priceId: latest.priceId,
+    planName: latest.description ?? latest.priceId,
+    quantity: latest.quantity,
+    unitAmount: latest.unitAmount,
+    basis: basisAmount,
+    fraction,
+    startMs,
+    endMs,
+    units: remaining,
+    periodUnits: ctx.periodUnits,
+  });
+}
+
+function effectiveMillis(effective: ChangeEffective, prorationMs: number, periodEndMs: number): number {
+  if (effective === 'immediately') return prorationMs;
+  if (effective === 'period_end') return periodEndMs;
+  return toMillis(effective.at);
+}
+
+function assertInPeriod(ctx: Context, millis: number, what: string): void {
+  if (millis < ctx.periodStartMs || millis > ctx.periodEndMs) {
+    throw new ProrationError(
+      'PRORATION_CHANGE_OUTSIDE_PERIOD',
+      `The ${what} ${toIso(millis)} is outside the current period ${toIso(ctx.periodStartMs)} – ${toIso(ctx.periodEndMs)}`,
+      { instant: toIso(millis), period: { start: toIso(ctx.periodStartMs), end: toIso(ctx.periodEndMs) } },
+    );
+  }
+}
+
+function assertCurrency(currency: string, value: Money, where: string): void {
+  if (value.currency !== currency) {
+    throw new ProrationError(
+      'PRORATION_CURRENCY_MISMATCH',
+      `${where} is in ${value.currency}, the request is in ${currency}`,
+      { expected: currency, actual: value.currency, where },
+    );
+  }
+}
+
+/**
+ * Prorates one change to a subscription inside its current billing period.
+ *
+ * Credits every configuration the change ends for its unused time — from what was actually paid for
+ * it (`billed`, after discounts) unless `creditBasis: 'list_price'` — and charges the new terms for
+ * the rest of the period. Each item carries its slice, exact fraction, unrounded amount and the
+ * amount rounded once; `net` is the sum of the rounded items. Pure: the same request gives the same
+ * result, so a preview and the applied change match when they share `prorationDate`.
+ *
+ * @example
+ * const result = prorate({
+ *   currency: 'USD',
+ *   period: { start: '2024-01-01T00:00:00Z', end: '2024-02-01T00:00:00Z' },
+ *   prorationDate: '2024-01-16T00:00:00Z',
+ *   billed: [{ configurationId: 'si_1', priceId: 'basic', quantity: 1, unitAmount: { amount: 3000, currency: 'USD' },
+ *     amount: { amount: 3000, currency: 'USD' }, slice: { start: '2024-01-01T00:00:00Z', end: '2024-02-01T00:00:00Z' } }],
+ *   change: { type: 'upgrade', to: { priceId: 'pro', quantity: 1, unitAmount: { amount: 6000, currency: 'USD' } } },
+ * });
+ * // items: credit −1548 (16/31 of $30), charge +3097 (16/31 of $60); net 1549
+ */
+export function prorate(request: ProrationRequest, options: ProrationOptions = {}): ProrationResult {
+  const req = parseWith(prorationRequestSchema, request, 'proration request');
+  const opts = parseWith(prorationOptionsSchema, options, 'proration options');
+  const { currency, change } = req;
+  const timeZone = req.timeZone ?? 'UTC';
+  const precision = opts.precision ?? 'second';
+  const dayBoundary: DayBoundary = opts.dayBoundary ?? 'start_inclusive';
+
+  const periodStartMs = toMillis(req.period.start);
+  const periodEndMs = toMillis(req.period.end);
+  const pos = (millis: number) => position(millis, precision, timeZone);
+  const periodUnits = pos(periodEndMs) - pos(periodStartMs);
+  if (periodEndMs <= periodStartMs || periodUnits <= 0) {
+    throw new ProrationError('PRORATION_INVALID_PERIOD', 'The period must end after it starts', {
+      period: { start: toIso(periodStartMs), end: toIso(periodEndMs) },
+    });
+  }
+  const ctx: Context = {
+    currency,
+    timeZone,
+    precision,
+    roundingMode: opts.roundingMode ?? 'half_up',
+    periodStartMs,
+    periodEndMs,
+    periodUnits,
+    pos,
+  };
+
+  const prorationMs = toMillis(req.prorationDate);
+  assertInPeriod(ctx, prorationMs, 'proration date');
+
+  // Group what was billed by configuration, checking every line on the way.
+  const configurations = new Map<string, Configuration>();
+  req.billed.forEach((billed, index) => {
+    assertCurrency(currency, billed.amount, `billed[${index}].amount`);
+    assertCurrency(currency, billed.unitAmount, `billed[${index}].unitAmount`);
+    const kind = billed.kind ?? 'charge';
+    if ((kind === 'charge' && billed.amount.amount < 0) || (kind === 'credit' && billed.amount.amount > 0)) {
+      throw new ProrationError(
+        'PRORATION_INVALID_REQUEST',
+        `billed[${index}] is a ${kind} and cannot have amount ${billed.amount.amount}`,
+        { index },
+      );
+    }
+    const startMs = toMillis(billed.slice.start);
+    const endMs = toMillis(billed.slice.end);
+    if (startMs > endMs || startMs < periodStartMs || endMs > periodEndMs) {
+      throw new ProrationError(
+        'PRORATION_SLICE_OUTSIDE_PERIOD',
+        `billed[${index}] covers ${toIso(startMs)} – ${toIso(endMs)}, not a slice of the current period`,
+        { index },
+      );
+    }
+    const line: Line = {
+      configurationId: billed.configurationId,
+      kind,
+      priceId: billed.priceId,
+      description: billed.description,
+      quantity: billed.quantity,
+      unitAmount: billed.unitAmount,
+      amount: billed.amount,
+      startMs,
+      endMs,
+    };
+    const existing = configurations.get(billed.configurationId);
+    if (existing) existing.lines.push(line);
+    else configurations.set(billed.configurationId, { id: billed.configurationId, lines: [line] });
+  });
+
+  // The change itself: who it ends and what it moves to.
+  const to = change.to;
+  if (CHANGES_WITHOUT_NEW_TERMS.includes(change.type)) {
+    if (to !== undefined) {
+      throw new ProrationError(
+        'PRORATION_INVALID_REQUEST',
+        `A ${change.type} has no new terms; drop change.to`,
+      );
+    }
+  } else if (to === undefined) {
+    throw new ProrationError('PRORATION_INVALID_REQUEST', `A ${change.type} needs change.to (the new terms)`);
+  }
+  if (to !== undefined) assertCurrency(currency, to.unitAmount, 'change.to.unitAmount');
+  if (change.type === 'interval_change' && to?.interval === undefined) {
+    throw new ProrationError('PRORATION_UNKNOWN_INTERVAL', 'An interval_change needs change.to.interval');
+  }
+  for (const id of change.replaces ?? []) {
+    if (!configurations.has(id)) {
+      throw new ProrationError(
+        'PRORATION_UNKNOWN_CONFIGURATION',
+        `change.replaces names ${id}, which was not billed`,
+        {
+          configurationId: id,
+        },
+      );
+    }
+  }
+  const candidates = change.replaces
+    ? change.replaces.map((id) => configurations.get(id) as Configuration)
+    : [...configurations.values()];
+  const activeAt = (millis: number) =>
+    candidates.filter((c) => coveredUnits(ctx, c, pos(millis), pos(periodEndMs)) > 0);
+
+  // When it takes effect and what happens to the money: the change's own word, then the policy table.
+  const fromPrices = new Set(activeAt(prorationMs).flatMap((c) => c.lines.map((line) => line.priceId)));
+  const policy = resolveChangePolicy(opts.changePolicy ?? [], {
+    from: fromPrices.size === 1 ? [...fromPrices][0] : undefined,
+    to: to?.priceId,
+    type: change.type,
+  });
+  const effective = change.effective ?? policy.effective;
+  const behavior =
+    change.prorationBehavior ?? policy.prorationBehavior ?? opts.prorationBehavior ?? 'create_prorations';
+  const effectiveMs = effectiveMillis(effective, prorationMs, periodEndMs);
+  assertInPeriod(ctx, effectiveMs, 'effective date');
+
+  const newPeriod: BillingPeriod | undefined =
+    change.type === 'interval_change' && to?.interval !== undefined
+      ? { start: toIso(effectiveMs), end: toIso(periodEndFrom(effectiveMs, to.interval, timeZone)) }
+      : undefined;
+
+  const items: ProrationItem[] = [];
+  if (!req.trial && behavior !== 'none' && effectiveMs < periodEndMs) {
+    // With both-inclusive days the old terms keep the change day, so their unused time starts the next day.
+    const creditStartMs =
+      precision !== 'second' && dayBoundary === 'both_inclusive'
+        ? Math.min(periodEndMs, startOfNextDay(effectiveMs, timeZone))
+        : effectiveMs;
+    for (const configuration of activeAt(effectiveMs)) {
+      const credit = creditFor(ctx, configuration, creditStartMs, opts.creditBasis ?? 'amount_charged');
+      if (credit) items.push(credit);
+    }
+    if (to !== undefined) {
+      const configurationId = to.configurationId ?? `${to.priceId}@${toIso(effectiveMs)}`;
+      const common = {
+        kind: 'charge' as const,
+        configurationId,
+        priceId: to.priceId,
+        planName: to.description ?? to.priceId,
+        quantity: to.quantity,
+        unitAmount: to.unitAmount,
+        basis: listPrice(to.unitAmount, to.quantity),
+      };
+      if (newPeriod) {
+        // The cycle restarts now: the first period on the new interval is charged in full.
+        const endMs = toMillis(newPeriod.end);
+        const units = pos(endMs) - pos(effectiveMs);
+        const charge = item(ctx, {
+          ...common,
+          lead: 'New billing period on',
+          fraction: { numerator: units, denominator: units },
+          startMs: effectiveMs,
+          endMs,
+          units,
+          periodUnits: units,
+        });
+        if (charge) items.push(charge);
+      } else {
+        const units = pos(periodEndMs) - pos(effectiveMs);
+        const charge = item(ctx, {
+          ...common,
+          lead: 'Remaining time on',
+          fraction: { numerator: units, denominator: periodUnits },
+          startMs: effectiveMs,
+          endMs: periodEndMs,
+          units,
+          periodUnits,
+        });
+        if (charge) items.push(charge);
+      }
+    }
+  }
+
+  const net = sum(
+    items.map((i) => i.amount),
+    currency,
+  );
+  const toBalance = opts.creditHandling === 'credit_balance' && net.amount < 0;
+  return {
+    type: change.type,
+    prorationDate: toIso(prorationMs),
+    effectiveAt: toIso(effectiveMs),
+    prorationBehavior: behavior,
+    invoiceNow: items.length > 0 && (behavior === 'always_invoice' || newPeriod !== undefined),
+    items,
+    net,
+    amountDue: toBalance ? zero(currency) : net,
+    creditBalance: toBalance ? money(-net.amount, currency) : zero(currency),
+    ...(newPeriod ? { newPeriod } : {}),
+    ...(policy.ruleIndex !== undefined && change.effective === undefined
+      ? { policyRuleIndex: policy.ruleIndex }
+      : {}),
+  };
+}

@@ -1,0 +1,31 @@
+import type { z } from 'zod';
+import { ProrationError, type ProrationErrorCode } from './errors.js';
+
+function codeFor(issue: z.core.$ZodIssue): ProrationErrorCode {
+  const path = issue.path.map(String);
+  if (path.includes('quantity') && issue.code === 'too_small') return 'PRORATION_NEGATIVE_QUANTITY';
+  if (path.includes('interval') || path.includes('intervalCount')) return 'PRORATION_UNKNOWN_INTERVAL';
+  if (path[path.length - 1] === 'timeZone') return 'PRORATION_INVALID_TIME_ZONE';
+  return 'PRORATION_INVALID_REQUEST';
+}
+
+/**
+ * Parses external input with its zod schema and turns a failure into a {@link ProrationError} whose
+ * code names the broken precondition (negative quantity, unknown interval, …).
+ */
+export function parseWith<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues;
+  const specific = issues.map(codeFor).find((code) => code !== 'PRORATION_INVALID_REQUEST');
+  const first = issues[0];
+  const where =
+    first === undefined ? '' : ` at ${first.path.map(String).join('.') || '(root)'}: ${first.message}`;
+  throw new ProrationError(specific ?? 'PRORATION_INVALID_REQUEST', `Invalid ${what}${where}`, {
+    issues: issues.map((issue) => ({
+      path: issue.path.map(String),
+      message: issue.message,
+      code: issue.code,
+    })),
+  });
+}
