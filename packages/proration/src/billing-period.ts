@@ -6,7 +6,7 @@ import {
   intervalDuration,
 } from './billing-interval.js';
 import { ProrationError } from './errors.js';
-import { assertTimeZone, type Instant, type TimeSlice, toIso, toMillis } from './instant.js';
+import { assertTimeZone, type Instant, type TimeSlice, toIso, toMillis, zoneOf } from './instant.js';
 
 /** One billing period `[start, end)`, as UTC ISO-8601 strings. */
 export type BillingPeriod = TimeSlice;
@@ -20,7 +20,9 @@ const DAY_MS = 86_400_000;
  * Jan 31 anchor gives Feb 29, Mar 31, Apr 30: the day comes back to 31 whenever the month has one.
  */
 export function boundary(anchorMs: number, interval: BillingInterval, k: number, timeZone: string): number {
-  return DateTime.fromMillis(anchorMs, { zone: timeZone }).plus(intervalDuration(interval, k)).toMillis();
+  return DateTime.fromMillis(anchorMs, { zone: zoneOf(timeZone) })
+    .plus(intervalDuration(interval, k))
+    .toMillis();
 }
 
 /** The index k of the period `[boundary(k), boundary(k + 1))` holding `atMs`. */

@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { zoneOf } from './instant.js';
 import type { ProrationPrecision } from './precision.js';
 
 export interface DescribedSlice {
@@ -9,7 +10,7 @@ export interface DescribedSlice {
 }
 
 function localDate(millis: number, timeZone: string): DateTime {
-  return DateTime.fromMillis(millis, { zone: timeZone }).setLocale('en-GB');
+  return DateTime.fromMillis(millis, { zone: zoneOf(timeZone) }).setLocale('en-GB');
 }
 
 /** The slice in plain words, in the customer's time zone. */

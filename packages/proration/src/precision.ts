@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { ProrationError } from './errors.js';
-import { assertTimeZone, type Instant, toMillis } from './instant.js';
+import { assertTimeZone, type Instant, toMillis, zoneOf } from './instant.js';
 
 /**
  * How time is measured when prorating:
@@ -9,7 +9,9 @@ import { assertTimeZone, type Instant, toMillis } from './instant.js';
  *   timestamps are), so a 23-hour DST day is shorter than a 25-hour one.
  * - `day`: whole calendar days in the customer's time zone; an instant counts as its local date.
  * - `thirty_day_month`: every month counts as 30 days (30E/360: the 31st, and the last day of
- *   February, count as day 30), so a month is always 30 units and a year 360.
+ *   February, count as day 30), so a month is always 30 units and a year 360. It describes periods
+ *   of a month or longer; a shorter period (daily or weekly plans) is measured in calendar days,
+ *   since 30E/360 would make a day such as Jan 30 → Jan 31 last zero days.
  */
 export const PRORATION_PRECISIONS = ['second', 'day', 'thirty_day_month'] as const;
 export const prorationPrecisionSchema = z.enum(PRORATION_PRECISIONS);
@@ -49,16 +51,37 @@ function dayNumber(date: DateTime): number {
  */
 export function position(millis: number, precision: ProrationPrecision, timeZone: string): number {
   if (precision === 'second') return Math.floor(millis / 1000);
-  const local = DateTime.fromMillis(millis, { zone: timeZone });
+  const local = DateTime.fromMillis(millis, { zone: zoneOf(timeZone) });
   if (precision === 'day') return dayNumber(local);
   const isMonthEnd = local.day === local.daysInMonth;
   const day = isMonthEnd || local.day > 30 ? 30 : local.day;
   return local.year * 360 + (local.month - 1) * 30 + day;
 }
 
+/** Periods shorter than this many 30E/360 days are not month-based: they are counted in days. */
+const SHORTEST_THIRTY_DAY_MONTH_PERIOD = 28;
+
+/**
+ * The precision actually used for a period: `thirty_day_month` becomes `day` for periods shorter
+ * than a month (see {@link PRORATION_PRECISIONS}); the others are used as given.
+ */
+export function effectivePrecision(
+  precision: ProrationPrecision,
+  periodStartMs: number,
+  periodEndMs: number,
+  timeZone: string,
+): ProrationPrecision {
+  if (precision !== 'thirty_day_month') return precision;
+  const units = position(periodEndMs, precision, timeZone) - position(periodStartMs, precision, timeZone);
+  return units < SHORTEST_THIRTY_DAY_MONTH_PERIOD ? 'day' : precision;
+}
+
 /** The first instant of the local day after `millis` in `timeZone`. */
 export function startOfNextDay(millis: number, timeZone: string): number {
-  return DateTime.fromMillis(millis, { zone: timeZone }).startOf('day').plus({ days: 1 }).toMillis();
+  return DateTime.fromMillis(millis, { zone: zoneOf(timeZone) })
+    .startOf('day')
+    .plus({ days: 1 })
+    .toMillis();
 }
 
 /**
@@ -77,9 +100,14 @@ export function periodFraction(
   period: { readonly start: Instant; readonly end: Instant },
   options: MeasureOptions = {},
 ): Fraction {
-  const precision = options.precision ?? 'second';
   const timeZone = options.timeZone ?? 'UTC';
   assertTimeZone(timeZone);
+  const precision = effectivePrecision(
+    options.precision ?? 'second',
+    toMillis(period.start),
+    toMillis(period.end),
+    timeZone,
+  );
   const p0 = position(toMillis(period.start), precision, timeZone);
   const p1 = position(toMillis(period.end), precision, timeZone);
   if (p1 <= p0) {

@@ -15,6 +15,7 @@ import { ProrationError } from './errors.js';
 import { toIso, toMillis } from './instant.js';
 import {
   type DayBoundary,
+  effectivePrecision,
   type Fraction,
   type ProrationPrecision,
   position,
@@ -221,11 +222,11 @@ export function prorate(request: ProrationRequest, options: ProrationOptions = {
   const opts = parseWith(prorationOptionsSchema, options, 'proration options');
   const { currency, change } = req;
   const timeZone = req.timeZone ?? 'UTC';
-  const precision = opts.precision ?? 'second';
   const dayBoundary: DayBoundary = opts.dayBoundary ?? 'start_inclusive';
 
   const periodStartMs = toMillis(req.period.start);
   const periodEndMs = toMillis(req.period.end);
+  const precision = effectivePrecision(opts.precision ?? 'second', periodStartMs, periodEndMs, timeZone);
   const pos = (millis: number) => position(millis, precision, timeZone);
   const periodUnits = pos(periodEndMs) - pos(periodStartMs);
   if (periodEndMs <= periodStartMs || periodUnits <= 0) {

@@ -52,6 +52,23 @@ describe('periodFraction', () => {
     });
   });
 
+  it('measures a period shorter than a month in calendar days under thirty_day_month', () => {
+    // 30E/360 counts Jan 30 and Jan 31 both as day 30: a daily period would last zero days.
+    const day = { start: '2025-01-30T00:00:00Z', end: '2025-01-31T00:00:00Z' };
+    const slice = { start: '2025-01-30T12:00:00Z', end: day.end };
+    expect(periodFraction(slice, day, { precision: 'thirty_day_month' })).toEqual({
+      numerator: 1,
+      denominator: 1,
+    });
+    // A week across the 31st is 7 days, not the 6 that 30E/360 would count.
+    const week = { start: '2025-01-28T00:00:00Z', end: '2025-02-04T00:00:00Z' };
+    const lastThree = { start: '2025-02-01T00:00:00Z', end: week.end };
+    expect(periodFraction(lastThree, week, { precision: 'thirty_day_month' })).toEqual({
+      numerator: 3,
+      denominator: 7,
+    });
+  });
+
   it('counts days in the customer time zone, not in UTC', () => {
     // 2024-01-16T03:00Z is still Jan 15 in New York, so 17 local days remain of January.
     const period = { start: '2024-01-01T05:00:00Z', end: '2024-02-01T05:00:00Z' };
