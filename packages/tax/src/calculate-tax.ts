@@ -1,0 +1,53 @@
+import type { TaxCalculation } from './calculation.js';
+import { calculateFromRateTable } from './engine.js';
+import { isTaxProvider, type TaxProvider } from './provider.js';
+import { indexRateTable, type RateTable } from './rate-table.js';
+import { parseTaxRequest, type TaxCalculationOptions, type TaxRequest } from './request.js';
+
+/**
+ * Tax every line of `request` for the customer's location at `request.taxDate`, with one breakdown
+ * entry per jurisdiction and tax type (a Chicago line shows the Illinois, Cook County, Chicago and
+ * RTA taxes). Line amounts are taken as already discounted; a negative (credit) line gets negative
+ * tax. Exclusive lines get tax added; inclusive lines get it extracted so that net + tax = gross
+ * exactly. `options.rounding` is `line` (default: each line's tax rounded once) or `invoice` (each
+ * jurisdiction's total rounded once and allocated back to lines); `options.roundingMode` defaults to
+ * `half_up`. Given a rate table (validated and indexed on first use) the result is synchronous;
+ * given a {@link TaxProvider} it is whatever the provider returns. Throws {@link TaxError}.
+ *
+ * @example
+ * const calculation = calculateTax(
+ *   {
+ *     currency: 'USD',
+ *     taxDate: '2025-06-01',
+ *     customer: { location: { country: 'US', region: 'IL', county: 'Cook', city: 'Chicago' } },
+ *     lines: [{ id: 'line_1', amount: money(10000, 'USD'), taxCategory: 'general' }],
+ *   },
+ *   sampleRateTable,
+ * );
+ * calculation.taxTotal; // { amount: 1025, currency: 'USD' }: 6.25 % + 1.75 % + 1.25 % + 1 %
+ */
+export function calculateTax(
+  request: TaxRequest,
+  table: RateTable,
+  options?: TaxCalculationOptions,
+): TaxCalculation;
+export function calculateTax<P extends TaxProvider>(
+  request: TaxRequest,
+  provider: P,
+  options?: TaxCalculationOptions,
+): ReturnType<P['calculateTax']>;
+export function calculateTax(
+  request: TaxRequest,
+  source: RateTable | TaxProvider,
+  options: TaxCalculationOptions = {},
+): TaxCalculation | Promise<TaxCalculation> {
+  const resolved = parseTaxRequest(request, options);
+  if (isTaxProvider(source)) {
+    // Providers receive the validated copy, so an adapter never sees malformed input.
+    return source.calculateTax(resolved.request, {
+      rounding: resolved.rounding,
+      roundingMode: resolved.roundingMode,
+    });
+  }
+  return calculateFromRateTable(resolved, indexRateTable(source), 'rate_table');
+}
