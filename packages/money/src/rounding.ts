@@ -1,5 +1,5 @@
 import type { Decimal, DecimalInput } from './decimal.js';
-import { DecimalConstructor, toDecimal } from './decimal.js';
+import { toDecimal } from './decimal.js';
 import { MoneyError } from './errors.js';
 
 /**
@@ -31,8 +31,10 @@ export function roundDecimal(value: DecimalInput, decimals: number, mode: Roundi
  */
 export function roundToMinorUnits(value: DecimalInput, mode: RoundingMode): number {
   const rounded = roundDecimal(value, 0, mode);
+  // An integer string converts to the exact number whenever the result is a safe integer; a value
+  // beyond 2^53 converts to 2^53 or more, which is not safe, so this one check is enough.
   const result = Number(rounded.toFixed(0));
-  if (!Number.isSafeInteger(result) || !new DecimalConstructor(result).eq(rounded)) {
+  if (!Number.isSafeInteger(result)) {
     throw new MoneyError(
       'MONEY_NOT_SAFE_INTEGER',
       `Amount ${rounded.toFixed(0)} exceeds the safe integer range`,
