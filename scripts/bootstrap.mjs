@@ -59,6 +59,7 @@ switch (task) {
   case 'test':
     // One package at a time: the integration suites share the local MariaDB and two cores.
     pnpm('exec', 'turbo', 'run', 'test', '--concurrency=1', '--output-logs=new-only');
+    run(process.execPath, ['scripts/check-readme-examples.mjs']);
     break;
   default:
     console.error(`unknown task ${task}; use demo, test or ready`);
