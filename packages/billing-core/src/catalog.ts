@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { BillingError } from './errors.js';
+import { type Price, priceSchema } from './price.js';
+import { type Product, productSchema } from './product.js';
+
+/** The products and prices invoices are built from. */
+export const catalogSchema = z.object({
+  products: z.array(productSchema),
+  prices: z.array(priceSchema),
+});
+export type Catalog = z.infer<typeof catalogSchema>;
+export type CatalogInput = z.input<typeof catalogSchema>;
+
+/** The price with `priceId`, or `BILLING_UNKNOWN_PRICE`. */
+export function findPrice(catalog: Catalog, priceId: string): Price {
+  const price = catalog.prices.find((p) => p.id === priceId);
+  if (!price)
+    throw new BillingError('BILLING_UNKNOWN_PRICE', `No price ${JSON.stringify(priceId)} in the catalog`, {
+      priceId,
+    });
+  return price;
+}
+
+/** The product with `productId`, or `BILLING_UNKNOWN_PRODUCT`. */
+export function findProduct(catalog: Catalog, productId: string): Product {
+  const product = catalog.products.find((p) => p.id === productId);
+  if (!product) {
+    throw new BillingError(
+      'BILLING_UNKNOWN_PRODUCT',
+      `No product ${JSON.stringify(productId)} in the catalog`,
+      { productId },
+    );
+  }
+  return product;
+}

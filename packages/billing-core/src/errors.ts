@@ -1,0 +1,42 @@
+/**
+ * Every way billing-core can refuse its input or detect its own bug. Callers switch on `code`.
+ * `BILLING_INVARIANT_VIOLATION` is never the caller's fault: it means an invoice failed a consistency
+ * check and was withheld rather than returned wrong.
+ */
+export type BillingErrorCode =
+  | 'BILLING_INVALID_INPUT'
+  | 'BILLING_CURRENCY_MISMATCH'
+  | 'BILLING_UNKNOWN_PRICE'
+  | 'BILLING_UNKNOWN_PRODUCT'
+  | 'BILLING_UNKNOWN_INVOICE_LINE'
+  | 'BILLING_INVALID_QUANTITY'
+  | 'BILLING_INVALID_TIMEZONE'
+  | 'BILLING_ILLEGAL_INVOICE_TRANSITION'
+  | 'BILLING_ILLEGAL_SUBSCRIPTION_TRANSITION'
+  | 'BILLING_PAYMENT_EXCEEDS_AMOUNT_DUE'
+  | 'BILLING_CREDIT_EXCEEDS_INVOICE'
+  | 'BILLING_ENGINE_FAILURE'
+  | 'BILLING_INVARIANT_VIOLATION';
+
+/** The single error class of `@billkit/billing-core`; `details` carries the offending values. */
+export class BillingError extends Error {
+  override readonly name = 'BillingError';
+  readonly code: BillingErrorCode;
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(
+    code: BillingErrorCode,
+    message: string,
+    details: Record<string, unknown> = {},
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.code = code;
+    this.details = details;
+  }
+}
+
+/** True when `error` is a {@link BillingError}, optionally with the given code. */
+export function isBillingError(error: unknown, code?: BillingErrorCode): error is BillingError {
+  return error instanceof BillingError && (code === undefined || error.code === code);
+}

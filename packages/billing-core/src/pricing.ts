@@ -1,0 +1,133 @@
+import { type Money, money } from '@billkit/money';
+import { BillingError } from './errors.js';
+import type { Price } from './price.js';
+
+/** How one tier contributed to a tiered amount. */
+export interface TierCharge {
+  readonly tierIndex: number;
+  /** Units charged at this tier (for volume pricing, all of them). */
+  readonly quantity: number;
+  readonly unitAmount: Money;
+  readonly flatAmount: Money;
+  readonly amount: Money;
+}
+
+/** The amount a price charges for a quantity, with how it was reached. */
+export interface PriceAmount {
+  readonly amount: Money;
+  /** The per-unit amount when one exists (per-unit, volume with no flat fee); otherwise `null`. */
+  readonly unitAmount: Money | null;
+  readonly quantity: number;
+  readonly tiers: readonly TierCharge[];
+  /** Plain words: `3 × $10.00`, `graduated: 5 × $10.00 + 2 × $8.00`. */
+  readonly explanation: string;
+}
+
+function assertQuantity(quantity: number): void {
+  if (!Number.isSafeInteger(quantity) || quantity < 0) {
+    throw new BillingError(
+      'BILLING_INVALID_QUANTITY',
+      `Quantity must be a non-negative integer (got ${quantity})`,
+      {
+        quantity,
+      },
+    );
+  }
+}
+
+const times = (amount: number, quantity: number): bigint => BigInt(amount) * BigInt(quantity);
+
+/**
+ * What `price` charges for `quantity` units in one period, in exact integer minor units (no rounding is
+ * ever needed: every price amount is an integer and quantities are whole).
+ *
+ * - `flat`: the flat amount, whatever the quantity (zero quantity charges nothing).
+ * - `per_unit`: quantity × unit amount.
+ * - `tiered` + `graduated`: each unit at the price of the tier it falls in, plus the flat fee of every
+ *   tier reached.
+ * - `tiered` + `volume`: every unit at the tier the whole quantity falls in, plus that tier's flat fee.
+ *
+ * @example computePriceAmount({ billingScheme: 'per_unit', unitAmount: 1500, currency: 'USD', … }, 3).amount
+ * // { amount: 4500, currency: 'USD' }
+ */
+export function computePriceAmount(price: Price, quantity: number): PriceAmount {
+  assertQuantity(quantity);
+  const c = price.currency;
+  switch (price.billingScheme) {
+    case 'flat': {
+      const amount = money(quantity === 0 ? 0 : price.flatAmount, c);
+      return {
+        amount,
+        unitAmount: null,
+        quantity,
+        tiers: [],
+        explanation: `flat ${price.flatAmount} per period`,
+      };
+    }
+    case 'per_unit':
+      return {
+        amount: money(times(price.unitAmount, quantity), c),
+        unitAmount: money(price.unitAmount, c),
+        quantity,
+        tiers: [],
+        explanation: `${quantity} × ${price.unitAmount}`,
+      };
+    case 'tiered': {
+      const charges: TierCharge[] = [];
+      if (price.tiersMode === 'volume') {
+        const tierIndex = price.tiers.findIndex((t) => t.upTo === null || quantity <= t.upTo);
+        const tier = price.tiers[tierIndex]!;
+        const amount = money(
+          times(tier.unitAmount, quantity) + BigInt(quantity === 0 ? 0 : tier.flatAmount),
+          c,
+        );
+        charges.push({
+          tierIndex,
+          quantity,
+          unitAmount: money(tier.unitAmount, c),
+          flatAmount: money(quantity === 0 ? 0 : tier.flatAmount, c),
+          amount,
+        });
+        return {
+          amount,
+          unitAmount: tier.flatAmount === 0 ? money(tier.unitAmount, c) : null,
+          quantity,
+          tiers: charges,
+          explanation: `volume tier ${tierIndex + 1}: ${quantity} × ${tier.unitAmount}${tier.flatAmount ? ` + flat ${tier.flatAmount}` : ''}`,
+        };
+      }
+      let covered = 0;
+      let total = 0n;
+      for (const [tierIndex, tier] of price.tiers.entries()) {
+        if (covered >= quantity) break;
+        const upper = tier.upTo === null ? quantity : Math.min(quantity, tier.upTo);
+        const units = upper - covered;
+        if (units <= 0) continue;
+        const amount = times(tier.unitAmount, units) + BigInt(tier.flatAmount);
+        total += amount;
+        charges.push({
+          tierIndex,
+          quantity: units,
+          unitAmount: money(tier.unitAmount, c),
+          flatAmount: money(tier.flatAmount, c),
+          amount: money(amount, c),
+        });
+        covered = upper;
+      }
+      return {
+        amount: money(total, c),
+        unitAmount: null,
+        quantity,
+        tiers: charges,
+        explanation: `graduated: ${
+          charges
+            .map(
+              (t) =>
+                `${t.quantity} × ${t.unitAmount.amount}${t.flatAmount.amount ? ` + flat ${t.flatAmount.amount}` : ''}`,
+            )
+            .join(' + ') || '0'
+        }`,
+      };
+    }
+  }
+}

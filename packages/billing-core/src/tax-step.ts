@@ -1,0 +1,166 @@
+import { type Money, money } from '@billkit/money';
+import {
+  calculateTax,
+  type RateTable,
+  type TaxCalculation,
+  type TaxProvider,
+  type TaxRequest,
+} from '@billkit/tax';
+import type { BillingConfig } from './billing-config.js';
+import type { Customer } from './customer.js';
+import type { DraftLine } from './draft-line.js';
+import { BillingError } from './errors.js';
+import type { ExplanationEntry } from './explanation.js';
+import type { TaxAmount } from './invoice.js';
+
+/** Where tax rates come from: a rate table (built-in provider) or a synchronous `TaxProvider`. */
+export type TaxSource = RateTable | TaxProvider;
+
+export interface TaxStepResult {
+  readonly perLine: ReadonlyMap<string, TaxAmount[]>;
+  readonly explanation: ExplanationEntry[];
+}
+
+/** The tax engine's view of a customer: location plus at most one exemption. */
+export function toTaxCustomer(customer: Customer): TaxRequest['customer'] {
+  const a = customer.address;
+  const location = {
+    country: a.country,
+    ...(a.region ? { region: a.region } : {}),
+    ...(a.postalCode ? { postalCode: a.postalCode } : {}),
+    ...(a.county ? { county: a.county } : {}),
+    ...(a.city ? { city: a.city } : {}),
+    ...(a.districts && a.districts.length > 0 ? { districts: a.districts } : {}),
+  };
+  if (customer.taxExempt === 'exempt') {
+    return {
+      location,
+      exemption: { type: 'exempt', certificateId: customer.taxExemptCertificateId ?? 'unspecified' },
+    };
+  }
+  if (customer.taxExempt === 'reverse') {
+    const certificateId = customer.taxExemptCertificateId ?? customer.taxIds[0] ?? 'unspecified';
+    return { location, exemption: { type: 'reverse_charge', certificateId } };
+  }
+  if (customer.taxExemptions.length > 0) {
+    // The tax engine takes one certificate per customer; several partial exemptions are merged.
+    const certificates = [...new Set(customer.taxExemptions.map((e) => e.certificateId))];
+    return {
+      location,
+      exemption: {
+        type: 'exempt',
+        certificateId: certificates.join(', '),
+        jurisdictionIds: customer.taxExemptions.map((e) => e.jurisdictionId),
+      },
+    };
+  }
+  return { location };
+}
+
+/**
+ * Step 3 of Proration → Discount → Tax: tax each line on its discounted amount with `@billkit/tax`.
+ * `discounted` maps line id → amount after discounts (negative for credits: their tax is negative too).
+ */
+export function taxLines(
+  lines: readonly DraftLine[],
+  discounted: ReadonlyMap<string, Money>,
+  context: {
+    readonly currency: string;
+    readonly taxDate: string;
+    readonly customer: Customer;
+    readonly source: TaxSource;
+  },
+  config: BillingConfig,
+): TaxStepResult {
+  const perLine = new Map<string, TaxAmount[]>(lines.map((l) => [l.id, []]));
+  if (lines.length === 0) return { perLine, explanation: [] };
+  const request: TaxRequest = {
+    currency: context.currency,
+    taxDate: context.taxDate,
+    customer: toTaxCustomer(context.customer),
+    lines: lines.map((line) => ({
+      id: line.id,
+      amount: discounted.get(line.id) ?? line.amount,
+      taxCategory: line.taxCategory,
+      taxBehavior: line.taxBehavior,
+    })),
+  };
+  let calculation: TaxCalculation | Promise<TaxCalculation>;
+  try {
+    calculation = calculateTax(request, context.source as RateTable, {
+      rounding: config.taxRoundingLevel,
+      roundingMode: config.taxRounding,
+    });
+  } catch (cause) {
+    throw new BillingError(
+      'BILLING_ENGINE_FAILURE',
+      `The tax engine refused the invoice: ${(cause as Error).message}`,
+      {
+        engine: 'tax',
+        code: (cause as { code?: string }).code ?? null,
+      },
+      { cause },
+    );
+  }
+  if (calculation instanceof Promise) {
+    throw new BillingError(
+      'BILLING_ENGINE_FAILURE',
+      'billing-core is synchronous: pass a rate table or a synchronous tax provider',
+      {
+        engine: 'tax',
+      },
+    );
+  }
+  const explanation: ExplanationEntry[] = [];
+  const zero = money(0, context.currency);
+  for (const result of calculation.lines) {
+    const amounts = perLine.get(result.lineId);
+    if (!amounts) continue;
+    const inclusive = result.taxBehavior === 'inclusive';
+    for (const entry of result.breakdown) {
+      amounts.push({
+        jurisdictionId: entry.jurisdiction.id,
+        jurisdictionName: entry.jurisdiction.name,
+        jurisdictionLevel: entry.jurisdiction.level,
+        taxType: entry.taxType,
+        rate: entry.rate,
+        taxableAmount: entry.base,
+        amount: entry.amount,
+        inclusive,
+        taxabilityReason: entry.taxabilityReason,
+      });
+      explanation.push({
+        target: `lines.${result.lineId}.tax.${entry.jurisdiction.id}.${entry.taxType}`,
+        source: 'tax',
+        amount: entry.amount,
+        inputs: {
+          provider: calculation.provider,
+          jurisdiction: entry.jurisdiction.name,
+          level: entry.jurisdiction.level,
+          rate: entry.rate,
+          base: entry.base.amount,
+          compound: entry.compound,
+          taxBehavior: result.taxBehavior,
+          unroundedAmount: entry.unroundedAmount,
+          rounding: `${calculation.rounding}/${calculation.roundingMode}`,
+          taxDate: calculation.taxDate,
+        },
+        note: `${entry.taxabilityReason}: ${entry.rate} × ${entry.base.amount}${inclusive ? ' (extracted from an inclusive amount)' : ''}${
+          result.exemptionCertificateId && entry.amount.amount === 0
+            ? ` — certificate ${result.exemptionCertificateId}`
+            : ''
+        }`,
+      });
+    }
+    if (result.breakdown.length === 0) {
+      explanation.push({
+        target: `lines.${result.lineId}.tax`,
+        source: 'tax',
+        amount: zero,
+        inputs: { provider: calculation.provider, taxDate: calculation.taxDate },
+        note: `${result.taxabilityReason}: no jurisdiction levies tax on this line`,
+      });
+    }
+  }
+  return { perLine, explanation };
+}
