@@ -1,0 +1,248 @@
+import { randomUUID } from 'node:crypto';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import {
+  hasZodFastifySchemaValidationErrors,
+  isResponseSerializationError,
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Config } from './config.js';
+import { registerAuth } from './http/auth.js';
+import { snakePath } from './http/casing.js';
+import { registerIdempotency } from './http/idempotency.js';
+import { ApiError, isBillkitError, type ProblemField, problem } from './http/problem.js';
+import { idempotencyHeaders, problemResponses } from './http/schemas.js';
+import { loggerOptions } from './logger.js';
+import { type ApiMetrics, createMetrics } from './metrics.js';
+import type { PaymentGatewayResolver, RouteContext, WebhookRouting } from './routes/context.js';
+import { registerRoutes } from './routes/index.js';
+import type { Store } from './store/port.js';
+
+export interface AppDeps {
+  readonly config: Config;
+  readonly store: Store;
+  /** The payment gateway of a tenant (Tilled in production, the fake in tests); null = payments disabled. */
+  readonly gatewayFor?: PaymentGatewayResolver;
+  /** Webhook secrets and tenant for a gateway account id (`acct_…`). */
+  readonly webhookRouting?: WebhookRouting;
+  /** The current time; tests pin it. */
+  readonly clock?: () => Date;
+  /** Pass `false` to silence logs (tests); default: pino JSON at config.LOG_LEVEL. */
+  readonly logger?: boolean;
+  readonly metrics?: ApiMetrics;
+}
+
+export type App = FastifyInstance & { readonly metrics: ApiMetrics };
+
+/**
+ * Builds the HTTP application without listening, so tests and `main.ts` share it. Call
+ * `app.listen({ port: 0, host: '127.0.0.1' })` to serve and `app.close()` to drain and stop.
+ *
+ * @example
+ * const app = await buildApp({ config: loadConfig(), store });
+ * await app.listen({ port: 3000, host: '0.0.0.0' });
+ */
+export async function buildApp(deps: AppDeps): Promise<App> {
+  const { config, store } = deps;
+  const metrics = deps.metrics ?? createMetrics({ defaultMetrics: deps.logger !== false });
+  const app = Fastify({
+    logger: deps.logger === false ? false : loggerOptions(config.LOG_LEVEL),
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => `req_${randomUUID().replaceAll('-', '')}`,
+    return503OnClosing: true,
+    // Finish in-flight requests on close; idle keep-alive sockets are closed at once.
+    forceCloseConnections: 'idle',
+    routerOptions: { ignoreTrailingSlash: true },
+    ajv: undefined,
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorate('metrics', metrics);
+
+  const ctx: RouteContext = {
+    store,
+    config,
+    metrics,
+    clock: deps.clock ?? (() => new Date()),
+    gatewayFor: deps.gatewayFor ?? (() => null),
+    webhookRouting: deps.webhookRouting ?? (() => null),
+    shuttingDown: false,
+  };
+
+  // Every request id is echoed back so clients can quote it.
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.httpDuration.observe(
+      { method: request.method, route, status_code: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  app.addHook('preClose', async () => {
+    ctx.shuttingDown = true;
+  });
+
+  // Every POST under /v1 documents Idempotency-Key, and every /v1 route its problem responses and auth.
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/v1/') || !route.schema) return;
+    const schema = route.schema as Record<string, unknown>;
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (methods.includes('POST') && schema.headers === undefined) schema.headers = idempotencyHeaders;
+    if (route.config?.scope !== 'none') schema.security ??= [{ bearerAuth: [] }];
+    schema.response = { ...problemResponses, ...((schema.response as object | undefined) ?? {}) };
+  });
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+      },
+    },
+  });
+  const origins = config.CORS_ORIGINS.split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  await app.register(cors, { origin: origins.length > 0 ? origins : false });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'billkit API',
+        version: '0.0.0',
+        description:
+          'The billkit demo billing API. JSON fields are snake_case; money is integer minor units with a currency. ' +
+          'Errors are RFC 9457 problem+json with a stable `code`. Every POST accepts `Idempotency-Key`.',
+      },
+      components: {
+        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'A tenant API key' } },
+      },
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+
+  registerAuth(app, store, config.AUTH_FAILURE_LIMIT_PER_MINUTE);
+
+  await app.register(rateLimit, {
+    global: true,
+    hook: 'preHandler',
+    max: config.RATE_LIMIT_PER_MINUTE,
+    timeWindow: 60_000,
+    // Per API key once authenticated; public routes fall back to the client address.
+    keyGenerator: (request) => request.auth?.keyId ?? `ip:${request.ip}`,
+    allowList: (request) => !request.url.startsWith('/v1/'),
+    errorResponseBuilder: (_request, context) =>
+      new ApiError('API_RATE_LIMITED', `Rate limit of ${context.max} requests per minute exceeded`, {
+        retryAfterSeconds: Math.ceil(context.ttl / 1000),
+      }),
+  });
+
+  registerIdempotency(app, store, config.IDEMPOTENCY_TTL_HOURS * 3_600_000);
+
+  app.setNotFoundHandler(async (request) => {
+    throw new ApiError('API_ROUTE_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`);
+  });
+
+  app.setErrorHandler(async (error: FastifyError | Error, request, reply) => {
+    const { code, detail, fields } = describeError(error);
+    const body = problem(code, detail, request.url.split('?')[0] ?? request.url, request.id, fields);
+    if (body.status >= 500) request.log.error({ err: error, code }, 'request failed');
+    else request.log.info({ code, status: body.status }, detail);
+    if (body.status === 429)
+      reply.header('retry-after', String((error as ApiError).details?.retryAfterSeconds ?? 60));
+    return reply.code(body.status).type('application/problem+json; charset=utf-8').send(JSON.stringify(body));
+  });
+
+  await registerRoutes(app, ctx);
+  return app as unknown as App;
+}
+
+const VALIDATION_LOCATION: Record<string, ProblemField['location']> = {
+  body: 'body',
+  querystring: 'query',
+  params: 'params',
+  headers: 'headers',
+};
+
+/** Turns anything thrown into a billkit code, a safe message and the offending fields. */
+function describeError(error: FastifyError | Error): {
+  code: string;
+  detail: string;
+  fields?: ProblemField[];
+} {
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const location =
+      VALIDATION_LOCATION[(error as { validationContext?: string }).validationContext ?? 'body'] ?? 'body';
+    const fields = error.validation.map((issue) => {
+      const params = issue.params as { issue?: { code?: string; keys?: string[] } } | undefined;
+      const keys = params?.issue?.code === 'unrecognized_keys' ? params.issue.keys : undefined;
+      const path = issue.instancePath.replace(/^\//, '').replaceAll('/', '.');
+      return {
+        location,
+        path: keys ? [path, keys.join(',')].filter(Boolean).join('.') : path,
+        message: issue.message ?? 'invalid',
+      };
+    });
+    return { code: 'API_VALIDATION_FAILED', detail: `The request ${location} is invalid`, fields };
+  }
+  if (error instanceof ApiError) {
+    return {
+      code: error.code,
+      detail: error.message,
+      ...(error.details.fields ? { fields: [...error.details.fields] } : {}),
+    };
+  }
+  if (isResponseSerializationError(error)) {
+    return { code: 'API_INTERNAL', detail: 'The server produced an invalid response' };
+  }
+  if (isBillkitError(error)) {
+    const details = (error as { details?: { fields?: ProblemField[]; issues?: unknown } }).details;
+    // Engines report zod issues in camelCase paths; clients sent snake_case.
+    const fields =
+      details?.fields ??
+      (Array.isArray(details?.issues)
+        ? (details.issues as { path?: PropertyKey[]; message?: string }[]).map((issue) => ({
+            location: 'body' as const,
+            path: snakePath(issue.path ?? []),
+            message: issue.message ?? 'invalid',
+          }))
+        : undefined);
+    return { code: error.code, detail: error.message, ...(fields ? { fields } : {}) };
+  }
+  const fastifyCode = (error as FastifyError).code;
+  switch (fastifyCode) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return { code: 'API_MALFORMED_JSON', detail: 'The request body is not valid JSON' };
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { code: 'API_BODY_TOO_LARGE', detail: 'The request body is larger than the limit' };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { code: 'API_UNSUPPORTED_MEDIA_TYPE', detail: 'Send JSON with Content-Type: application/json' };
+  }
+  if (error instanceof SyntaxError && (error as FastifyError).statusCode === 400) {
+    return { code: 'API_MALFORMED_JSON', detail: 'The request body is not valid JSON' };
+  }
+  return {
+    code: 'API_INTERNAL',
+    detail: 'An unexpected error occurred; quote the request_id when reporting it',
+  };
+}

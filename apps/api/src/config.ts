@@ -1,0 +1,136 @@
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+/**
+ * Every environment variable the API reads, validated once at start. Per-tenant Tilled credentials
+ * follow the original plan's naming (`TILLED_SECRET_KEY_<TENANT>`, `TILLED_ACCOUNT_ID_<TENANT>`,
+ * `TILLED_WEBHOOK_SECRET_<TENANT>`) and are collected separately by {@link tilledCredentialsFromEnv}.
+ */
+export const configSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  /** `mysql://user:password@host:3306/billing_db`; unset = embedded SQLite under DATA_DIR. */
+  DATABASE_URL_BILLING: z
+    .string()
+    .regex(/^(mysql|mariadb|file):/, 'must start with mysql://, mariadb:// or file:')
+    .optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  /** Maximum accepted request body, bytes. */
+  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(10_485_760).default(262_144),
+  /** Comma-separated allowed origins; empty = CORS closed (no Access-Control-Allow-Origin at all). */
+  CORS_ORIGINS: z.string().default(''),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  /** Failed authentications allowed per client address per minute. */
+  AUTH_FAILURE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(20),
+  /** How long a stored idempotent response is kept, hours. */
+  IDEMPOTENCY_TTL_HOURS: z.coerce.number().int().min(1).default(24),
+  /** Graceful shutdown: how long in-flight requests may take before the process exits anyway, ms. */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  TILLED_SANDBOX: booleanFlag.default(true),
+  /** Overrides the Tilled base URL (the local fake in tests and the demo). */
+  TILLED_BASE_URL: z.url().optional(),
+});
+export type Config = z.infer<typeof configSchema>;
+
+/** The config could not be read; `message` names every missing or malformed variable. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly code = 'API_INVALID_CONFIGURATION' as const;
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/**
+ * Reads and validates the configuration from `env` (default `process.env`).
+ *
+ * @example
+ * const config = loadConfig({ PORT: '8080', LOG_LEVEL: 'debug' });
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const picked: Record<string, string> = {};
+  for (const key of Object.keys(configSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') picked[key] = value;
+  }
+  const result = configSchema.safeParse(picked);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => {
+        const name = issue.path.join('.');
+        const shown =
+          picked[name] === undefined
+            ? 'missing'
+            : `got ${JSON.stringify(redactIfSecret(name, picked[name]))}`;
+        return `${name}: ${issue.message} (${shown})`;
+      }),
+    );
+  }
+  return result.data;
+}
+
+function redactIfSecret(name: string, value: string | undefined): string | undefined {
+  if (value === undefined) return value;
+  if (/SECRET|PASSWORD|KEY|DATABASE_URL/.test(name)) return '<redacted>';
+  return value;
+}
+
+/** Per-tenant Tilled credentials from `TILLED_SECRET_KEY_<T>` / `TILLED_ACCOUNT_ID_<T>` / `TILLED_WEBHOOK_SECRET_<T>`. */
+export interface TilledCredentials {
+  readonly tenantKey: string;
+  readonly secretKey: string;
+  readonly accountId: string;
+  /** Several during rotation (comma-separated in the variable). */
+  readonly webhookSecrets: readonly string[];
+}
+
+/**
+ * Collects every tenant's Tilled credentials. A tenant with some but not all three variables is a
+ * configuration error naming the missing ones.
+ */
+export function tilledCredentialsFromEnv(
+  env: Record<string, string | undefined> = process.env,
+): TilledCredentials[] {
+  const tenants = new Set<string>();
+  for (const key of Object.keys(env)) {
+    const match = /^TILLED_(SECRET_KEY|ACCOUNT_ID|WEBHOOK_SECRET)_(.+)$/.exec(key);
+    if (match?.[2]) tenants.add(match[2]);
+  }
+  const problems: string[] = [];
+  const result: TilledCredentials[] = [];
+  for (const tenantKey of [...tenants].sort()) {
+    const secretKey = env[`TILLED_SECRET_KEY_${tenantKey}`];
+    const accountId = env[`TILLED_ACCOUNT_ID_${tenantKey}`];
+    const webhook = env[`TILLED_WEBHOOK_SECRET_${tenantKey}`];
+    const missing = [
+      secretKey ? null : `TILLED_SECRET_KEY_${tenantKey}`,
+      accountId ? null : `TILLED_ACCOUNT_ID_${tenantKey}`,
+      webhook ? null : `TILLED_WEBHOOK_SECRET_${tenantKey}`,
+    ].filter((name): name is string => name !== null);
+    if (missing.length > 0) {
+      problems.push(`${missing.join(', ')}: missing (the other TILLED_*_${tenantKey} variables are set)`);
+      continue;
+    }
+    if (accountId && !accountId.startsWith('acct_')) {
+      problems.push(`TILLED_ACCOUNT_ID_${tenantKey}: must start with acct_`);
+      continue;
+    }
+    result.push({
+      tenantKey,
+      secretKey: secretKey as string,
+      accountId: accountId as string,
+      webhookSecrets: (webhook as string)
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    });
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return result;
+}

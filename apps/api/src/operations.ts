@@ -1,0 +1,92 @@
+// Storing what billing-core's pure transitions return: new state, invoice, audit events — one transaction.
+import type { BillingEvent, CallerDiscountState, Invoice, Subscription } from '@billkit/billing-core';
+import type { FastifyRequest } from 'fastify';
+import type { AuditChange, RouteContext } from './routes/context.js';
+import type { TenantReader, TenantTransaction } from './store/port.js';
+import type { InvoiceRecord, SubscriptionRecord } from './store/records.js';
+
+export function invoiceRecord(invoice: Invoice, now: string): InvoiceRecord {
+  return { ...invoice, paymentIntentId: null, lastPaymentError: null, paymentAttempts: 0, updatedAt: now };
+}
+
+/** Redemption counts the discount engine checks limits against, from the stored discount records. */
+export async function discountStateFor(
+  reader: TenantReader,
+  discountIds: readonly string[],
+): Promise<CallerDiscountState> {
+  const redemptions: Record<string, { total: number; customer: number }> = {};
+  for (const id of discountIds) {
+    const record = await reader.get('discount', id);
+    if (record) redemptions[id] = { total: record.timesRedeemed, customer: 0 };
+  }
+  return { redemptions };
+}
+
+export interface TransitionLike {
+  readonly subscription?: Subscription;
+  readonly invoice: Invoice | null;
+  readonly events: readonly BillingEvent[];
+  readonly discounts?: {
+    readonly applied: readonly { readonly discountId: string; readonly newRedemption: boolean }[];
+  } | null;
+}
+
+/**
+ * Writes a subscription transition: the subscription (version-checked against `expectedVersion`), the
+ * invoice it produced, redemption counts, and one audit event per billing event.
+ */
+export async function persistTransition(
+  ctx: RouteContext,
+  tx: TenantTransaction,
+  record: (entry: AuditChange) => Promise<void>,
+  t: TransitionLike,
+  options: { readonly before: SubscriptionRecord | null; readonly metadata?: Record<string, string> },
+): Promise<{ subscription: SubscriptionRecord | null; invoice: InvoiceRecord | null }> {
+  const now = ctx.clock().toISOString();
+  let invoice: InvoiceRecord | null = null;
+  if (t.invoice) {
+    invoice = invoiceRecord(t.invoice, now);
+    await tx.insert('invoice', invoice);
+    ctx.metrics.invoicesCreated.inc({ billing_reason: invoice.billingReason });
+  }
+  let subscription: SubscriptionRecord | null = null;
+  if (t.subscription) {
+    subscription = {
+      ...t.subscription,
+      latestInvoiceId: invoice?.id ?? t.subscription.latestInvoiceId,
+      metadata: options.metadata ?? options.before?.metadata ?? {},
+      updatedAt: now,
+    };
+    if (options.before) await tx.update('subscription', subscription, options.before.version);
+    else await tx.insert('subscription', subscription);
+  }
+  for (const applied of t.discounts?.applied ?? []) {
+    if (!applied.newRedemption) continue;
+    const discount = await tx.get('discount', applied.discountId);
+    if (discount)
+      await tx.update('discount', { ...discount, timesRedeemed: discount.timesRedeemed + 1, updatedAt: now });
+  }
+  for (const event of t.events) {
+    const isSubscription = event.subjectType === 'subscription' && subscription !== null;
+    await record({
+      type: event.type,
+      entityType: event.subjectType,
+      entityId: event.subjectId,
+      before: isSubscription ? options.before : null,
+      after: isSubscription ? subscription : event.subjectType === 'invoice' ? invoice : null,
+      extra: { event: event.data },
+    });
+  }
+  if (invoice && !t.events.some((e) => e.type === 'invoice.created')) {
+    await record({
+      type: 'invoice.created',
+      entityType: 'invoice',
+      entityId: invoice.id,
+      before: null,
+      after: invoice,
+    });
+  }
+  return { subscription, invoice };
+}
+
+export type { FastifyRequest };

@@ -1,0 +1,203 @@
+import type { CreditNote, Invoice, Subscription } from '@billkit/billing-core';
+// What the API stores, in billing-core's vocabulary (camelCase, integer minor units, ISO instants).
+// These mirror @billkit/billing-core's types field for field so the db adapter maps them 1:1.
+
+export type Scope = 'read' | 'write' | 'admin';
+
+export interface ApiKeyRecord {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly name: string;
+  readonly prefix: string;
+  readonly scopes: readonly Scope[];
+  readonly expiresAt: string | null;
+  readonly revokedAt: string | null;
+}
+
+export interface TenantRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly defaultCurrency: string;
+}
+
+export interface BillingAddress {
+  line1?: string | undefined;
+  line2?: string | undefined;
+  country: string;
+  region?: string | undefined;
+  county?: string | undefined;
+  city?: string | undefined;
+  postalCode?: string | undefined;
+  districts?: string[] | undefined;
+}
+
+export interface CustomerRecord {
+  id: string;
+  externalId: string | null;
+  name: string | null;
+  email: string | null;
+  currency: string;
+  timezone: string;
+  address: BillingAddress;
+  taxExempt: 'none' | 'exempt' | 'reverse';
+  taxExemptions: { jurisdictionId: string; certificateId: string }[];
+  taxIds: string[];
+  /** Stripe's sign: negative = credit the customer holds. */
+  balance: number;
+  metadata: Record<string, string>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ProductRecord {
+  id: string;
+  name: string;
+  description: string | null;
+  taxCategory: string;
+  active: boolean;
+  metadata: Record<string, string>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface PriceTier {
+  upTo: number | null;
+  unitAmount: number;
+  flatAmount: number;
+}
+
+export interface PriceRecord {
+  id: string;
+  productId: string;
+  currency: string;
+  nickname: string | null;
+  lookupKey: string | null;
+  active: boolean;
+  billingScheme: 'flat' | 'per_unit' | 'tiered';
+  flatAmount: number | null;
+  unitAmount: number | null;
+  tiersMode: 'graduated' | 'volume' | null;
+  tiers: PriceTier[] | null;
+  recurring: { interval: 'day' | 'week' | 'month' | 'year'; intervalCount: number } | null;
+  taxBehavior: 'inclusive' | 'exclusive';
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** The tenant's whole tax rate table, replaced as a unit (id is always `tax_table`). */
+export interface TaxTableRecord {
+  id: 'tax_table';
+  /** The table exactly as @billkit/tax reads it. */
+  table: Record<string, unknown>;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface DiscountRecord {
+  id: string;
+  name: string | null;
+  /** The @billkit/discount definition. */
+  definition: Record<string, unknown>;
+  active: boolean;
+  maxRedemptions: number | null;
+  timesRedeemed: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type SubscriptionStatus = Subscription['status'];
+export type InvoiceStatus = Invoice['status'];
+
+/** A billing-core subscription plus what the API keeps beside it. */
+export type SubscriptionRecord = Subscription & {
+  metadata: Record<string, string>;
+  updatedAt: string;
+};
+
+/** A billing-core invoice plus its payment tracking. */
+export type InvoiceRecord = Invoice & {
+  /** The gateway payment intent that paid (or is paying) it. */
+  paymentIntentId: string | null;
+  lastPaymentError: string | null;
+  /** Payment attempts so far (each has its own attempt id at the gateway). */
+  paymentAttempts: number;
+  updatedAt: string;
+};
+
+export type CreditNoteRecord = CreditNote & { memo: string | null; updatedAt: string };
+
+export interface BillingRunRecord {
+  id: string;
+  upTo: string;
+  status: 'running' | 'completed' | 'failed';
+  considered: number;
+  renewed: number;
+  skipped: number;
+  failed: number;
+  invoiceIds: string[];
+  errors: { subscriptionId: string; code: string; message: string }[];
+  createdAt: string;
+  completedAt: string | null;
+  updatedAt: string;
+}
+
+export interface WebhookEventRecord {
+  id: string;
+  provider: 'tilled';
+  /** The provider's event id (dedupe key). */
+  eventId: string;
+  type: string;
+  rawBody: string;
+  signature: string | null;
+  receivedAt: string;
+  processedAt: string | null;
+  processingError: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Every entity kind the API stores, with its record type and id prefix. */
+export interface EntityMap {
+  customer: CustomerRecord;
+  product: ProductRecord;
+  price: PriceRecord;
+  tax_table: TaxTableRecord;
+  discount: DiscountRecord;
+  subscription: SubscriptionRecord;
+  invoice: InvoiceRecord;
+  credit_note: CreditNoteRecord;
+  billing_run: BillingRunRecord;
+  webhook_event: WebhookEventRecord;
+}
+export type EntityKind = keyof EntityMap;
+
+export const ID_PREFIX: Readonly<Record<EntityKind, string>> = {
+  customer: 'cus',
+  product: 'prod',
+  price: 'price',
+  tax_table: 'taxtbl',
+  discount: 'disc',
+  subscription: 'sub',
+  invoice: 'in',
+  credit_note: 'cn',
+  billing_run: 'brun',
+  webhook_event: 'whevt',
+};
+
+export interface AuditEventRecord {
+  readonly id: string;
+  readonly seq: number;
+  readonly type: string;
+  /** The API key id that caused it (`system` for webhooks and runs without a key). */
+  readonly actor: string | null;
+  readonly entityType: string;
+  readonly entityId: string;
+  /** `{ before, after, requestId, ... }` */
+  readonly data: Record<string, unknown>;
+  readonly occurredAt: string;
+  readonly prevHash: string;
+  readonly hash: string;
+}
+
+export type AuditEventInput = Omit<AuditEventRecord, 'id' | 'seq' | 'prevHash' | 'hash'>;
