@@ -1,4 +1,10 @@
 // The inputs of each engine benchmark, built once. Each case is { name, run }.
+import {
+  applyDiscountToSubscription,
+  BillingService,
+  catalogSchema,
+  customerSchema,
+} from '@billkit/billing-core';
 import { applyDiscounts } from '@billkit/discount';
 import { money } from '@billkit/money';
 import { prorate } from '@billkit/proration';
@@ -95,8 +101,68 @@ function discount4Stack() {
   return () => applyDiscounts(request);
 }
 
+/**
+ * The whole facade: a 5-item subscription in Chicago with a 15 % discount upgrades every item mid-month
+ * (previewSubscriptionChange, no side effects): 5 credits + 5 charges = 10 lines, prorated, discounted
+ * and taxed in 4 jurisdictions, with invariants checked.
+ */
+function invoice10Lines() {
+  const products = Array.from({ length: 5 }, (_, i) => ({
+    id: `prod_${i}`,
+    name: `Service ${i}`,
+    taxCategory: 'general',
+  }));
+  const prices = products.flatMap((p, i) => [
+    {
+      id: `basic_${i}`,
+      productId: p.id,
+      currency: 'USD',
+      billingScheme: 'per_unit',
+      unitAmount: 2000 + 300 * i,
+      recurring: { interval: 'month' },
+    },
+    {
+      id: `plus_${i}`,
+      productId: p.id,
+      currency: 'USD',
+      billingScheme: 'per_unit',
+      unitAmount: 3500 + 400 * i,
+      recurring: { interval: 'month' },
+    },
+  ]);
+  const catalog = catalogSchema.parse({ products, prices });
+  const customer = customerSchema.parse({
+    id: 'cus_bench',
+    currency: 'USD',
+    timezone: 'America/Chicago',
+    address: { country: 'US', region: 'IL', county: 'Cook', city: 'Chicago' },
+  });
+  const billing = new BillingService({ catalog, tax: sampleRateTable });
+  const created = billing.createSubscription({
+    id: 'sub_bench',
+    customer,
+    items: products.map((_, i) => ({ id: `si_${i}`, priceId: `basic_${i}`, quantity: 1 + (i % 3) })),
+    startAt: '2026-01-01T06:00:00Z',
+    invoiceId: 'in_1',
+  });
+  const { subscription } = applyDiscountToSubscription(created.subscription, {
+    discount: { id: 'SENIOR15', type: 'percentage', percentOff: '15', duration: { type: 'forever' } },
+    at: '2026-01-02T15:00:00Z',
+  });
+  const change = {
+    customer,
+    items: products.map((_, i) => ({ id: `si_${i}`, priceId: `plus_${i}`, quantity: 1 + (i % 3) })),
+    prorationDate: '2026-01-16T06:00:00Z',
+  };
+  const check = billing.previewSubscriptionChange(subscription, change);
+  if (!check || check.lines.length !== 10)
+    throw new Error(`expected a 10-line invoice, got ${check?.lines.length}`);
+  return () => billing.previewSubscriptionChange(subscription, change);
+}
+
 export async function cases() {
   return [
+    { name: 'billing-core: 10-line invoice (prorate+discount+tax)', run: invoice10Lines() },
     { name: 'tax: 10 lines × 4 jurisdictions', run: tax10Lines() },
     { name: 'discount: 4-discount stack × 10 lines', run: discount4Stack() },
     { name: 'proration: 3-change sequence', run: prorationSequence() },
