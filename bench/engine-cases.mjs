@@ -155,8 +155,7 @@ function invoice10Lines() {
     prorationDate: '2026-01-16T06:00:00Z',
   };
   const check = billing.previewSubscriptionChange(subscription, change);
-  if (check?.lines.length !== 10)
-    throw new Error(`expected a 10-line invoice, got ${check?.lines.length}`);
+  if (check?.lines.length !== 10) throw new Error(`expected a 10-line invoice, got ${check?.lines.length}`);
   return () => billing.previewSubscriptionChange(subscription, change);
 }
 

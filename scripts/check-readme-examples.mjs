@@ -37,7 +37,9 @@ for (const name of readdirSync(join(root, 'packages'))) {
     if (result.status === 0) console.log(`✔ packages/${name}/README.md example ${i + 1}`);
     else {
       failed++;
-      console.error(`✖ packages/${name}/README.md example ${i + 1} (exit ${result.status})\n${result.stdout}\n${result.stderr}`);
+      console.error(
+        `✖ packages/${name}/README.md example ${i + 1} (exit ${result.status})\n${result.stdout}\n${result.stderr}`,
+      );
     }
   });
   rmSync(scratch, { recursive: true, force: true });
