@@ -1,6 +1,7 @@
 import {
   allocate,
   money,
+  multiply,
   type RoundingMode,
   roundToMinorUnits,
   timesFactor,
@@ -91,6 +92,18 @@ function record(
   });
 }
 
+// One LineRate is shared by every line a discount covers: print its percentage once.
+const percentTexts = new WeakMap<LineRate, string>();
+
+function percentText(rate: LineRate): string {
+  let text = percentTexts.get(rate);
+  if (text === undefined) {
+    text = rate.percent.round(4).toString();
+    percentTexts.set(rate, text);
+  }
+  return text;
+}
+
 function applyRate(
   state: LineState,
   rate: LineRate,
@@ -100,10 +113,12 @@ function applyRate(
 ) {
   const additive = discount.definition.additive;
   const base = additive ? state.line.amount.amount : state.remaining;
-  const requested = roundToMinorUnits(timesFactor(base, rate.fraction), policy.rounding);
+  // multiply() is roundToMinorUnits(timesFactor(…)) with an exact integer fast path (no 40-place
+  // big.js division per line); the currency only labels the result.
+  const requested = multiply(money(base, policy.currency), rate.fraction, policy.rounding).amount;
   const magnitude = Math.min(Math.abs(requested), Math.abs(state.remaining), capRoom(state));
   const amount = Math.sign(state.line.amount.amount) * Math.max(0, magnitude);
-  const percent = rate.percent.round(4).toString();
+  const percent = percentText(rate);
   const of = additive ? 'of the original' : 'of';
   tally.requested += requested;
   record(

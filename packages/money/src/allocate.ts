@@ -5,6 +5,10 @@ import { type Money, money } from './money.js';
 
 /** Scale decimal weights to integers (as bigints) sharing one power of ten. */
 function integerWeights(weights: readonly DecimalInput[]): bigint[] {
+  // Non-negative safe-integer weights (the common case: amounts) need no decimal scaling at all.
+  if (weights.every((w) => typeof w === 'number' && Number.isSafeInteger(w) && w >= 0)) {
+    return weights.map((w) => BigInt(w as number));
+  }
   const decimals = weights.map((w) => {
     const d = toDecimal(w);
     if (d.lt(0)) {

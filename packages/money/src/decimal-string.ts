@@ -11,6 +11,13 @@ import { type RoundingMode, roundToMinorUnits } from './rounding.js';
  */
 export function toDecimalString(m: Money): string {
   const { exponent } = getCurrency(m.currency);
+  // Integer minor units print without big.js: shift the decimal point in the digit string.
+  if (Number.isSafeInteger(m.amount)) {
+    if (exponent === 0) return String(m.amount === 0 ? 0 : m.amount);
+    const digits = String(Math.abs(m.amount)).padStart(exponent + 1, '0');
+    const point = digits.length - exponent;
+    return `${m.amount < 0 ? '-' : ''}${digits.slice(0, point)}.${digits.slice(point)}`;
+  }
   return toDecimal(m.amount).div(`1e${exponent}`).toFixed(exponent);
 }
 

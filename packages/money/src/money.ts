@@ -1,4 +1,4 @@
-import { getCurrency } from './currencies.js';
+import { getCurrency, isCurrencyCode } from './currencies.js';
 import { MoneyError } from './errors.js';
 
 /**
@@ -27,6 +27,10 @@ function assertSafeInteger(amount: unknown, context: string): asserts amount is 
  * @example money(1999, 'USD') // $19.99
  */
 export function money(amount: number | bigint, currency: string): Money {
+  // Fast path for the common case (a safe-integer number in a known currency): same checks, no bigint.
+  if (typeof amount === 'number' && Number.isSafeInteger(amount) && isCurrencyCode(currency)) {
+    return Object.freeze({ amount: amount === 0 ? 0 : amount, currency });
+  }
   getCurrency(currency);
   const value = typeof amount === 'bigint' ? Number(amount) : amount;
   if (typeof amount === 'bigint' && BigInt(value) !== amount) {

@@ -1,5 +1,4 @@
-import { DateTime } from 'luxon';
-import { zoneOf } from './instant.js';
+import { formatLocal, luxonFormat } from './local-time.js';
 import type { ProrationPrecision } from './precision.js';
 
 export interface DescribedSlice {
@@ -9,20 +8,14 @@ export interface DescribedSlice {
   readonly periodUnits: number;
 }
 
-function localDate(millis: number, timeZone: string): DateTime {
-  return DateTime.fromMillis(millis, { zone: zoneOf(timeZone) }).setLocale('en-GB');
-}
-
 /** The slice in plain words, in the customer's time zone. */
 function describeRange(slice: DescribedSlice, precision: ProrationPrecision, timeZone: string): string {
   if (precision === 'second') {
-    const format = 'd LLL yyyy HH:mm';
-    return `from ${localDate(slice.startMs, timeZone).toFormat(format)} to ${localDate(slice.endMs, timeZone).toFormat(format)}`;
+    return `from ${formatLocal(slice.startMs, timeZone, true)} to ${formatLocal(slice.endMs, timeZone, true)}`;
   }
-  const format = 'd LLL yyyy';
-  const lastDay = localDate(slice.endMs, timeZone).minus({ days: 1 });
   const unit = slice.periodUnits === 1 ? 'day' : 'days';
-  return `from ${localDate(slice.startMs, timeZone).toFormat(format)} to ${lastDay.toFormat(format)} (${slice.units} of ${slice.periodUnits} ${unit})`;
+  // The last day stays with luxon: stepping back a day lands in a DST gap differently per zone.
+  return `from ${formatLocal(slice.startMs, timeZone, false)} to ${luxonFormat(slice.endMs, timeZone, false, 1)} (${slice.units} of ${slice.periodUnits} ${unit})`;
 }
 
 /**

@@ -30,6 +30,8 @@ interface PlannedTax {
   readonly jurisdiction: TaxJurisdiction;
   readonly taxType: TaxType;
   readonly rate: Decimal;
+  /** `rate.toFixed()`, printed once per plan instead of once per line. */
+  readonly rateText: string;
   readonly reason: TaxabilityReason;
   readonly compound: boolean;
   readonly key: string;
@@ -41,6 +43,8 @@ interface UnroundedLine {
   readonly behavior: 'exclusive' | 'inclusive';
   readonly plan: readonly PlannedTax[];
   readonly parts: readonly Decimal[];
+  /** Σ parts, computed once: both rounding and the result's unrounded line tax need it. */
+  readonly total: Decimal;
 }
 
 const ZERO = toDecimal(0);
@@ -94,7 +98,15 @@ function planTaxes(
       const jurisdiction = toTaxJurisdiction(definition);
       const key = `${definition.id}\u0000${taxType}`;
       if (definition.collecting === false) {
-        plan.push({ jurisdiction, taxType, rate: ZERO, reason: 'not_collecting', compound: false, key });
+        plan.push({
+          jurisdiction,
+          taxType,
+          rate: ZERO,
+          rateText: ZERO.toFixed(),
+          reason: 'not_collecting',
+          compound: false,
+          key,
+        });
         continue;
       }
       const inForce = periods.find((p) => p.from <= resolved.taxDate && resolved.taxDate < p.to);
@@ -108,10 +120,27 @@ function planTaxes(
       }
       const treatment = inForce.period.categories?.[taxCategory] ?? defaultTreatment;
       const { rate, reason } = treat(definition, taxType, treatment, inForce.period.rate, exemption);
-      plan.push({ jurisdiction, taxType, rate, reason, compound: inForce.period.compound ?? false, key });
+      const compound = inForce.period.compound ?? false;
+      plan.push({ jurisdiction, taxType, rate, rateText: rate.toFixed(), reason, compound, key });
     }
   }
   return plan;
+}
+
+// A plan is shared by every line of its tax category, so its rate sums are computed once per plan
+// rather than once per line (big.js additions were the largest self time of a calculation).
+const planRateSums = new WeakMap<readonly PlannedTax[], { simpleRates: Decimal; compoundRates: Decimal }>();
+
+function rateSums(plan: readonly PlannedTax[]): { simpleRates: Decimal; compoundRates: Decimal } {
+  let sums = planRateSums.get(plan);
+  if (sums === undefined) {
+    sums = {
+      simpleRates: sumDecimals(plan.filter((p) => !p.compound).map((p) => p.rate)),
+      compoundRates: sumDecimals(plan.filter((p) => p.compound).map((p) => p.rate)),
+    };
+    planRateSums.set(plan, sums);
+  }
+  return sums;
 }
 
 /**
@@ -124,8 +153,7 @@ function unroundedParts(
   behavior: 'exclusive' | 'inclusive',
   plan: readonly PlannedTax[],
 ): Decimal[] {
-  const simpleRates = sumDecimals(plan.filter((p) => !p.compound).map((p) => p.rate));
-  const compoundRates = sumDecimals(plan.filter((p) => p.compound).map((p) => p.rate));
+  const { simpleRates, compoundRates } = rateSums(plan);
   const net =
     behavior === 'exclusive'
       ? toDecimal(amount)
@@ -140,9 +168,7 @@ function roundLines(
   mode: RoundingMode,
 ): number[][] {
   if (rounding === 'line') {
-    return lines.map(({ parts }) =>
-      roundPartsToTotal(parts, roundToMinorUnits(sumDecimals(parts), mode), mode),
-    );
+    return lines.map(({ parts, total }) => roundPartsToTotal(parts, roundToMinorUnits(total, mode), mode));
   }
   // Per invoice: each jurisdiction's total is rounded once and spread back over its line entries.
   const result = lines.map(({ parts }) => parts.map(() => 0));
@@ -193,12 +219,13 @@ export function calculateFromRateTable(
       plans.set(line.taxCategory, plan);
     }
     const behavior = line.taxBehavior ?? 'exclusive';
-    return { line, behavior, plan, parts: unroundedParts(line.amount.amount, behavior, plan) };
+    const parts = unroundedParts(line.amount.amount, behavior, plan);
+    return { line, behavior, plan, parts, total: sumDecimals(parts) };
   });
   const rounded = roundLines(unrounded, rounding, roundingMode);
   const certificateId = request.customer.exemption?.certificateId ?? null;
 
-  const lines: TaxLineResult[] = unrounded.map(({ line, behavior, plan, parts }, lineIndex) => {
+  const lines: TaxLineResult[] = unrounded.map(({ line, behavior, plan, parts, total }, lineIndex) => {
     const amounts = rounded[lineIndex] as number[];
     const tax = amounts.reduce((a, b) => a + b, 0);
     const net = behavior === 'exclusive' ? line.amount.amount : line.amount.amount - tax;
@@ -206,7 +233,7 @@ export function calculateFromRateTable(
     const breakdown: TaxBreakdownEntry[] = plan.map((p, i) => ({
       jurisdiction: p.jurisdiction,
       taxType: p.taxType,
-      rate: p.rate.toFixed(),
+      rate: p.rateText,
       taxabilityReason: p.reason,
       compound: p.compound,
       base: money(p.compound ? net + simpleTax : net, currency),
@@ -223,7 +250,7 @@ export function calculateFromRateTable(
       netAmount: money(net, currency),
       taxAmount: money(tax, currency),
       grossAmount: money(net + tax, currency),
-      unroundedTaxAmount: unroundedString(sumDecimals(parts)),
+      unroundedTaxAmount: unroundedString(total),
       taxabilityReason: lineTaxabilityReason(reasons),
       reverseCharge,
       exemptionCertificateId: exempted ? certificateId : null,
