@@ -21,6 +21,16 @@ export const configSchema = z.object({
     .regex(/^(mysql|mariadb|file):/, 'must start with mysql://, mariadb:// or file:')
     .optional(),
   DATA_DIR: z.string().min(1).default('./data'),
+  /**
+   * Apply @billkit/db's pending migrations when the server starts. Default: on for SQLite (the embedded
+   * database just works), off for MySQL (run `billkit-db migrate` in the deploy step instead).
+   */
+  MIGRATE_ON_START: booleanFlag.optional(),
+  /** The tenant `start` creates if missing, with an admin key printed once when it has no key yet. */
+  BOOTSTRAP_TENANT: z
+    .string()
+    .regex(/^[a-z0-9_-]{1,64}$/, 'lowercase letters, digits, - and _')
+    .optional(),
   /** Maximum accepted request body, bytes. */
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(10_485_760).default(262_144),
   /** Comma-separated allowed origins; empty = CORS closed (no Access-Control-Allow-Origin at all). */
@@ -32,6 +42,15 @@ export const configSchema = z.object({
   IDEMPOTENCY_TTL_HOURS: z.coerce.number().int().min(1).default(24),
   /** Graceful shutdown: how long in-flight requests may take before the process exits anyway, ms. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  /** Days between retries of a failed payment (`1,3,5`: retry 1, 3 and 5 days after each failure). */
+  DUNNING_SCHEDULE_DAYS: z
+    .string()
+    .regex(/^\d+(\.\d+)?(,\d+(\.\d+)?)*$/, 'comma-separated positive numbers of days, e.g. 1,3,5')
+    .default('1,3,5')
+    .transform((text) => text.split(',').map(Number))
+    .refine((days) => days.every((d) => d > 0), 'every delay must be more than 0 days'),
+  /** After the last failed retry the invoice is uncollectible and the subscription is canceled or left past_due. */
+  DUNNING_FINAL_ACTION: z.enum(['cancel', 'leave_past_due']).default('cancel'),
   TILLED_SANDBOX: booleanFlag.default(true),
   /** Overrides the Tilled base URL (the local fake in tests and the demo). */
   TILLED_BASE_URL: z.url().optional(),

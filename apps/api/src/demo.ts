@@ -1,14 +1,18 @@
 // biome-ignore-all lint/suspicious/noExplicitAny: JSON answers are read loosely in the demo script
 // `pnpm demo`: the staging plan's end-to-end flow over HTTP against a local fake Tilled.
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { formatInvoiceTable, type Invoice } from '@billkit/billing-core';
+import { seedDemoTenant } from '@billkit/db';
 import { startFakeTilled } from '@billkit/fake-tilled';
 import { sampleRateTable } from '@billkit/tax';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
 import { camelize, snakeize } from './http/casing.js';
 import { webhooksSettled } from './routes/webhooks.js';
-import { MemoryStore } from './store/memory-store.js';
+import { openDbStore } from './store/db-store.js';
 import { tilledWiring } from './tilled-wiring.js';
 
 const ACCOUNT = 'acct_demo_waste_co';
@@ -27,12 +31,30 @@ async function main(): Promise<void> {
     accountId: ACCOUNT,
     webhookSecret: WEBHOOK_SECRET,
   });
-  // TODO(db): embedded SQLite through @billkit/db once the adapter lands; the demo uses the in-memory store.
-  const store = new MemoryStore();
-  store.addTenant({ id: 'demo', name: 'Demo Waste Co.', defaultCurrency: 'USD' });
-  const key = store.addApiKey('demo', ['admin'], 'demo');
+  // A fresh embedded SQLite billing_db (DEMO_DATA_DIR keeps it; default: a temp dir removed at the end).
+  const keep = process.env.DEMO_DATA_DIR;
+  const dataDir = keep ?? mkdtempSync(join(tmpdir(), 'billkit-demo-'));
+  const store = await openDbStore({ dataDir, url: `file:${join(dataDir, 'billing.db')}`, migrate: true });
+  // @billkit/db's seed loads the demo tenant; if it cannot run (its schema is still moving), the demo
+  // creates the tenant itself: everything the flow below needs is created over HTTP anyway.
+  const tenantId = 'demo-waste';
+  let seededNote: string;
+  try {
+    const seeded = await seedDemoTenant(store.db, { tenantId });
+    seededNote = seeded.alreadySeeded
+      ? ' (already seeded)'
+      : ` seeded by @billkit/db (${seeded.products} products, ${seeded.prices} prices, ${seeded.taxRates} tax rates)`;
+  } catch (error) {
+    seededNote = ` created by the demo (@billkit/db seed failed: ${(error as Error).message.split('\n').filter(Boolean).at(-1)})`;
+  }
+  await store.addTenant({ id: tenantId, name: 'Evergreen Waste & Recycling (demo)', defaultCurrency: 'USD' });
+  const key = await store.addApiKey(tenantId, ['admin'], 'demo');
+  step(
+    'Migrate and seed billing_db (embedded SQLite)',
+    `${join(dataDir, 'billing.db')}: tenant ${tenantId}${seededNote}`,
+  );
   const wiring = tilledWiring(
-    [{ tenantId: 'demo', secretKey: 'sk_demo', accountId: ACCOUNT, webhookSecrets: [WEBHOOK_SECRET] }],
+    [{ tenantId, secretKey: 'sk_demo', accountId: ACCOUNT, webhookSecrets: [WEBHOOK_SECRET] }],
     {
       baseUrl: tilled.url,
     },
@@ -194,7 +216,10 @@ async function main(): Promise<void> {
     console.log('\nDemo complete.');
   } finally {
     await app.close();
+    await webhooksSettled();
     await tilled.close();
+    await store.close();
+    if (keep === undefined) rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

@@ -1,7 +1,7 @@
 // Runs the API server alone: `pnpm --filter @billkit/api start`.
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, tilledCredentialsFromEnv } from './config.js';
-import { MemoryStore } from './store/memory-store.js';
+import { openDbStore } from './store/db-store.js';
 import { tilledWiring } from './tilled-wiring.js';
 
 async function main(): Promise<void> {
@@ -17,20 +17,27 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  // TODO(db): switch to the @billkit/db adapter (src/store/db-store.ts) once it lands; until then the
-  // server keeps its data in memory and bootstraps one tenant with an admin key printed once.
-  const store = new MemoryStore();
-  const tenantId = process.env.BILLKIT_BOOTSTRAP_TENANT ?? 'demo';
-  store.addTenant({ id: tenantId, name: tenantId, defaultCurrency: 'USD' });
-  const key = store.addApiKey(tenantId, ['admin'], 'bootstrap');
+  // billing_db: DATABASE_URL_BILLING (mysql://…) or the embedded SQLite file <DATA_DIR>/billing.db.
+  const store = await openDbStore({
+    dataDir: config.DATA_DIR,
+    ...(config.DATABASE_URL_BILLING !== undefined ? { url: config.DATABASE_URL_BILLING } : {}),
+    ...(config.MIGRATE_ON_START !== undefined ? { migrate: config.MIGRATE_ON_START } : {}),
+  });
+  const tenantId = config.BOOTSTRAP_TENANT ?? process.env.BILLKIT_BOOTSTRAP_TENANT ?? 'demo';
+  await store.addTenant({ id: tenantId, name: tenantId, defaultCurrency: 'USD' });
+  const existingKeys = await store.db.apiKeys.list(tenantId);
+  const key = existingKeys.some((k) => k.revokedAt === null)
+    ? null
+    : await store.addApiKey(tenantId, ['admin'], 'bootstrap');
   const wiring = tilledWiring(
     credentials.map((c) => ({ ...c, tenantId: c.tenantKey.toLowerCase() })),
     { baseUrl: config.TILLED_BASE_URL, sandbox: config.TILLED_SANDBOX },
   );
   const app = await buildApp({ config, store, ...wiring });
   await app.listen({ port: config.PORT, host: config.HOST });
-  app.log.warn({ tenant: tenantId, store: store.provider }, 'in-memory store: data is lost on restart');
-  process.stdout.write(`bootstrap admin API key for tenant ${tenantId} (shown once): ${key.secret}\n`);
+  app.log.info({ tenant: tenantId, store: store.provider }, 'billing_db open');
+  if (key)
+    process.stdout.write(`bootstrap admin API key for tenant ${tenantId} (shown once): ${key.secret}\n`);
 
   let closing = false;
   const shutdown = (signal: string) => {

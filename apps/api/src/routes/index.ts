@@ -5,6 +5,7 @@ import { catalogRoutes } from './catalog.js';
 import { type RouteContext, typed } from './context.js';
 import { customerRoutes } from './customers.js';
 import { discountRoutes } from './discounts.js';
+import { dunningRoutes } from './dunning.js';
 import { healthRoutes } from './health.js';
 import { invoiceRoutes } from './invoices.js';
 import { subscriptionRoutes } from './subscriptions.js';
@@ -21,6 +22,7 @@ export async function registerRoutes(app: FastifyInstance, ctx: RouteContext): P
   await subscriptionRoutes(api, ctx);
   await invoiceRoutes(api, ctx);
   await billingRunRoutes(api, ctx);
+  await dunningRoutes(api, ctx);
   await auditRoutes(api, ctx);
   await webhookRoutes(app, ctx);
 }

@@ -375,7 +375,12 @@ export async function invoiceRoutes(app: TypedApp, ctx: RouteContext): Promise<v
       }
       const invoice = await change(ctx, request, async (tx, record) => {
         const before = await loadInvoice(tx, request.params.id);
-        const counted = { ...before, paymentAttempts: before.paymentAttempts + 1 };
+        const counted = {
+          ...before,
+          paymentAttempts: before.paymentAttempts + 1,
+          paymentMethodId: b.payment_method ?? before.paymentMethodId ?? null,
+          gatewayCustomerId: b.gateway_customer ?? before.gatewayCustomerId ?? null,
+        };
         if (before.status === 'paid') return before; // the webhook got there first
         return settle(ctx, tx, record, counted, outcome);
       });

@@ -17,7 +17,7 @@ const envelopeSchema = z.looseObject({
 type Envelope = z.infer<typeof envelopeSchema>;
 
 /** In-flight background processing, so graceful shutdown can wait for it. */
-const pending = new Set<Promise<void>>();
+const pending = new Set<Promise<unknown>>();
 
 /**
  * Applies one stored event. Idempotent: an invoice already paid stays paid, a processed event is skipped.
@@ -28,12 +28,12 @@ async function processEvent(
   tenantId: string,
   stored: WebhookEventRecord,
   event: Envelope,
-): Promise<void> {
+): Promise<boolean> {
   const tenant = ctx.store.forTenant(tenantId);
   const at = ctx.clock().toISOString();
-  await tenant.transaction(async (tx) => {
+  const applied = await tenant.transaction(async (tx) => {
     const current = await tx.get('webhook_event', stored.id);
-    if (!current || current.processedAt) return;
+    if (!current || current.processedAt) return false;
     const record = async (entry: {
       type: string;
       entityType: string;
@@ -62,7 +62,12 @@ async function processEvent(
       (event.type === 'payment_intent.succeeded' || event.type === 'payment_intent.payment_failed')
     ) {
       const invoice = await tx.get('invoice', invoiceId);
-      if (invoice && invoice.status === 'open') {
+      // The API already recorded this attempt's failure when the gateway answered: do not count it twice.
+      const alreadyRecorded =
+        event.type === 'payment_intent.payment_failed' &&
+        invoice?.paymentIntentId === (event.data.id ?? null) &&
+        invoice?.lastPaymentError !== null;
+      if (invoice && invoice.status === 'open' && !alreadyRecorded) {
         const failure = (event.data as { last_payment_error?: { code?: string; message?: string } })
           .last_payment_error;
         await settleInvoicePayment(ctx, tx, record, invoice, {
@@ -73,7 +78,8 @@ async function processEvent(
         });
       }
     }
-    await tx.update('webhook_event', { ...current, processedAt: at, updatedAt: at });
+    await tx.update('webhook_event', { ...current, processedAt: at, processingError: null, updatedAt: at });
+    return true;
   });
   if (event.created_at) {
     ctx.metrics.webhookLag.observe(
@@ -81,6 +87,21 @@ async function processEvent(
       Math.max(0, (Date.parse(at) - Date.parse(event.created_at)) / 1000),
     );
   }
+  return applied;
+}
+
+/**
+ * Processes one stored event again from its raw body (the replay CLI). Idempotent: an event already
+ * processed is left alone and `false` is returned; the handlers themselves only move open invoices.
+ */
+export async function processStoredEvent(
+  ctx: RouteContext,
+  tenantId: string,
+  stored: WebhookEventRecord,
+): Promise<boolean> {
+  if (stored.processedAt) return false;
+  const event = envelopeSchema.parse(JSON.parse(stored.rawBody));
+  return processEvent(ctx, tenantId, stored, event);
 }
 
 export async function webhookRoutes(app: FastifyInstance, ctx: RouteContext): Promise<void> {

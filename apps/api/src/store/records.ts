@@ -122,6 +122,10 @@ export type InvoiceRecord = Invoice & {
   lastPaymentError: string | null;
   /** Payment attempts so far (each has its own attempt id at the gateway). */
   paymentAttempts: number;
+  /** The gateway payment method of the last attempt: dunning retries charge it again. */
+  paymentMethodId?: string | null;
+  /** The gateway customer owning that payment method, when one was given. */
+  gatewayCustomerId?: string | null;
   updatedAt: string;
 };
 

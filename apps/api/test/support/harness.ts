@@ -2,8 +2,10 @@
 import type { App } from '../../src/app.js';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
+import { webhooksSettled } from '../../src/routes/webhooks.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import type { Store } from '../../src/store/port.js';
+import type { Scope } from '../../src/store/records.js';
 
 export interface Harness {
   readonly app: App;
@@ -28,16 +30,33 @@ export interface StartOptions {
   readonly appDeps?: Partial<Parameters<typeof buildApp>[0]>;
 }
 
-/** Starts the real server on loopback over a fresh in-memory store with two tenants. */
-export async function startMemory(options: StartOptions = {}): Promise<Harness> {
-  const store = new MemoryStore();
-  store.addTenant({ id: 'ten_a', name: 'Tenant A', defaultCurrency: 'USD' });
-  store.addTenant({ id: 'ten_b', name: 'Tenant B', defaultCurrency: 'USD' });
+/** What a test backend's store offers besides the port: tenants, keys and tampering. */
+export interface SeedableStore extends Store {
+  addTenant(record: { id: string; name: string; defaultCurrency: string }): void | Promise<void>;
+  addApiKey(
+    tenantId: string,
+    scopes: readonly Scope[],
+    name?: string,
+  ): { id: string; secret: string } | Promise<{ id: string; secret: string }>;
+  tamperAudit(tenantId: string, seq: number, data: Record<string, unknown>): void | Promise<void>;
+}
+
+/**
+ * Starts the real server on loopback over `store` with two tenants (`ten_a` with read/write/admin keys,
+ * `ten_b` with an admin key). `dispose` runs after the server closed (drop the scratch database).
+ */
+export async function startServer(
+  store: SeedableStore,
+  options: StartOptions = {},
+  dispose: () => Promise<void> = async () => {},
+): Promise<Harness> {
+  await store.addTenant({ id: 'ten_a', name: 'Tenant A', defaultCurrency: 'USD' });
+  await store.addTenant({ id: 'ten_b', name: 'Tenant B', defaultCurrency: 'USD' });
   const keys = {
-    read: store.addApiKey('ten_a', ['read']).secret,
-    write: store.addApiKey('ten_a', ['write']).secret,
-    admin: store.addApiKey('ten_a', ['admin']).secret,
-    otherTenant: store.addApiKey('ten_b', ['admin']).secret,
+    read: (await store.addApiKey('ten_a', ['read'])).secret,
+    write: (await store.addApiKey('ten_a', ['write'])).secret,
+    admin: (await store.addApiKey('ten_a', ['admin'])).secret,
+    otherTenant: (await store.addApiKey('ten_b', ['admin'])).secret,
   };
   const config = loadConfig({ LOG_LEVEL: 'silent', ...(options.env ?? {}) });
   const app = await buildApp({ config, store, logger: false, ...(options.appDeps ?? {}) });
@@ -52,8 +71,18 @@ export async function startMemory(options: StartOptions = {}): Promise<Harness> 
     tenantA: 'ten_a',
     tenantB: 'ten_b',
     tamperAudit: async (tenantId, seq, data) => store.tamperAudit(tenantId, seq, data),
-    close: () => app.close(),
+    close: async () => {
+      await app.close();
+      await webhooksSettled();
+      await store.close();
+      await dispose();
+    },
   };
+}
+
+/** The server over a fresh in-memory store (fast; the HTTP layer only). */
+export function startMemory(options: StartOptions = {}): Promise<Harness> {
+  return startServer(new MemoryStore(), options);
 }
 
 export interface CallResult<T = Record<string, unknown>> {

@@ -1,0 +1,601 @@
+import {
+  auditHash,
+  type BillingClient,
+  type BillingDatabase,
+  canonicalJson,
+  GENESIS_HASH,
+  isDbError,
+  type OpenDatabaseOptions,
+  openDatabase,
+} from '@billkit/db';
+import { generateApiKey } from '../api-keys.js';
+import type {
+  AuditQuery,
+  AuditVerification,
+  IdempotencyBegin,
+  ListQuery,
+  Page,
+  Store,
+  TenantReader,
+  TenantStore,
+  TenantTransaction,
+} from './port.js';
+import { StoreError } from './port.js';
+import type {
+  ApiKeyRecord,
+  AuditEventInput,
+  AuditEventRecord,
+  EntityKind,
+  EntityMap,
+  Scope,
+  TenantRecord,
+  WebhookEventRecord,
+} from './records.js';
+
+// The storage port over @billkit/db (SQLite by default, MariaDB/MySQL with DATABASE_URL_BILLING=mysql://…).
+//
+// What lives in @billkit/db's own tables, through its Prisma client: tenants, API keys (SHA-256 only),
+// the hash-chained audit log (db's `auditHash`, verified by db's `verifyAuditChain`), gap-free document
+// numbers (`DocumentCounter`), idempotency records (db's repository) and raw webhook events (unique per
+// tenant, provider and event id).
+//
+// What lives in `ApiDocument`, a table this adapter creates next to db's (see API_DOCUMENT_DDL): the API's
+// entity records (customers, products, prices, tax table, discounts, subscriptions, invoices, credit notes,
+// billing runs) as JSON, keyed by (tenant, kind, id), with the record's `version` in its own column for the
+// optimistic-concurrency check. db's relational repositories cannot hold these records yet (metadata,
+// updatedAt, payment tracking, billing runs and whole-table tax tables have no columns, and invoices have
+// no generic update); the requests to the db package are listed in the README.
+
+/** A Prisma client or an interactive-transaction client of it. */
+type Client = BillingClient;
+
+const TRANSACTION_OPTIONS = { maxWait: 15_000, timeout: 30_000 } as const;
+/** Rows read per round trip when a list filters on fields inside the JSON body. */
+const SCAN_BATCH = 200;
+
+const API_DOCUMENT_DDL = {
+  sqlite: `CREATE TABLE IF NOT EXISTS \`ApiDocument\` (
+    \`tenantId\` TEXT NOT NULL,
+    \`kind\` TEXT NOT NULL,
+    \`id\` TEXT NOT NULL,
+    \`version\` INTEGER NOT NULL DEFAULT 0,
+    \`body\` TEXT NOT NULL,
+    \`createdAt\` TEXT NOT NULL,
+    \`updatedAt\` TEXT NOT NULL,
+    PRIMARY KEY (\`tenantId\`, \`kind\`, \`id\`),
+    FOREIGN KEY (\`tenantId\`) REFERENCES \`Tenant\` (\`id\`) ON DELETE CASCADE
+  )`,
+  mysql: `CREATE TABLE IF NOT EXISTS \`ApiDocument\` (
+    \`tenantId\` VARCHAR(191) NOT NULL,
+    \`kind\` VARCHAR(32) NOT NULL,
+    \`id\` VARCHAR(191) COLLATE utf8mb4_bin NOT NULL,
+    \`version\` INT NOT NULL DEFAULT 0,
+    \`body\` LONGTEXT NOT NULL,
+    \`createdAt\` VARCHAR(32) NOT NULL,
+    \`updatedAt\` VARCHAR(32) NOT NULL,
+    PRIMARY KEY (\`tenantId\`, \`kind\`, \`id\`),
+    CONSTRAINT \`ApiDocument_tenantId_fkey\` FOREIGN KEY (\`tenantId\`) REFERENCES \`Tenant\` (\`id\`) ON DELETE CASCADE
+  ) DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
+} as const;
+
+export interface DbStoreOptions extends OpenDatabaseOptions {}
+
+/**
+ * Opens billing_db (SQLite file under `dataDir`, or `url` / `DATABASE_URL_BILLING`), applies db's
+ * migrations when `migrate` is true (default: SQLite yes, MySQL no) and ensures the API's document table.
+ *
+ * @example
+ * const store = await openDbStore({ dataDir: './data' });
+ * await store.addTenant({ id: 'acme', name: 'Acme', defaultCurrency: 'USD' });
+ * const { secret } = await store.addApiKey('acme', ['admin']);
+ */
+export async function openDbStore(options: DbStoreOptions = {}): Promise<DbStore> {
+  const db = await openDatabase(options);
+  try {
+    await db.prisma.$executeRawUnsafe(API_DOCUMENT_DDL[db.provider]);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  return new DbStore(db);
+}
+
+type Row = Record<string, unknown>;
+const asNumber = (value: unknown): number => (typeof value === 'bigint' ? Number(value) : Number(value));
+const isUniqueViolation = (error: unknown) =>
+  typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'P2002';
+
+/** Translates driver-level failures into the port's StoreError codes. */
+function translate(error: unknown): unknown {
+  if (error instanceof StoreError) return error;
+  if (isDbError(error, 'DB_VERSION_CONFLICT'))
+    return new StoreError('DB_VERSION_CONFLICT', error.message, { ...error.details });
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  // P2034: write conflict or deadlock (MySQL) — the caller may retry, like a version conflict.
+  if (code === 'P2034')
+    return new StoreError('DB_VERSION_CONFLICT', 'The change lost a race with another transaction; retry');
+  // P2028: transaction API error (could not start in time), P1001/P1017: server unreachable or gone.
+  if (code === 'P2028' || code === 'P1001' || code === 'P1017')
+    return new StoreError('DB_UNAVAILABLE', 'billing_db is busy or unreachable; retry', { code });
+  return error;
+}
+
+export class DbStore implements Store {
+  readonly provider: 'sqlite' | 'mysql';
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly db: BillingDatabase) {
+    this.provider = db.provider;
+  }
+
+  /**
+   * SQLite: one connection per file per process, and the better-sqlite3 adapter only serialises
+   * *transactions* — a query outside a transaction would run inside whichever transaction is open and
+   * could be rolled back with it. So every SQLite operation of this store runs one at a time. MySQL uses
+   * the pool and row locks instead.
+   * @internal
+   */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const guarded = async () => {
+      try {
+        return await work();
+      } catch (error) {
+        throw translate(error);
+      }
+    };
+    if (this.provider !== 'sqlite') return guarded();
+    const run = this.queue.then(guarded, guarded);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async ping(): Promise<void> {
+    await this.exclusive(() => this.db.prisma.$queryRawUnsafe('SELECT 1'));
+  }
+
+  async close(): Promise<void> {
+    await this.queue.catch(() => undefined);
+    await this.db.close();
+  }
+
+  /** Creates the tenant (and db's invoice / credit-note counters) unless it exists. */
+  async addTenant(record: TenantRecord): Promise<void> {
+    await this.exclusive(async () => {
+      if (await this.db.tenants.get(record.id)) return;
+      await this.db.tenants.create(record);
+    });
+  }
+
+  /** Creates a key for the tenant and returns its secret (shown once); only the SHA-256 is stored. */
+  async addApiKey(
+    tenantId: string,
+    scopes: readonly Scope[],
+    name = 'default',
+  ): Promise<{ id: string; secret: string }> {
+    const { secret, prefix, hashedKey } = generateApiKey();
+    const id = `key_${hashedKey.slice(0, 16)}`;
+    await this.exclusive(() =>
+      this.db.prisma.apiKey.create({
+        data: { id, tenantId, name, prefix, hashedKey, scopes: JSON.stringify(scopes) },
+      }),
+    );
+    return { id, secret };
+  }
+
+  /** Test support: edits a stored audit event behind the chain's back. */
+  async tamperAudit(tenantId: string, seq: number, data: Record<string, unknown>): Promise<void> {
+    await this.exclusive(() =>
+      this.db.prisma.auditEvent.updateMany({ where: { tenantId, seq }, data: { data: canonicalJson(data) } }),
+    );
+  }
+
+  async findApiKey(hashedKey: string): Promise<(ApiKeyRecord & { tenant: TenantRecord }) | null> {
+    const row = await this.exclusive(() =>
+      this.db.prisma.apiKey.findUnique({ where: { hashedKey }, include: { tenant: true } }),
+    );
+    if (!row || row.revokedAt !== null) return null;
+    return {
+      id: row.id,
+      tenantId: row.tenantId,
+      name: row.name,
+      prefix: row.prefix,
+      scopes: JSON.parse(row.scopes) as Scope[],
+      expiresAt: row.expiresAt?.toISOString() ?? null,
+      revokedAt: null,
+      tenant: { id: row.tenant.id, name: row.tenant.name, defaultCurrency: row.tenant.defaultCurrency },
+    };
+  }
+
+  async listTenants(): Promise<TenantRecord[]> {
+    const tenants = await this.exclusive(() => this.db.tenants.list());
+    return tenants.map((t) => ({ id: t.id, name: t.name, defaultCurrency: t.defaultCurrency }));
+  }
+
+  forTenant(tenantId: string): TenantStore {
+    return new DbTenantStore(this, tenantId);
+  }
+}
+
+// --- reads and writes against one client (the database or a transaction) --------------------------
+
+const webhookFromRow = (row: {
+  id: string;
+  provider: string;
+  eventId: string;
+  type: string;
+  rawBody: string;
+  signature: string | null;
+  receivedAt: Date;
+  processedAt: Date | null;
+  processingError: string | null;
+}): WebhookEventRecord => ({
+  id: row.id,
+  provider: row.provider as 'tilled',
+  eventId: row.eventId,
+  type: row.type,
+  rawBody: row.rawBody,
+  signature: row.signature,
+  receivedAt: row.receivedAt.toISOString(),
+  processedAt: row.processedAt?.toISOString() ?? null,
+  processingError: row.processingError,
+  createdAt: row.receivedAt.toISOString(),
+  updatedAt: (row.processedAt ?? row.receivedAt).toISOString(),
+});
+
+const auditFromRow = (row: {
+  id: string;
+  seq: number;
+  type: string;
+  actor: string | null;
+  entityType: string;
+  entityId: string;
+  data: string;
+  occurredAt: Date;
+  prevHash: string;
+  hash: string;
+}): AuditEventRecord => ({
+  id: row.id,
+  seq: row.seq,
+  type: row.type,
+  actor: row.actor,
+  entityType: row.entityType,
+  entityId: row.entityId,
+  data: JSON.parse(row.data) as Record<string, unknown>,
+  occurredAt: row.occurredAt.toISOString(),
+  prevHash: row.prevHash,
+  hash: row.hash,
+});
+
+function matches(item: unknown, where: ListQuery['where']): boolean {
+  const row = item as Record<string, unknown>;
+  for (const [field, value] of Object.entries(where ?? {})) if (row[field] !== value) return false;
+  return true;
+}
+
+class DbReader implements TenantReader {
+  constructor(
+    protected readonly client: () => Client,
+    protected readonly tenantId: string,
+    protected readonly run: <T>(work: () => Promise<T>) => Promise<T>,
+  ) {}
+
+  get<K extends EntityKind>(kind: K, id: string): Promise<EntityMap[K] | null> {
+    return this.run(async () => {
+      if (kind === 'webhook_event') {
+        const row = await this.client().webhookEvent.findFirst({ where: { tenantId: this.tenantId, id } });
+        return (row ? webhookFromRow(row) : null) as EntityMap[K] | null;
+      }
+      const rows = await this.client().$queryRawUnsafe<Row[]>(
+        'SELECT `body` FROM `ApiDocument` WHERE `tenantId` = ? AND `kind` = ? AND `id` = ?',
+        this.tenantId,
+        kind,
+        id,
+      );
+      const body = rows[0]?.body;
+      return typeof body === 'string' ? (JSON.parse(body) as EntityMap[K]) : null;
+    });
+  }
+
+  list<K extends EntityKind>(kind: K, query: ListQuery): Promise<Page<EntityMap[K]>> {
+    return this.run(async () => {
+      const found: EntityMap[K][] = [];
+      let after = query.startingAfter ?? '';
+      // Filters apply to fields inside the JSON body, so scan in id order until limit + 1 match.
+      for (;;) {
+        const batch = await this.scan(kind, after);
+        for (const item of batch.items) if (matches(item, query.where)) found.push(item as EntityMap[K]);
+        if (found.length > query.limit || !batch.more) break;
+        after = batch.lastId;
+      }
+      return { data: found.slice(0, query.limit), hasMore: found.length > query.limit };
+    });
+  }
+
+  private async scan(
+    kind: EntityKind,
+    after: string,
+  ): Promise<{ items: unknown[]; more: boolean; lastId: string }> {
+    if (kind === 'webhook_event') {
+      const rows = await this.client().webhookEvent.findMany({
+        where: { tenantId: this.tenantId, id: { gt: after } },
+        orderBy: { id: 'asc' },
+        take: SCAN_BATCH,
+      });
+      return {
+        items: rows.map(webhookFromRow),
+        more: rows.length === SCAN_BATCH,
+        lastId: rows.at(-1)?.id ?? after,
+      };
+    }
+    const rows = await this.client().$queryRawUnsafe<Row[]>(
+      `SELECT \`id\`, \`body\` FROM \`ApiDocument\` WHERE \`tenantId\` = ? AND \`kind\` = ? AND \`id\` > ? ORDER BY \`id\` LIMIT ${SCAN_BATCH}`,
+      this.tenantId,
+      kind,
+      after,
+    );
+    return {
+      items: rows.map((r) => JSON.parse(String(r.body)) as unknown),
+      more: rows.length === SCAN_BATCH,
+      lastId: rows.length > 0 ? String(rows.at(-1)?.id) : after,
+    };
+  }
+
+  listAudit(query: AuditQuery): Promise<Page<AuditEventRecord>> {
+    return this.run(async () => {
+      const occurredAt = {
+        ...(query.from !== undefined ? { gte: new Date(query.from) } : {}),
+        ...(query.to !== undefined ? { lt: new Date(query.to) } : {}),
+      };
+      const rows = await this.client().auditEvent.findMany({
+        where: {
+          tenantId: this.tenantId,
+          ...(query.afterSeq !== undefined ? { seq: { gt: query.afterSeq } } : {}),
+          ...(query.entityType !== undefined ? { entityType: query.entityType } : {}),
+          ...(query.entityId !== undefined ? { entityId: query.entityId } : {}),
+          ...(query.actor !== undefined ? { actor: query.actor } : {}),
+          ...(Object.keys(occurredAt).length > 0 ? { occurredAt } : {}),
+        },
+        orderBy: { seq: 'asc' },
+        take: query.limit + 1,
+      });
+      return { data: rows.slice(0, query.limit).map(auditFromRow), hasMore: rows.length > query.limit };
+    });
+  }
+}
+
+const inline = <T>(work: () => Promise<T>) => work();
+
+class DbTransaction extends DbReader implements TenantTransaction {
+  constructor(client: Client, tenantId: string) {
+    super(() => client, tenantId, inline);
+  }
+
+  async insert<K extends EntityKind>(kind: K, entity: EntityMap[K]): Promise<void> {
+    const id = (entity as { id: string }).id;
+    if (kind === 'webhook_event') {
+      await this.insertWebhook(entity as WebhookEventRecord);
+      return;
+    }
+    if (await this.get(kind, id)) throw new StoreError('DB_UNIQUE_VIOLATION', `${kind} ${id} already exists`);
+    const now = new Date().toISOString();
+    await this.client().$executeRawUnsafe(
+      'INSERT INTO `ApiDocument` (`tenantId`, `kind`, `id`, `version`, `body`, `createdAt`, `updatedAt`) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      this.tenantId,
+      kind,
+      id,
+      versionOf(entity),
+      JSON.stringify(entity),
+      now,
+      now,
+    );
+  }
+
+  /** @internal */
+  async insertWebhook(event: WebhookEventRecord): Promise<void> {
+    await this.client().webhookEvent.create({
+      data: {
+        id: event.id,
+        tenantId: this.tenantId,
+        provider: event.provider,
+        eventId: event.eventId,
+        type: event.type,
+        rawBody: event.rawBody,
+        signature: event.signature,
+        receivedAt: new Date(event.receivedAt),
+        processedAt: event.processedAt ? new Date(event.processedAt) : null,
+        processingError: event.processingError,
+      },
+    });
+  }
+
+  async update<K extends EntityKind>(kind: K, entity: EntityMap[K], expectedVersion?: number): Promise<void> {
+    const id = (entity as { id: string }).id;
+    if (kind === 'webhook_event') {
+      const event = entity as WebhookEventRecord;
+      const updated = await this.client().webhookEvent.updateMany({
+        where: { tenantId: this.tenantId, id },
+        data: {
+          processedAt: event.processedAt ? new Date(event.processedAt) : null,
+          processingError: event.processingError,
+        },
+      });
+      if (updated.count === 0) throw new StoreError('DB_NOT_FOUND', `No such webhook_event: ${id}`);
+      return;
+    }
+    const params: unknown[] = [
+      JSON.stringify(entity),
+      versionOf(entity),
+      new Date().toISOString(),
+      this.tenantId,
+      kind,
+      id,
+    ];
+    let sql =
+      'UPDATE `ApiDocument` SET `body` = ?, `version` = ?, `updatedAt` = ? WHERE `tenantId` = ? AND `kind` = ? AND `id` = ?';
+    if (expectedVersion !== undefined) {
+      sql += ' AND `version` = ?';
+      params.push(expectedVersion);
+    }
+    const count = await this.client().$executeRawUnsafe(sql, ...params);
+    if (count > 0) return;
+    // Zero rows: not there, or (optimistic concurrency) another transaction moved the version on.
+    const rows = await this.client().$queryRawUnsafe<Row[]>(
+      'SELECT `version` FROM `ApiDocument` WHERE `tenantId` = ? AND `kind` = ? AND `id` = ?',
+      this.tenantId,
+      kind,
+      id,
+    );
+    const current = rows[0];
+    if (!current) throw new StoreError('DB_NOT_FOUND', `No such ${kind}: ${id}`);
+    const actualVersion = asNumber(current.version);
+    // A driver reporting *changed* rather than matched rows answers 0 for an identical write: that is fine.
+    if (expectedVersion === undefined || actualVersion === versionOf(entity)) return;
+    throw new StoreError('DB_VERSION_CONFLICT', `${kind} ${id} was changed by another request`, {
+      expectedVersion,
+      actualVersion,
+    });
+  }
+
+  async appendAudit(input: AuditEventInput): Promise<AuditEventRecord> {
+    // The tenant row is already locked (MySQL) or the database is ours alone (SQLite): seq is safe.
+    const last = await this.client().auditEvent.findFirst({
+      where: { tenantId: this.tenantId },
+      orderBy: { seq: 'desc' },
+    });
+    const event = {
+      seq: (last?.seq ?? 0) + 1,
+      type: input.type,
+      entityType: input.entityType,
+      entityId: input.entityId,
+      actor: input.actor ?? null,
+      // Round-trip through canonical JSON so what is hashed is exactly what is stored and read back.
+      data: JSON.parse(canonicalJson(input.data ?? null)) as Record<string, unknown>,
+      occurredAt: new Date(input.occurredAt).toISOString(),
+      prevHash: last?.hash ?? GENESIS_HASH,
+    };
+    const hash = auditHash(this.tenantId, event);
+    const id = `aud_${hash.slice(0, 24)}`;
+    await this.client().auditEvent.create({
+      data: {
+        ...event,
+        id,
+        tenantId: this.tenantId,
+        data: canonicalJson(event.data),
+        occurredAt: new Date(event.occurredAt),
+        hash,
+      },
+    });
+    return { ...event, id, hash };
+  }
+
+  async nextNumber(kind: 'invoice' | 'credit_note'): Promise<string> {
+    const where = { tenantId: this.tenantId, kind };
+    const updated = await this.client().documentCounter.updateMany({
+      where,
+      data: { nextNumber: { increment: 1 } },
+    });
+    if (updated.count === 0)
+      throw new StoreError('DB_NOT_FOUND', `Tenant ${this.tenantId} has no ${kind} counter`);
+    const counter = await this.client().documentCounter.findUniqueOrThrow({
+      where: { tenantId_kind: where },
+    });
+    return `${counter.prefix}${String(counter.nextNumber - 1).padStart(6, '0')}`;
+  }
+}
+
+function versionOf(entity: unknown): number {
+  const version = (entity as { version?: unknown }).version;
+  return typeof version === 'number' && Number.isSafeInteger(version) ? version : 0;
+}
+
+class DbTenantStore extends DbReader implements TenantStore {
+  constructor(
+    private readonly store: DbStore,
+    tenantId: string,
+  ) {
+    super(
+      () => store.db.prisma,
+      tenantId,
+      (work) => store.exclusive(work),
+    );
+  }
+
+  transaction<T>(work: (tx: TenantTransaction) => Promise<T>): Promise<T> {
+    return this.store.exclusive(() =>
+      this.store.db.prisma.$transaction(async (client) => {
+        if (this.store.provider === 'mysql') {
+          // One writer per tenant at a time: audit seq, counters and versions never interleave, and lock
+          // order is always tenant first, so concurrent changes queue instead of deadlocking.
+          await client.$queryRawUnsafe('SELECT `id` FROM `Tenant` WHERE `id` = ? FOR UPDATE', this.tenantId);
+        }
+        return work(new DbTransaction(client, this.tenantId));
+      }, TRANSACTION_OPTIONS),
+    );
+  }
+
+  async verifyAudit(): Promise<AuditVerification> {
+    const result = await this.store.exclusive(() => this.store.db.verifyAuditChain(this.tenantId));
+    return result.valid
+      ? { valid: true, checked: result.events, brokenAtSeq: null, reason: null }
+      : { valid: false, checked: result.events, brokenAtSeq: result.brokenAtSeq, reason: result.reason };
+  }
+
+  beginIdempotent(
+    key: string,
+    requestHash: string,
+    method: string,
+    path: string,
+    ttlMs: number,
+  ): Promise<IdempotencyBegin> {
+    return this.store.exclusive(async () => {
+      try {
+        const begun = await this.store.db.idempotency.begin(this.tenantId, {
+          key,
+          requestHash,
+          method,
+          path,
+          ttlSeconds: Math.max(1, Math.ceil(ttlMs / 1000)),
+        });
+        if (begun.outcome === 'started') return { state: 'new' };
+        if (begun.outcome === 'in_progress') return { state: 'in_progress' };
+        return {
+          state: 'replay',
+          status: begun.record.responseStatus ?? 500,
+          body: begun.record.responseBody ?? '',
+        };
+      } catch (error) {
+        if (isDbError(error, 'DB_IDEMPOTENCY_KEY_REUSED')) return { state: 'mismatch' };
+        throw error;
+      }
+    });
+  }
+
+  async completeIdempotent(key: string, status: number, body: string): Promise<void> {
+    await this.store.exclusive(() =>
+      this.store.db.idempotency.complete(this.tenantId, key, { status, body }),
+    );
+  }
+
+  async releaseIdempotent(key: string): Promise<void> {
+    await this.store.exclusive(() => this.store.db.idempotency.release(this.tenantId, key));
+  }
+
+  recordWebhook(
+    event: WebhookEventRecord,
+  ): Promise<{ readonly stored: boolean; readonly existing: WebhookEventRecord | null }> {
+    return this.store.exclusive(async () => {
+      const where = { tenantId: this.tenantId, provider: event.provider, eventId: event.eventId };
+      const existing = await this.store.db.prisma.webhookEvent.findFirst({ where });
+      if (existing) return { stored: false, existing: webhookFromRow(existing) };
+      try {
+        await new DbTransaction(this.store.db.prisma, this.tenantId).insertWebhook(event);
+        return { stored: true, existing: null };
+      } catch (error) {
+        // MySQL: a redelivery raced us between the read and the insert.
+        if (!isUniqueViolation(error)) throw error;
+        const raced = await this.store.db.prisma.webhookEvent.findFirstOrThrow({ where });
+        return { stored: false, existing: webhookFromRow(raced) };
+      }
+    });
+  }
+}

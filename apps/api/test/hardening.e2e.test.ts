@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backends } from './support/backends.js';
+import { chicagoCustomer, rateTableBody } from './support/fixtures.js';
+import { client, type Harness } from './support/harness.js';
+
+describe.each(backends())('limits and concurrency on $name', ({ start }) => {
+  let h: Harness;
+  let write: ReturnType<typeof client>;
+  let admin: ReturnType<typeof client>;
+
+  beforeAll(async () => {
+    // A small body limit and a per-key rate limit the suite can reach (tenant A's read key is the victim).
+    h = await start({ env: { BODY_LIMIT_BYTES: '32768', RATE_LIMIT_PER_MINUTE: '200' } });
+    write = client(h.baseUrl, h.keys.write);
+    admin = client(h.baseUrl, h.keys.admin);
+    expect((await admin('PUT', '/v1/tax/rate-table', rateTableBody)).status).toBe(200);
+  }, 60_000);
+  afterAll(async () => h?.close());
+
+  it('refuses a body over the limit with 413 problem+json and stores nothing', async () => {
+    const before = await write('GET', '/v1/customers?limit=100');
+    const big = { ...chicagoCustomer, metadata: { blob: 'x'.repeat(40_000) } };
+    const response = await write('POST', '/v1/customers', big);
+    expect(response.status).toBe(413);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+    expect(response.body.code).toBe('API_BODY_TOO_LARGE');
+    expect((await write('GET', '/v1/customers?limit=100')).body.data).toHaveLength(before.body.data.length);
+  });
+
+  it('rate-limits per API key: the 201st request in a minute is 429, another key is unaffected', async () => {
+    const read = client(h.baseUrl, h.keys.read);
+    const statuses: number[] = [];
+    for (let i = 0; i < 200; i++) statuses.push((await read('GET', '/v1/products?limit=1')).status);
+    expect(statuses.every((s) => s === 200)).toBe(true);
+    const limited = await read('GET', '/v1/products?limit=1');
+    expect(limited.status).toBe(429);
+    expect(limited.body.code).toBe('API_RATE_LIMITED');
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await client(h.baseUrl, h.keys.otherTenant)('GET', '/v1/products?limit=1')).status).toBe(200);
+  });
+
+  async function subscriptionWithTwoPlans() {
+    const customer = await write('POST', '/v1/customers', chicagoCustomer);
+    const product = await write('POST', '/v1/products', { name: 'Weekly pickup' });
+    const plan = async (amount: number) =>
+      (
+        await write('POST', '/v1/prices', {
+          product: product.body.id,
+          currency: 'USD',
+          billing_scheme: 'flat',
+          flat_amount: amount,
+          recurring: { interval: 'month' },
+        })
+      ).body.id as string;
+    const small = await plan(3000);
+    const large = await plan(4500);
+    const created = await write('POST', '/v1/subscriptions', {
+      customer: customer.body.id,
+      items: [{ price: small }],
+      start_at: '2026-03-01T06:00:00Z',
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    return { subscription: created.body.subscription, small, large };
+  }
+
+  it('applies each of 20 parallel changes to one subscription exactly once or answers 409', async () => {
+    const { subscription, small, large } = await subscriptionWithTwoPlans();
+    const itemId = subscription.items[0].id as string;
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        write('POST', `/v1/subscriptions/${subscription.id}/change`, {
+          items: [{ id: itemId, price: i % 2 === 0 ? large : small }],
+          proration_behavior: 'none',
+          proration_date: '2026-03-10T12:00:00Z',
+        }),
+      ),
+    );
+    const applied = results.filter((r) => r.status === 200);
+    const conflicts = results.filter((r) => r.status === 409);
+    expect(applied.length + conflicts.length).toBe(20);
+    for (const c of conflicts) expect(c.body.code).toMatch(/CONFLICT/);
+    // Every applied change bumped the version by exactly one, each to a distinct version.
+    const versions = applied.map((r) => r.body.subscription.version as number).sort((a, b) => a - b);
+    expect(new Set(versions).size).toBe(applied.length);
+    const after = await write('GET', `/v1/subscriptions/${subscription.id}`);
+    expect(after.body.version).toBe(subscription.version + applied.length);
+    const audit = await admin('GET', `/v1/audit-events?entity_id=${subscription.id}&limit=100`);
+    const changes = audit.body.data.filter((e: { type: string }) => e.type === 'subscription.updated');
+    expect(changes).toHaveLength(applied.length);
+    expect((await admin('GET', '/v1/audit-events/verify')).body.valid).toBe(true);
+  });
+
+  it('lets exactly one of 20 parallel changes carrying the same expected_version win; the rest get 409', async () => {
+    const { subscription, large } = await subscriptionWithTwoPlans();
+    const itemId = subscription.items[0].id as string;
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        write('POST', `/v1/subscriptions/${subscription.id}/change`, {
+          items: [{ id: itemId, price: large }],
+          proration_behavior: 'none',
+          proration_date: '2026-03-10T12:00:00Z',
+          expected_version: subscription.version,
+        }),
+      ),
+    );
+    expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+    const conflicts = results.filter((r) => r.status === 409);
+    expect(conflicts).toHaveLength(19);
+    expect(new Set(conflicts.map((r) => r.body.code))).toEqual(new Set(['API_CONFLICT']));
+    expect((await write('GET', `/v1/subscriptions/${subscription.id}`)).body.version).toBe(
+      subscription.version + 1,
+    );
+  });
+});
