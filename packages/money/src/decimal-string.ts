@@ -41,6 +41,8 @@ export function parseMoney(text: string, currency: string, mode?: RoundingMode):
   return money(roundToMinorUnits(minor, mode ?? 'half_up'), currency);
 }
 
+const formatters = new Map<string, Intl.NumberFormat>();
+
 /**
  * Format for people with `Intl.NumberFormat` (currency style, the currency's exponent of places).
  * The number is passed to Intl as an exact decimal string, so no float is involved.
@@ -49,13 +51,21 @@ export function parseMoney(text: string, currency: string, mode?: RoundingMode):
  */
 export function formatMoney(m: Money, locale = 'en-US', options: Intl.NumberFormatOptions = {}): string {
   const { exponent } = getCurrency(m.currency);
-  const format = new Intl.NumberFormat(locale, {
-    style: 'currency',
-    currency: m.currency,
-    minimumFractionDigits: exponent,
-    maximumFractionDigits: exponent,
-    ...options,
-  });
+  const custom = Object.keys(options).length > 0;
+  const key = `${locale}|${m.currency}`;
+  // Building an Intl.NumberFormat costs tens of microseconds (an invoice formats dozens of amounts);
+  // formatters are immutable, so the default ones are kept per locale and currency.
+  let format = custom ? undefined : formatters.get(key);
+  if (format === undefined) {
+    format = new Intl.NumberFormat(locale, {
+      style: 'currency',
+      currency: m.currency,
+      minimumFractionDigits: exponent,
+      maximumFractionDigits: exponent,
+      ...options,
+    });
+    if (!custom) formatters.set(key, format);
+  }
   // Intl.NumberFormat.prototype.format accepts decimal strings exactly (ES2023 NumberFormat v3).
   return format.format(toDecimalString(m) as unknown as number);
 }
