@@ -1,10 +1,13 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // The generated Prisma clients (src/generated/*) are bundled in; @prisma/client's runtime stays a dependency.
+  entry: ['src/index.ts', 'src/cli.ts'],
   format: ['esm', 'cjs'],
-  dts: true,
+  dts: { entry: 'src/index.ts' },
   clean: true,
   sourcemap: false,
   target: 'node20',
+  // import.meta.url locates prisma/<provider>/migrations next to dist/ in the CJS build too.
+  shims: true,
 });

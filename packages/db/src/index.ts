@@ -1,0 +1,95 @@
+export type { BillingClient, BillingPrismaClient, Provider } from './client.js';
+export {
+  type DatabaseTarget,
+  DEFAULT_SQLITE_FILE,
+  type PoolOptions,
+  resolveDatabaseTarget,
+} from './database-url.js';
+export { DbError, type DbErrorCode, isDbError } from './errors.js';
+export {
+  type MigrateOptions,
+  type MigrateResult,
+  type MigrationFile,
+  migrate,
+  readMigrations,
+} from './migrate.js';
+export { type BillingDatabase, type OpenDatabaseOptions, openDatabase } from './open-database.js';
+export {
+  type AuditChainVerification,
+  type AuditEvent,
+  type AuditEventInput,
+  type AuditEventLike,
+  type AuditLogRepository,
+  auditHash,
+  canonicalJson,
+  GENESIS_HASH,
+  toAuditEventInput,
+} from './repositories/audit-log.js';
+export {
+  BILLABLE_STATUSES,
+  type BillingRunClaim,
+  type BillingRunRepository,
+  type RenewalInput,
+  type SubscriptionChangeInput,
+  type SubscriptionChangeResult,
+} from './repositories/billing-run.js';
+export type {
+  Price,
+  PriceRepository,
+  PriceTier,
+  Product,
+  ProductRepository,
+} from './repositories/catalog.js';
+export {
+  assertCreditNoteAddsUp,
+  type CreditNote,
+  type CreditNoteContext,
+  type CreditNoteLine,
+  type CreditNoteRepository,
+} from './repositories/credit-notes.js';
+export type { BillingAddress, Customer, CustomerRepository, ListOptions } from './repositories/customers.js';
+export type {
+  DiscountDefinitionRecord,
+  DiscountRedemption,
+  DiscountRepository,
+  PromotionCode,
+  RedeemInput,
+} from './repositories/discounts.js';
+export {
+  assertInvoiceAddsUp,
+  type BillingReason,
+  type Invoice,
+  type InvoiceLine,
+  type InvoiceRepository,
+  type InvoiceStatus,
+} from './repositories/invoices.js';
+export type {
+  ApiKey,
+  ApiKeyRepository,
+  IdempotencyBegin,
+  IdempotencyRecord,
+  IdempotencyRepository,
+  Payment,
+  PaymentRepository,
+  PaymentStatus,
+  WebhookEvent,
+  WebhookEventRepository,
+} from './repositories/operations.js';
+export type {
+  PendingInvoiceItem,
+  Subscription,
+  SubscriptionDiscount,
+  SubscriptionItem,
+  SubscriptionRepository,
+  SubscriptionStatus,
+} from './repositories/subscriptions.js';
+export type {
+  JurisdictionLevel,
+  TaxJurisdiction,
+  TaxRate,
+  TaxRateRepository,
+} from './repositories/tax-rates.js';
+export type { Tenant, TenantRepository } from './repositories/tenants.js';
+export type { Repositories } from './repositories.js';
+export { newId } from './scope.js';
+export { type SeedSummary, seedDemoTenant } from './seed.js';

@@ -1,0 +1,125 @@
+import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import { PrismaMariaDb } from '@prisma/adapter-mariadb';
+import type { BillingPrismaClient, Provider } from './client.js';
+import { type DatabaseTarget, type PoolOptions, resolveDatabaseTarget } from './database-url.js';
+import { PrismaClient as MysqlPrismaClient } from './generated/mysql/client.js';
+import { PrismaClient as SqlitePrismaClient } from './generated/sqlite/client.js';
+import { migrate } from './migrate.js';
+import { createRepositories, type Repositories } from './repositories.js';
+import { atomic, type Scope } from './scope.js';
+import { mariadbPoolConfig, openSqliteFile } from './sql-runner.js';
+
+export interface OpenDatabaseOptions {
+  /** `mysql://…` / `mariadb://…` for MariaDB/MySQL, `file:…` or a path for SQLite. Default: `DATABASE_URL_BILLING`. */
+  url?: string;
+  /** Where the SQLite file goes when no URL is set (default `./data`, file `billing.db`). */
+  dataDir?: string;
+  /** MariaDB pool settings; override the URL's. */
+  pool?: PoolOptions;
+  /** Apply pending migrations first. Default: true for SQLite (the embedded default just works), false for MySQL. */
+  migrate?: boolean;
+}
+
+/** An open billing_db: the repositories, transactions, and the Prisma client as an escape hatch. */
+export interface BillingDatabase extends Repositories {
+  readonly provider: Provider;
+  readonly target: DatabaseTarget;
+  /** The generated Prisma client (typed as the SQLite client; the MySQL one has the same model API). */
+  readonly prisma: BillingPrismaClient;
+  /**
+   * Runs `fn` in one database transaction: every repository call on `tx` commits together or not at all.
+   *
+   * @example
+   * await db.transaction(async (tx) => {
+   *   await tx.customers.save(tenantId, customer);
+   *   await tx.auditLog.append(tenantId, { type: 'customer.created', entityType: 'customer', entityId: customer.id, data: {} });
+   * });
+   */
+  transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens billing_db: MariaDB/MySQL when the URL (or `DATABASE_URL_BILLING`) is `mysql://` or `mariadb://`,
+ * otherwise SQLite in `<dataDir>/billing.db` (default `./data/billing.db`, created on first run).
+ *
+ * @example
+ * const db = await openDatabase({ url: 'file:./data/billing.db' });
+ * const tenant = await db.tenants.create({ id: 'acme', name: 'Acme Waste', defaultCurrency: 'USD' });
+ * await db.close();
+ */
+export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<BillingDatabase> {
+  const target = resolveDatabaseTarget(options.url, {
+    ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
+    ...(options.pool !== undefined ? { pool: options.pool } : {}),
+  });
+  const shouldMigrate = options.migrate ?? target.provider === 'sqlite';
+  if (target.provider === 'sqlite') openSqliteFile(target.file).close();
+  if (shouldMigrate) {
+    await migrate({
+      url:
+        target.provider === 'sqlite'
+          ? `file:${target.file}`
+          : (options.url ?? process.env.DATABASE_URL_BILLING ?? ''),
+      ...(options.pool !== undefined ? { pool: options.pool } : {}),
+    });
+  }
+  let prisma: BillingPrismaClient;
+  let close: () => Promise<void>;
+  if (target.provider === 'sqlite') {
+    const shared = await acquireSqliteClient(target.file);
+    prisma = shared.prisma;
+    close = shared.release;
+  } else {
+    const client = new MysqlPrismaClient({
+      adapter: new PrismaMariaDb(mariadbPoolConfig(target), { database: target.database }),
+    });
+    prisma = client as unknown as BillingPrismaClient;
+    close = () => client.$disconnect();
+  }
+  const scope: Scope = { provider: target.provider, client: prisma, root: prisma, inTransaction: false };
+  return {
+    ...createRepositories(scope),
+    provider: target.provider,
+    target,
+    prisma,
+    transaction: (fn) => atomic(scope, (tx) => fn(createRepositories(tx))),
+    close,
+  };
+}
+
+// better-sqlite3 is synchronous: two connections to one file in one process, each inside a transaction,
+// would block the event loop on each other's lock. So a process opens each SQLite file once and every
+// `openDatabase` on it shares that client, whose adapter serialises transactions. Separate processes
+// are serialised by SQLite's own file lock (busy timeout 10 s).
+const sqliteClients = new Map<string, { prisma: BillingPrismaClient; refs: number }>();
+
+async function acquireSqliteClient(
+  file: string,
+): Promise<{ prisma: BillingPrismaClient; release: () => Promise<void> }> {
+  let entry = sqliteClients.get(file);
+  if (!entry) {
+    const prisma = new SqlitePrismaClient({
+      adapter: new PrismaBetterSqlite3({ url: file, timeout: 10_000 }),
+    });
+    // The adapter opens its own connection; SQLite enforces foreign keys per connection.
+    await prisma.$executeRawUnsafe('PRAGMA foreign_keys = ON');
+    entry = { prisma, refs: 0 };
+    sqliteClients.set(file, entry);
+  }
+  entry.refs += 1;
+  const held = entry;
+  let released = false;
+  return {
+    prisma: held.prisma,
+    release: async () => {
+      if (released) return;
+      released = true;
+      held.refs -= 1;
+      if (held.refs === 0) {
+        sqliteClients.delete(file);
+        await held.prisma.$disconnect();
+      }
+    },
+  };
+}

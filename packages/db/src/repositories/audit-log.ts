@@ -1,0 +1,196 @@
+import { createHash } from 'node:crypto';
+import type { BillingEvent } from '@billkit/billing-core';
+import { toDate, toIso } from '../codec.js';
+import { atomic, newId, type Scope } from '../scope.js';
+
+/** What a caller appends: the fact, who did it, and what it is about. billing-core's `BillingEvent`s are accepted as they are. */
+export interface AuditEventInput {
+  type: string;
+  entityType: string;
+  entityId: string;
+  actor?: string | null;
+  data: unknown;
+  /** Defaults to now. */
+  occurredAt?: string;
+}
+
+/** An audit event as a caller writes it, or a billing-core `BillingEvent` (subjectType/subjectId become entityType/entityId). */
+export type AuditEventLike = AuditEventInput | BillingEvent;
+
+/** Normalises a billing-core `BillingEvent` (or an `AuditEventInput`) to an `AuditEventInput`. */
+export function toAuditEventInput(event: AuditEventLike, actor?: string): AuditEventInput {
+  if ('subjectType' in event) {
+    return {
+      type: event.type,
+      entityType: event.subjectType,
+      entityId: event.subjectId,
+      data: event.data,
+      occurredAt: event.occurredAt,
+      ...(actor !== undefined ? { actor } : {}),
+    };
+  }
+  return actor !== undefined && event.actor === undefined ? { ...event, actor } : event;
+}
+
+export interface AuditEvent {
+  id: string;
+  seq: number;
+  type: string;
+  entityType: string;
+  entityId: string;
+  actor: string | null;
+  data: unknown;
+  occurredAt: string;
+  prevHash: string;
+  hash: string;
+}
+
+export type AuditChainVerification =
+  | { valid: true; events: number; head: string }
+  | {
+      valid: false;
+      events: number;
+      brokenAtSeq: number;
+      reason: 'hash_mismatch' | 'prev_hash_mismatch' | 'sequence_gap';
+    };
+
+export interface AuditLogRepository {
+  /** Appends events in order, extending the tenant's hash chain; returns them with seq and hashes. */
+  append(tenantId: string, ...events: AuditEventLike[]): Promise<AuditEvent[]>;
+  list(
+    tenantId: string,
+    options?: { entityType?: string; entityId?: string; afterSeq?: number; limit?: number },
+  ): Promise<AuditEvent[]>;
+  /** Recomputes every hash of the tenant's chain; reports the first event that was edited, removed or reordered. */
+  verifyChain(tenantId: string): Promise<AuditChainVerification>;
+}
+
+/** The hash that starts every tenant's chain. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** JSON with object keys sorted at every level, so the same data always hashes the same. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
+      : v,
+  );
+}
+
+/** SHA-256 over the previous hash and the event's canonical fields (tenant and seq included). */
+export function auditHash(tenantId: string, event: Omit<AuditEvent, 'id' | 'hash'>): string {
+  const body = canonicalJson({
+    tenantId,
+    seq: event.seq,
+    type: event.type,
+    entityType: event.entityType,
+    entityId: event.entityId,
+    actor: event.actor,
+    data: event.data,
+    occurredAt: event.occurredAt,
+  });
+  return createHash('sha256').update(event.prevHash).update('\n').update(body).digest('hex');
+}
+
+type Row = Awaited<ReturnType<Scope['client']['auditEvent']['findFirstOrThrow']>>;
+const fromRow = (row: Row): AuditEvent => ({
+  id: row.id,
+  seq: row.seq,
+  type: row.type,
+  entityType: row.entityType,
+  entityId: row.entityId,
+  actor: row.actor,
+  data: JSON.parse(row.data) as unknown,
+  occurredAt: toIso(row.occurredAt),
+  prevHash: row.prevHash,
+  hash: row.hash,
+});
+
+/** Appends inside the caller's transaction. On MySQL the tenant row is locked so appends queue per tenant. */
+export async function appendAuditEvents(
+  scope: Scope,
+  tenantId: string,
+  events: readonly AuditEventLike[],
+): Promise<AuditEvent[]> {
+  if (events.length === 0) return [];
+  if (scope.provider === 'mysql') {
+    await scope.client.$queryRawUnsafe('SELECT id FROM `Tenant` WHERE id = ? FOR UPDATE', tenantId);
+  }
+  const last = await scope.client.auditEvent.findFirst({ where: { tenantId }, orderBy: { seq: 'desc' } });
+  let seq = last?.seq ?? 0;
+  let prevHash = last?.hash ?? GENESIS_HASH;
+  const out: AuditEvent[] = [];
+  for (const input of events.map((event) => toAuditEventInput(event))) {
+    seq += 1;
+    // Round-trip through JSON so what is hashed is exactly what is stored and read back.
+    const data = JSON.parse(canonicalJson(input.data ?? null)) as unknown;
+    const occurredAt = toIso(toDate(input.occurredAt ?? new Date().toISOString()));
+    const event = {
+      seq,
+      type: input.type,
+      entityType: input.entityType,
+      entityId: input.entityId,
+      actor: input.actor ?? null,
+      data,
+      occurredAt,
+      prevHash,
+    };
+    const hash = auditHash(tenantId, event);
+    const id = newId('evt');
+    await scope.client.auditEvent.create({
+      data: { ...event, id, tenantId, data: canonicalJson(data), occurredAt: toDate(occurredAt), hash },
+    });
+    out.push({ ...event, id, hash });
+    prevHash = hash;
+  }
+  return out;
+}
+
+export function auditLogRepository(scope: Scope): AuditLogRepository {
+  return {
+    append(tenantId, ...events) {
+      return atomic(scope, (tx) => appendAuditEvents(tx, tenantId, events));
+    },
+    async list(tenantId, options = {}) {
+      const rows = await scope.client.auditEvent.findMany({
+        where: {
+          tenantId,
+          ...(options.entityType !== undefined ? { entityType: options.entityType } : {}),
+          ...(options.entityId !== undefined ? { entityId: options.entityId } : {}),
+          ...(options.afterSeq !== undefined ? { seq: { gt: options.afterSeq } } : {}),
+        },
+        orderBy: { seq: 'asc' },
+        take: Math.min(options.limit ?? 1000, 10_000),
+      });
+      return rows.map(fromRow);
+    },
+    async verifyChain(tenantId) {
+      let prevHash = GENESIS_HASH;
+      let expectedSeq = 1;
+      let count = 0;
+      for (;;) {
+        const rows = await scope.client.auditEvent.findMany({
+          where: { tenantId, seq: { gte: expectedSeq } },
+          orderBy: { seq: 'asc' },
+          take: 500,
+        });
+        if (rows.length === 0) break;
+        for (const row of rows) {
+          const event = fromRow(row);
+          if (event.seq !== expectedSeq)
+            return { valid: false, events: count, brokenAtSeq: expectedSeq, reason: 'sequence_gap' };
+          if (event.prevHash !== prevHash)
+            return { valid: false, events: count, brokenAtSeq: event.seq, reason: 'prev_hash_mismatch' };
+          if (auditHash(tenantId, event) !== event.hash)
+            return { valid: false, events: count, brokenAtSeq: event.seq, reason: 'hash_mismatch' };
+          prevHash = event.hash;
+          expectedSeq += 1;
+          count += 1;
+        }
+      }
+      return { valid: true, events: count, head: prevHash };
+    },
+  };
+}

@@ -1,0 +1,136 @@
+import type { Customer as BillingCoreCustomer } from '@billkit/billing-core';
+import { fromJson, toBigInt, toJson, toMinorUnits, withoutNulls } from '../codec.js';
+import { DbError, isUniqueViolation } from '../errors.js';
+import type { Scope } from '../scope.js';
+
+export type { BillingAddress } from '@billkit/billing-core';
+
+/** billing-core's `Customer` plus `externalId`, the host application's own id for the customer. */
+export type Customer = BillingCoreCustomer & { externalId?: string };
+
+export interface ListOptions {
+  /** At most this many rows (default 100, max 1000). */
+  limit?: number;
+  /** Cursor: return rows whose id sorts after this one. */
+  startingAfter?: string;
+}
+
+export interface CustomerRepository {
+  /** Inserts or updates the customer (by id, within the tenant). */
+  save(tenantId: string, customer: Customer): Promise<Customer>;
+  get(tenantId: string, id: string): Promise<Customer | null>;
+  findByExternalId(tenantId: string, externalId: string): Promise<Customer | null>;
+  list(tenantId: string, options?: ListOptions): Promise<Customer[]>;
+  /** Adds `delta` minor units to the balance atomically and returns the new balance. */
+  adjustBalance(tenantId: string, id: string, delta: number): Promise<number>;
+}
+
+type Row = Awaited<ReturnType<Scope['client']['customer']['findFirstOrThrow']>>;
+
+export function customerFromRow(row: Row): Customer {
+  return {
+    id: row.id,
+    ...withoutNulls({ externalId: row.externalId, name: row.name, email: row.email }),
+    currency: row.currency,
+    timezone: row.timezone,
+    address: {
+      ...withoutNulls({
+        line1: row.addressLine1,
+        line2: row.addressLine2,
+        region: row.addressRegion,
+        county: row.addressCounty,
+        city: row.addressCity,
+        postalCode: row.addressPostalCode,
+      }),
+      country: row.addressCountry,
+      ...(() => {
+        const districts = fromJson<string[]>(row.addressDistricts, 'Customer.addressDistricts');
+        return districts.length > 0 ? { districts } : {};
+      })(),
+    },
+    taxExempt: row.taxExempt as Customer['taxExempt'],
+    ...withoutNulls({ taxExemptCertificateId: row.taxExemptCertificateId }),
+    taxExemptions: fromJson(row.taxExemptions, 'Customer.taxExemptions'),
+    taxIds: fromJson(row.taxIds, 'Customer.taxIds'),
+    balance: toMinorUnits(row.balance, 'Customer.balance'),
+  };
+}
+
+function toColumns(customer: Customer) {
+  return {
+    externalId: customer.externalId ?? null,
+    name: customer.name ?? null,
+    email: customer.email ?? null,
+    currency: customer.currency,
+    timezone: customer.timezone,
+    addressLine1: customer.address.line1 ?? null,
+    addressLine2: customer.address.line2 ?? null,
+    addressCountry: customer.address.country,
+    addressRegion: customer.address.region ?? null,
+    addressCounty: customer.address.county ?? null,
+    addressCity: customer.address.city ?? null,
+    addressPostalCode: customer.address.postalCode ?? null,
+    addressDistricts: toJson(customer.address.districts ?? []),
+    taxExempt: customer.taxExempt,
+    taxExemptCertificateId: customer.taxExemptCertificateId ?? null,
+    taxExemptions: toJson(customer.taxExemptions),
+    taxIds: toJson(customer.taxIds),
+    balance: toBigInt(customer.balance, 'Customer.balance'),
+  };
+}
+
+export function listArgs(options: ListOptions = {}) {
+  const take = Math.min(Math.max(options.limit ?? 100, 1), 1000);
+  return {
+    take,
+    orderBy: { id: 'asc' as const },
+    ...(options.startingAfter !== undefined ? { where: { id: { gt: options.startingAfter } } } : {}),
+  };
+}
+
+export function customerRepository(scope: Scope): CustomerRepository {
+  return {
+    async save(tenantId, customer) {
+      const data = toColumns(customer);
+      try {
+        const updated = await scope.client.customer.updateMany({
+          where: { id: customer.id, tenantId },
+          data,
+        });
+        if (updated.count === 0)
+          await scope.client.customer.create({ data: { ...data, id: customer.id, tenantId } });
+      } catch (error) {
+        if (isUniqueViolation(error)) {
+          throw new DbError('DB_DUPLICATE', `Customer id or externalId already taken`, { id: customer.id });
+        }
+        throw error;
+      }
+      return customer;
+    },
+    async get(tenantId, id) {
+      const row = await scope.client.customer.findFirst({ where: { id, tenantId } });
+      return row ? customerFromRow(row) : null;
+    },
+    async findByExternalId(tenantId, externalId) {
+      const row = await scope.client.customer.findFirst({ where: { tenantId, externalId } });
+      return row ? customerFromRow(row) : null;
+    },
+    async list(tenantId, options) {
+      const { where, ...rest } = listArgs(options);
+      const rows = await scope.client.customer.findMany({ ...rest, where: { ...where, tenantId } });
+      return rows.map(customerFromRow);
+    },
+    async adjustBalance(tenantId, id, delta) {
+      const updated = await scope.client.customer.updateMany({
+        where: { id, tenantId },
+        data: { balance: { increment: toBigInt(delta, 'delta') } },
+      });
+      if (updated.count === 0) throw new DbError('DB_NOT_FOUND', `No customer ${id}`, { id });
+      const row = await scope.client.customer.findFirstOrThrow({
+        where: { id, tenantId },
+        select: { balance: true },
+      });
+      return toMinorUnits(row.balance, 'Customer.balance');
+    },
+  };
+}

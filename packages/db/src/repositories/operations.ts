@@ -1,0 +1,429 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { toBigInt, toDate, toDateOrNull, toIso, toIsoOrNull, toMinorUnits } from '../codec.js';
+import { DbError, isUniqueViolation } from '../errors.js';
+import { atomic, newId, type Scope } from '../scope.js';
+
+// API keys, idempotency records, received webhook events and payments: the operational rows around billing.
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  prefix: string;
+  scopes: string[];
+  createdAt: string;
+  lastUsedAt: string | null;
+  expiresAt: string | null;
+  revokedAt: string | null;
+}
+
+export interface ApiKeyRepository {
+  /** Creates a key; the secret is returned once and only its SHA-256 is stored. */
+  create(
+    tenantId: string,
+    input: { name: string; scopes: string[]; expiresAt?: string },
+  ): Promise<{ apiKey: ApiKey; secret: string }>;
+  /** The tenant and key for a presented secret, or null when unknown, revoked or expired. Records last use. */
+  authenticate(
+    secret: string,
+    options?: { at?: string },
+  ): Promise<{ tenantId: string; apiKey: ApiKey } | null>;
+  revoke(tenantId: string, id: string, options?: { at?: string }): Promise<void>;
+  list(tenantId: string): Promise<ApiKey[]>;
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+type ApiKeyRow = Awaited<ReturnType<Scope['client']['apiKey']['findFirstOrThrow']>>;
+const apiKeyFromRow = (row: ApiKeyRow): ApiKey => ({
+  id: row.id,
+  name: row.name,
+  prefix: row.prefix,
+  scopes: JSON.parse(row.scopes) as string[],
+  createdAt: toIso(row.createdAt),
+  lastUsedAt: toIsoOrNull(row.lastUsedAt),
+  expiresAt: toIsoOrNull(row.expiresAt),
+  revokedAt: toIsoOrNull(row.revokedAt),
+});
+
+export function apiKeyRepository(scope: Scope): ApiKeyRepository {
+  return {
+    async create(tenantId, input) {
+      const prefix = `bk_${randomBytes(6).toString('hex')}`;
+      const secret = `${prefix}_${randomBytes(24).toString('base64url')}`;
+      const row = await scope.client.apiKey.create({
+        data: {
+          id: newId('key'),
+          tenantId,
+          name: input.name,
+          prefix,
+          hashedKey: sha256(secret),
+          scopes: JSON.stringify(input.scopes),
+          expiresAt: toDateOrNull(input.expiresAt),
+        },
+      });
+      return { apiKey: apiKeyFromRow(row), secret };
+    },
+    async authenticate(secret, options = {}) {
+      const at = toDate(options.at ?? new Date().toISOString());
+      const row = await scope.client.apiKey.findUnique({ where: { hashedKey: sha256(secret) } });
+      if (!row || row.revokedAt !== null || (row.expiresAt !== null && row.expiresAt <= at)) return null;
+      await scope.client.apiKey.update({ where: { id: row.id }, data: { lastUsedAt: at } });
+      return { tenantId: row.tenantId, apiKey: apiKeyFromRow({ ...row, lastUsedAt: at }) };
+    },
+    async revoke(tenantId, id, options = {}) {
+      const updated = await scope.client.apiKey.updateMany({
+        where: { id, tenantId, revokedAt: null },
+        data: { revokedAt: toDate(options.at ?? new Date().toISOString()) },
+      });
+      if (updated.count === 0 && !(await scope.client.apiKey.findFirst({ where: { id, tenantId } }))) {
+        throw new DbError('DB_NOT_FOUND', `No API key ${id}`);
+      }
+    },
+    async list(tenantId) {
+      return (await scope.client.apiKey.findMany({ where: { tenantId }, orderBy: { createdAt: 'asc' } })).map(
+        apiKeyFromRow,
+      );
+    },
+  };
+}
+
+/** A stored response for an `Idempotency-Key`. `responseStatus` is null while the first request runs. */
+export interface IdempotencyRecord {
+  key: string;
+  requestHash: string;
+  method: string;
+  path: string;
+  responseStatus: number | null;
+  responseBody: string | null;
+  createdAt: string;
+  completedAt: string | null;
+  expiresAt: string;
+}
+
+export type IdempotencyBegin =
+  /** First use: run the request, then call `complete`. */
+  | { outcome: 'started'; record: IdempotencyRecord }
+  /** Same key and same request, finished: replay `record.responseStatus` / `responseBody`. */
+  | { outcome: 'replay'; record: IdempotencyRecord }
+  /** Same key and same request, still running elsewhere: answer 409 and let the client retry. */
+  | { outcome: 'in_progress'; record: IdempotencyRecord };
+
+export interface IdempotencyRepository {
+  /**
+   * Claims `key` for a request. A key reused with a different `requestHash` throws `DB_IDEMPOTENCY_KEY_REUSED`.
+   * An expired record is replaced.
+   */
+  begin(
+    tenantId: string,
+    input: {
+      key: string;
+      requestHash: string;
+      method: string;
+      path: string;
+      ttlSeconds?: number;
+      at?: string;
+    },
+  ): Promise<IdempotencyBegin>;
+  complete(
+    tenantId: string,
+    key: string,
+    response: { status: number; body: string; at?: string },
+  ): Promise<IdempotencyRecord>;
+  /** Forgets a key whose request failed before producing a response worth replaying. */
+  release(tenantId: string, key: string): Promise<void>;
+  /** Deletes expired records of every tenant; returns how many. */
+  purgeExpired(at?: string): Promise<number>;
+}
+
+type IdemRow = Awaited<ReturnType<Scope['client']['idempotencyRecord']['findFirstOrThrow']>>;
+const idemFromRow = (row: IdemRow): IdempotencyRecord => ({
+  key: row.key,
+  requestHash: row.requestHash,
+  method: row.method,
+  path: row.path,
+  responseStatus: row.responseStatus,
+  responseBody: row.responseBody,
+  createdAt: toIso(row.createdAt),
+  completedAt: toIsoOrNull(row.completedAt),
+  expiresAt: toIso(row.expiresAt),
+});
+
+export function idempotencyRepository(scope: Scope): IdempotencyRepository {
+  return {
+    async begin(tenantId, input) {
+      const at = toDate(input.at ?? new Date().toISOString());
+      const expiresAt = new Date(at.getTime() + (input.ttlSeconds ?? 24 * 3600) * 1000);
+      await scope.client.idempotencyRecord.deleteMany({
+        where: { tenantId, key: input.key, expiresAt: { lte: at } },
+      });
+      try {
+        const row = await scope.client.idempotencyRecord.create({
+          data: {
+            id: newId('idem'),
+            tenantId,
+            key: input.key,
+            requestHash: input.requestHash,
+            method: input.method,
+            path: input.path,
+            createdAt: at,
+            expiresAt,
+          },
+        });
+        return { outcome: 'started', record: idemFromRow(row) };
+      } catch (error) {
+        if (!isUniqueViolation(error)) throw error;
+      }
+      const existing = await scope.client.idempotencyRecord.findFirstOrThrow({
+        where: { tenantId, key: input.key },
+      });
+      if (existing.requestHash !== input.requestHash) {
+        throw new DbError(
+          'DB_IDEMPOTENCY_KEY_REUSED',
+          `Idempotency key ${input.key} was used for a different request`,
+          {
+            key: input.key,
+          },
+        );
+      }
+      const record = idemFromRow(existing);
+      return { outcome: record.responseStatus === null ? 'in_progress' : 'replay', record };
+    },
+    async complete(tenantId, key, response) {
+      const updated = await scope.client.idempotencyRecord.updateMany({
+        where: { tenantId, key },
+        data: {
+          responseStatus: response.status,
+          responseBody: response.body,
+          completedAt: toDate(response.at ?? new Date().toISOString()),
+        },
+      });
+      if (updated.count === 0) throw new DbError('DB_NOT_FOUND', `No idempotency record ${key}`);
+      return idemFromRow(await scope.client.idempotencyRecord.findFirstOrThrow({ where: { tenantId, key } }));
+    },
+    async release(tenantId, key) {
+      await scope.client.idempotencyRecord.deleteMany({ where: { tenantId, key, responseStatus: null } });
+    },
+    async purgeExpired(at) {
+      const result = await scope.client.idempotencyRecord.deleteMany({
+        where: { expiresAt: { lte: toDate(at ?? new Date().toISOString()) } },
+      });
+      return result.count;
+    },
+  };
+}
+
+/** A webhook received from a gateway; `rawBody` is kept exactly as received. */
+export interface WebhookEvent {
+  id: string;
+  provider: string;
+  eventId: string;
+  type: string;
+  rawBody: string;
+  signature: string | null;
+  receivedAt: string;
+  processedAt: string | null;
+  processingError: string | null;
+}
+
+export interface WebhookEventRepository {
+  /** Stores a received event; a redelivery (same provider and event id) returns the stored one with `duplicate: true`. */
+  record(
+    tenantId: string,
+    input: {
+      provider: string;
+      eventId: string;
+      type: string;
+      rawBody: string;
+      signature?: string;
+      receivedAt?: string;
+    },
+  ): Promise<{ event: WebhookEvent; duplicate: boolean }>;
+  markProcessed(tenantId: string, id: string, outcome?: { error?: string; at?: string }): Promise<void>;
+  get(tenantId: string, id: string): Promise<WebhookEvent | null>;
+  listUnprocessed(tenantId: string, limit?: number): Promise<WebhookEvent[]>;
+}
+
+type WebhookRow = Awaited<ReturnType<Scope['client']['webhookEvent']['findFirstOrThrow']>>;
+const webhookFromRow = (row: WebhookRow): WebhookEvent => ({
+  id: row.id,
+  provider: row.provider,
+  eventId: row.eventId,
+  type: row.type,
+  rawBody: row.rawBody,
+  signature: row.signature,
+  receivedAt: toIso(row.receivedAt),
+  processedAt: toIsoOrNull(row.processedAt),
+  processingError: row.processingError,
+});
+
+export function webhookEventRepository(scope: Scope): WebhookEventRepository {
+  return {
+    async record(tenantId, input) {
+      try {
+        const row = await scope.client.webhookEvent.create({
+          data: {
+            id: newId('whe'),
+            tenantId,
+            provider: input.provider,
+            eventId: input.eventId,
+            type: input.type,
+            rawBody: input.rawBody,
+            signature: input.signature ?? null,
+            receivedAt: toDate(input.receivedAt ?? new Date().toISOString()),
+          },
+        });
+        return { event: webhookFromRow(row), duplicate: false };
+      } catch (error) {
+        if (!isUniqueViolation(error)) throw error;
+        const row = await scope.client.webhookEvent.findFirstOrThrow({
+          where: { tenantId, provider: input.provider, eventId: input.eventId },
+        });
+        return { event: webhookFromRow(row), duplicate: true };
+      }
+    },
+    async markProcessed(tenantId, id, outcome = {}) {
+      const updated = await scope.client.webhookEvent.updateMany({
+        where: { id, tenantId },
+        data: {
+          processedAt: toDate(outcome.at ?? new Date().toISOString()),
+          processingError: outcome.error ?? null,
+        },
+      });
+      if (updated.count === 0) throw new DbError('DB_NOT_FOUND', `No webhook event ${id}`);
+    },
+    async get(tenantId, id) {
+      const row = await scope.client.webhookEvent.findFirst({ where: { id, tenantId } });
+      return row ? webhookFromRow(row) : null;
+    },
+    async listUnprocessed(tenantId, limit = 100) {
+      const rows = await scope.client.webhookEvent.findMany({
+        where: { tenantId, processedAt: null },
+        orderBy: { receivedAt: 'asc' },
+        take: limit,
+      });
+      return rows.map(webhookFromRow);
+    },
+  };
+}
+
+export type PaymentStatus = 'pending' | 'processing' | 'succeeded' | 'failed' | 'canceled' | 'refunded';
+
+/** A payment attempt series at a gateway. `amount` is minor units of `currency`. */
+export interface Payment {
+  id: string;
+  customerId: string;
+  invoiceId: string | null;
+  gateway: string;
+  gatewayPaymentId: string | null;
+  gatewayCustomerId: string | null;
+  status: PaymentStatus;
+  amount: number;
+  currency: string;
+  attempts: number;
+  lastError: string | null;
+  nextAttemptAt: string | null;
+  createdAt: string;
+}
+
+export interface PaymentRepository {
+  create(
+    tenantId: string,
+    input: Omit<Payment, 'id' | 'createdAt' | 'attempts' | 'lastError' | 'nextAttemptAt' | 'status'> & {
+      id?: string;
+      status?: PaymentStatus;
+    },
+  ): Promise<Payment>;
+  /** Records one gateway attempt: increments `attempts`, sets status, gateway id, error and next retry. */
+  recordAttempt(
+    tenantId: string,
+    id: string,
+    attempt: {
+      status: PaymentStatus;
+      gatewayPaymentId?: string;
+      error?: string | null;
+      nextAttemptAt?: string | null;
+    },
+  ): Promise<Payment>;
+  get(tenantId: string, id: string): Promise<Payment | null>;
+  findByGatewayId(tenantId: string, gateway: string, gatewayPaymentId: string): Promise<Payment | null>;
+  listForInvoice(tenantId: string, invoiceId: string): Promise<Payment[]>;
+}
+
+type PaymentRow = Awaited<ReturnType<Scope['client']['payment']['findFirstOrThrow']>>;
+const paymentFromRow = (row: PaymentRow): Payment => ({
+  id: row.id,
+  customerId: row.customerId,
+  invoiceId: row.invoiceId,
+  gateway: row.gateway,
+  gatewayPaymentId: row.gatewayPaymentId,
+  gatewayCustomerId: row.gatewayCustomerId,
+  status: row.status as PaymentStatus,
+  amount: toMinorUnits(row.amount, 'Payment.amount'),
+  currency: row.currency,
+  attempts: row.attempts,
+  lastError: row.lastError,
+  nextAttemptAt: toIsoOrNull(row.nextAttemptAt),
+  createdAt: toIso(row.createdAt),
+});
+
+export function paymentRepository(scope: Scope): PaymentRepository {
+  const load = async (tenantId: string, id: string) => {
+    const row = await scope.client.payment.findFirst({ where: { id, tenantId } });
+    return row ? paymentFromRow(row) : null;
+  };
+  return {
+    async create(tenantId, input) {
+      const customer = await scope.client.customer.findFirst({ where: { id: input.customerId, tenantId } });
+      if (!customer) throw new DbError('DB_NOT_FOUND', `No customer ${input.customerId}`);
+      try {
+        const row = await scope.client.payment.create({
+          data: {
+            id: input.id ?? newId('pay'),
+            tenantId,
+            customerId: input.customerId,
+            invoiceId: input.invoiceId,
+            gateway: input.gateway,
+            gatewayPaymentId: input.gatewayPaymentId,
+            gatewayCustomerId: input.gatewayCustomerId,
+            status: input.status ?? 'pending',
+            amount: toBigInt(input.amount, 'Payment.amount'),
+            currency: input.currency,
+          },
+        });
+        return paymentFromRow(row);
+      } catch (error) {
+        if (isUniqueViolation(error))
+          throw new DbError('DB_DUPLICATE', 'Payment or gateway payment id exists');
+        throw error;
+      }
+    },
+    recordAttempt(tenantId, id, attempt) {
+      return atomic(scope, async (tx) => {
+        const updated = await tx.client.payment.updateMany({
+          where: { id, tenantId },
+          data: {
+            attempts: { increment: 1 },
+            status: attempt.status,
+            ...(attempt.gatewayPaymentId !== undefined ? { gatewayPaymentId: attempt.gatewayPaymentId } : {}),
+            lastError: attempt.error ?? null,
+            nextAttemptAt: toDateOrNull(attempt.nextAttemptAt ?? null),
+          },
+        });
+        if (updated.count === 0) throw new DbError('DB_NOT_FOUND', `No payment ${id}`);
+        return paymentFromRow(await tx.client.payment.findFirstOrThrow({ where: { id, tenantId } }));
+      });
+    },
+    get: load,
+    async findByGatewayId(tenantId, gateway, gatewayPaymentId) {
+      const row = await scope.client.payment.findFirst({ where: { tenantId, gateway, gatewayPaymentId } });
+      return row ? paymentFromRow(row) : null;
+    },
+    async listForInvoice(tenantId, invoiceId) {
+      const rows = await scope.client.payment.findMany({
+        where: { tenantId, invoiceId },
+        orderBy: { createdAt: 'asc' },
+      });
+      return rows.map(paymentFromRow);
+    },
+  };
+}

@@ -1,0 +1,230 @@
+import { describe, expect, it } from 'vitest';
+import { isDbError, newId } from '../../src/index.js';
+import { providers, useMigratedDatabase } from './databases.js';
+import { customer } from './fixtures.js';
+
+describe.each(providers)('audit log and operational records on %s', (provider) => {
+  const ctx = useMigratedDatabase(provider);
+  const q = (name: string) => (provider === 'mysql' ? `\`${name}\`` : `"${name}"`);
+
+  async function tenant() {
+    const tenantId = newId('ten');
+    await ctx.db.tenants.create({ id: tenantId, name: 'Hauler', defaultCurrency: 'USD' });
+    return tenantId;
+  }
+
+  async function tenantWithEvents(count: number) {
+    const tenantId = await tenant();
+    for (let n = 1; n <= count; n++) {
+      await ctx.db.auditLog.append(tenantId, {
+        type: 'invoice.paid',
+        entityType: 'invoice',
+        entityId: `in_${n}`,
+        actor: 'api-key:ops',
+        data: { amountPaid: 1000 * n, note: { z: 1, a: [n, 'x'] } },
+        occurredAt: `2026-01-0${n}T00:00:00.000Z`,
+      });
+    }
+    return tenantId;
+  }
+
+  it('chains each tenant’s events from the genesis hash and verifies an untouched chain', async () => {
+    const tenantId = await tenantWithEvents(4);
+    const other = await tenantWithEvents(2);
+    const events = await ctx.db.auditLog.list(tenantId);
+    expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+    expect(events[0]?.prevHash).toBe('0'.repeat(64));
+    for (let n = 1; n < events.length; n++) expect(events[n]?.prevHash).toBe(events[n - 1]?.hash);
+    expect(await ctx.db.verifyAuditChain(tenantId)).toEqual({
+      valid: true,
+      events: 4,
+      head: events[3]?.hash,
+    });
+    expect((await ctx.db.verifyAuditChain(other)).valid).toBe(true);
+  });
+
+  it.each([
+    [
+      'an edited payload',
+      'hash_mismatch',
+      `UPDATE {t} SET data = '{"amountPaid":1}' WHERE tenantId = ? AND seq = 2`,
+      2,
+    ],
+    ['a deleted event', 'sequence_gap', 'DELETE FROM {t} WHERE tenantId = ? AND seq = 3', 3],
+    [
+      'a forged previous hash',
+      'prev_hash_mismatch',
+      `UPDATE {t} SET prevHash = '${'f'.repeat(64)}' WHERE tenantId = ? AND seq = 4`,
+      4,
+    ],
+  ])('detects %s in the chain', async (_what, reason, sql, seq) => {
+    const tenantId = await tenantWithEvents(4);
+    const quoted = sql.replace('{t}', q('AuditEvent')).replace('tenantId', q('tenantId'));
+    await ctx.db.prisma.$executeRawUnsafe(quoted, tenantId);
+    expect(await ctx.db.verifyAuditChain(tenantId)).toMatchObject({ valid: false, reason, brokenAtSeq: seq });
+  });
+
+  it('keeps the chain intact under concurrent appends', async () => {
+    const tenantId = await tenant();
+    await Promise.all(
+      Array.from({ length: 8 }, (_, n) =>
+        ctx.db.auditLog.append(tenantId, {
+          type: 'customer.updated',
+          entityType: 'customer',
+          entityId: `cus_${n}`,
+          data: { n },
+        }),
+      ),
+    );
+    expect(await ctx.db.verifyAuditChain(tenantId)).toMatchObject({ valid: true, events: 8 });
+  });
+
+  it('replays a finished idempotent request and refuses the key for a different request', async () => {
+    const tenantId = await tenant();
+    const input = { key: 'idem-1', requestHash: 'a'.repeat(64), method: 'POST', path: '/v1/subscriptions' };
+    expect((await ctx.db.idempotency.begin(tenantId, input)).outcome).toBe('started');
+    expect((await ctx.db.idempotency.begin(tenantId, input)).outcome).toBe('in_progress');
+    await ctx.db.idempotency.complete(tenantId, 'idem-1', { status: 201, body: '{"id":"sub_1"}' });
+    const replay = await ctx.db.idempotency.begin(tenantId, input);
+    expect([replay.outcome, replay.record.responseStatus, replay.record.responseBody]).toEqual([
+      'replay',
+      201,
+      '{"id":"sub_1"}',
+    ]);
+    const reused = ctx.db.idempotency.begin(tenantId, { ...input, requestHash: 'b'.repeat(64) });
+    await expect(reused).rejects.toSatisfy((e) => isDbError(e, 'DB_IDEMPOTENCY_KEY_REUSED'));
+    // The same key in another tenant is another record.
+    expect(
+      (await ctx.db.idempotency.begin(await tenant(), { ...input, requestHash: 'b'.repeat(64) })).outcome,
+    ).toBe('started');
+  });
+
+  it('starts afresh once an idempotency record has expired', async () => {
+    const tenantId = await tenant();
+    const input = {
+      key: 'k',
+      requestHash: 'a'.repeat(64),
+      method: 'POST',
+      path: '/x',
+      ttlSeconds: 60,
+      at: '2026-01-01T00:00:00.000Z',
+    };
+    await ctx.db.idempotency.begin(tenantId, input);
+    const later = await ctx.db.idempotency.begin(tenantId, {
+      ...input,
+      requestHash: 'c'.repeat(64),
+      at: '2026-01-01T00:02:00.000Z',
+    });
+    expect(later.outcome).toBe('started');
+  });
+
+  it('keeps a webhook body byte-for-byte and recognises a redelivery by provider event id', async () => {
+    const tenantId = await tenant();
+    const rawBody =
+      '{"id":"evt_1","type":"payment_intent.succeeded","data":{"amount":2339,"note":"naïve ✓ \\u00e9"}}\n';
+    const first = await ctx.db.webhookEvents.record(tenantId, {
+      provider: 'stripe',
+      eventId: 'evt_1',
+      type: 'payment_intent.succeeded',
+      rawBody,
+      signature: 't=1,v1=abc',
+    });
+    const again = await ctx.db.webhookEvents.record(tenantId, {
+      provider: 'stripe',
+      eventId: 'evt_1',
+      type: 'payment_intent.succeeded',
+      rawBody,
+    });
+    expect(first.duplicate).toBe(false);
+    expect(again).toEqual({ event: first.event, duplicate: true });
+    expect((await ctx.db.webhookEvents.get(tenantId, first.event.id))?.rawBody).toBe(rawBody);
+    await ctx.db.webhookEvents.markProcessed(tenantId, first.event.id);
+    expect(await ctx.db.webhookEvents.listUnprocessed(tenantId)).toEqual([]);
+  });
+
+  it('authenticates an API key by its secret until it is revoked, storing only a hash', async () => {
+    const tenantId = await tenant();
+    const { apiKey, secret } = await ctx.db.apiKeys.create(tenantId, {
+      name: 'ops',
+      scopes: ['invoices:read'],
+    });
+    expect((await ctx.db.apiKeys.authenticate(secret))?.tenantId).toBe(tenantId);
+    expect(await ctx.db.apiKeys.authenticate(`${secret}x`)).toBeNull();
+    const stored = await ctx.db.prisma.apiKey.findUniqueOrThrow({ where: { id: apiKey.id } });
+    expect(stored.hashedKey).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify(stored)).not.toContain(secret);
+    await ctx.db.apiKeys.revoke(tenantId, apiKey.id);
+    expect(await ctx.db.apiKeys.authenticate(secret)).toBeNull();
+  });
+
+  it('counts payment attempts and finds a payment by its gateway id', async () => {
+    const tenantId = await tenant();
+    const c = await ctx.db.customers.save(tenantId, customer());
+    const payment = await ctx.db.payments.create(tenantId, {
+      customerId: c.id,
+      invoiceId: null,
+      gateway: 'stripe',
+      gatewayPaymentId: null,
+      gatewayCustomerId: 'cus_stripe_1',
+      amount: 2339,
+      currency: 'USD',
+    });
+    await ctx.db.payments.recordAttempt(tenantId, payment.id, {
+      status: 'failed',
+      error: 'card_declined',
+      nextAttemptAt: '2026-01-03T00:00:00.000Z',
+    });
+    const ok = await ctx.db.payments.recordAttempt(tenantId, payment.id, {
+      status: 'succeeded',
+      gatewayPaymentId: 'pi_123',
+    });
+    expect([ok.attempts, ok.status, ok.lastError, ok.nextAttemptAt]).toEqual([2, 'succeeded', null, null]);
+    expect((await ctx.db.payments.findByGatewayId(tenantId, 'stripe', 'pi_123'))?.id).toBe(payment.id);
+  });
+
+  it('returns the tax rates in force at an instant, honouring effective dates', async () => {
+    const tenantId = await tenant();
+    await ctx.db.taxRates.saveJurisdiction(tenantId, {
+      code: 'US-IL',
+      name: 'Illinois',
+      level: 'state',
+      country: 'US',
+      region: 'IL',
+      county: null,
+      city: null,
+      district: null,
+    });
+    await ctx.db.taxRates.addRate(tenantId, {
+      jurisdictionCode: 'US-IL',
+      taxType: 'sales',
+      taxCategory: null,
+      rate: '0.0625',
+      effectiveFrom: '2020-01-01T00:00:00.000Z',
+      effectiveTo: '2026-07-01T00:00:00.000Z',
+    });
+    await ctx.db.taxRates.addRate(tenantId, {
+      jurisdictionCode: 'US-IL',
+      taxType: 'sales',
+      taxCategory: null,
+      rate: '0.065',
+      effectiveFrom: '2026-07-01T00:00:00.000Z',
+      effectiveTo: null,
+    });
+    expect(
+      (await ctx.db.taxRates.ratesInForce(tenantId, '2026-06-30T23:59:59.999Z')).map((r) => r.rate),
+    ).toEqual(['0.0625']);
+    expect(
+      (await ctx.db.taxRates.ratesInForce(tenantId, '2026-07-01T00:00:00.000Z')).map((r) => r.rate),
+    ).toEqual(['0.065']);
+    await expect(
+      ctx.db.taxRates.addRate(tenantId, {
+        jurisdictionCode: 'US-IL',
+        taxType: 'sales',
+        taxCategory: null,
+        rate: '6.25%',
+        effectiveFrom: '2027-01-01T00:00:00.000Z',
+        effectiveTo: null,
+      }),
+    ).rejects.toSatisfy((e) => isDbError(e, 'DB_INVALID_DATA'));
+  });
+});
