@@ -7,11 +7,19 @@ import { join } from 'node:path';
 const root = new URL('..', import.meta.url).pathname;
 const changesetDir = join(root, '.changeset');
 const mentioned = new Set();
-for (const file of readdirSync(changesetDir).filter((f) => f.endsWith('.md') && f !== 'README.md')) {
-  const front = readFileSync(join(changesetDir, file), 'utf8').split('---')[1] ?? '';
-  for (const match of front.matchAll(/["']?(@billkit\/[a-z0-9-]+)["']?\s*:/g)) mentioned.add(match[1]);
-}
 let missing = 0;
+for (const file of readdirSync(changesetDir).filter((f) => f.endsWith('.md') && f !== 'README.md')) {
+  // The front matter `changeset version` reads: a '---' line, `"pkg": bump` lines, a '---' line.
+  const match = /^---\n((?:["']?@billkit\/[a-z0-9-]+["']?: (?:major|minor|patch)\n)+)---\n/.exec(
+    readFileSync(join(changesetDir, file), 'utf8'),
+  );
+  if (!match) {
+    console.error(`✖ .changeset/${file} has no valid front matter ('---', "@billkit/x": minor|patch|major lines, '---')`);
+    missing++;
+    continue;
+  }
+  for (const line of match[1].matchAll(/["']?(@billkit\/[a-z0-9-]+)["']?:/g)) mentioned.add(line[1]);
+}
 for (const name of readdirSync(join(root, 'packages'))) {
   const dir = join(root, 'packages', name);
   if (!existsSync(join(dir, 'package.json'))) continue;
