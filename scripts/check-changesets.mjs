@@ -14,7 +14,9 @@ for (const file of readdirSync(changesetDir).filter((f) => f.endsWith('.md') && 
     readFileSync(join(changesetDir, file), 'utf8'),
   );
   if (!match) {
-    console.error(`✖ .changeset/${file} has no valid front matter ('---', "@billkit/x": minor|patch|major lines, '---')`);
+    console.error(
+      `✖ .changeset/${file} has no valid front matter ('---', "@billkit/x": minor|patch|major lines, '---')`,
+    );
     missing++;
     continue;
   }
