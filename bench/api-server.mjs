@@ -85,6 +85,8 @@ export async function startApi(database, { nodeArgs = [] } = {}) {
     baseUrl,
     key,
     pid: child.pid,
+    /** The scratch MariaDB database name (undefined on SQLite). */
+    database: dbName,
     /** Peak resident set size of the server process so far, MB (VmHWM). */
     peakRssMb() {
       const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');

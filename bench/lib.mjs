@@ -1,6 +1,6 @@
 // Shared helpers for billkit's benchmark scripts: machine facts, tables, JSON results.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,13 +24,18 @@ export function environment() {
     cpuModel: os.cpus()[0]?.model ?? 'unknown',
     memoryGiB: Math.round(os.totalmem() / 2 ** 30),
     platform: `${os.platform()} ${os.release()}`,
+    /** 1/5/15-minute load averages when the run started: the machine is shared, figures are noisy. */
+    loadAverage: os.loadavg().map((l) => round(l, 2)),
     date: new Date().toISOString(),
   };
 }
 
 export function printEnvironment(env) {
   console.log(
-    `machine: ${env.cpus} cores (${env.cpuModel}), ${env.memoryGiB} GiB, ${env.platform}; node ${env.node}; commit ${env.commit}`,
+    `machine: ${env.cpus} cores (${env.cpuModel}), ${env.memoryGiB} GiB, ${env.platform}; node ${env.node}; commit ${env.commit}; load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')} (shared machine: figures are noisy)`,
   );
 }
 
@@ -58,3 +63,30 @@ export function writeResults(name, data) {
 }
 
 export const round = (value, places = 2) => Number(value.toFixed(places));
+
+/** The API speaks snake_case JSON: convert keys of a camelCase object (values are left alone). */
+export function snakeize(value) {
+  if (Array.isArray(value)) return value.map(snakeize);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), snakeize(v)]),
+  );
+}
+
+/** Nearest-rank percentile of a list of numbers (sorted in place). */
+export function percentileOf(values, p) {
+  if (values.length === 0) return Number.NaN;
+  values.sort((a, b) => a - b);
+  const rank = Math.ceil((p / 100) * values.length);
+  return values[Math.min(values.length, Math.max(1, rank)) - 1];
+}
+
+/** Peak RSS of a process in MB from /proc/<pid>/status (VmHWM), or null when it is gone. */
+export function peakRssMbOf(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+  } catch {
+    return null;
+  }
+}

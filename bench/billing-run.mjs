@@ -1,0 +1,284 @@
+// Billing run at scale on MariaDB: seed N active subscriptions due for renewal (bulk INSERT … SELECT from
+// MariaDB's sequence engine, cloning a few template subscriptions written through @billkit/db), then renew
+// them all with 2 worker processes (billing-worker.mjs: claimDueSubscriptions + renewSubscription +
+// completeRenewal, in batches). Reports invoices/s, total time, each worker's peak RSS, and proves with SQL
+// that no subscription period was billed twice.
+import { fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { newId, openDatabase } from '@billkit/db';
+import mariadb from 'mariadb';
+import { mariadbReachable } from './api-server.mjs';
+import { environment, peakRssMbOf, printEnvironment, printTable, root, round, writeResults } from './lib.mjs';
+
+const TENANT = 'ten_bench_run';
+const PERIOD_START = '2026-10-01T05:00:00.000Z';
+const PERIOD_END = '2026-11-01T05:00:00.000Z';
+const TEMPLATES = 100; // customers, each with one template subscription that is cloned
+
+async function seed(url, database, count) {
+  const db = await openDatabase({ url, migrate: true });
+  try {
+    await db.tenants.create({ id: TENANT, name: 'Bench Hauler', defaultCurrency: 'USD' });
+    const product = await db.products.save(TENANT, {
+      id: newId('prod'),
+      name: 'Residential pickup',
+      taxCategory: 'general',
+      active: true,
+    });
+    const prices = [];
+    for (const unitAmount of [3499, 1250, 799]) {
+      prices.push(
+        await db.prices.save(TENANT, {
+          id: newId('price'),
+          productId: product.id,
+          currency: 'USD',
+          active: true,
+          recurring: { interval: 'month', intervalCount: 1 },
+          taxBehavior: 'exclusive',
+          billingScheme: 'per_unit',
+          unitAmount,
+        }),
+      );
+    }
+    for (let n = 0; n < Math.min(TEMPLATES, count); n++) {
+      const customer = await db.customers.save(TENANT, {
+        id: newId('cus'),
+        name: `Household ${n}`,
+        email: `household${n}@example.com`,
+        currency: 'USD',
+        timezone: 'America/Chicago',
+        address: {
+          line1: `${n} Maple St`,
+          country: 'US',
+          region: 'IL',
+          county: 'Cook',
+          city: 'Chicago',
+          postalCode: '60601',
+        },
+        taxExempt: 'none',
+        taxExemptions: [],
+        taxIds: [],
+        balance: 0,
+      });
+      await db.subscriptions.create(TENANT, {
+        id: `sub_t${String(n).padStart(3, '0')}`,
+        customerId: customer.id,
+        currency: 'USD',
+        status: 'active',
+        items: prices.map((p, i) => ({ id: newId('si'), priceId: p.id, quantity: 1 + ((n + i) % 3) })),
+        currentPeriodStart: PERIOD_START,
+        currentPeriodEnd: PERIOD_END,
+        billingCycleAnchor: PERIOD_START,
+        trialStart: null,
+        trialEnd: null,
+        discounts: [],
+        cancelAtPeriodEnd: false,
+        canceledAt: null,
+        endedAt: null,
+        pausedAt: null,
+        createdAt: PERIOD_START,
+        periodsBilled: 1,
+        pendingInvoiceItems: [],
+        billedLines: [],
+        latestInvoiceId: null,
+        version: 0,
+      });
+    }
+  } finally {
+    await db.close();
+  }
+  // Clone the templates with plain SQL: subscription k (k ≥ templates) copies template k mod templates.
+  const conn = await mariadb.createConnection({ host: '127.0.0.1', user: 'root', database });
+  try {
+    const columns = async (table) =>
+      (
+        await conn.query(
+          'SELECT COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
+          [table],
+        )
+      ).map((r) => r.c);
+    const subColumns = (await columns('Subscription')).filter((c) => c !== 'id');
+    const itemColumns = (await columns('SubscriptionItem')).filter(
+      (c) => c !== 'id' && c !== 'subscriptionId',
+    );
+    const list = (cols, prefix) => cols.map((c) => `${prefix}\`${c}\``).join(', ');
+    const templates = Math.min(TEMPLATES, count);
+    const chunk = 20_000;
+    for (let from = templates; from < count; from += chunk) {
+      const to = Math.min(count - 1, from + chunk - 1);
+      await conn.query(
+        `INSERT INTO Subscription (id, ${list(subColumns, '')})
+         SELECT CONCAT('sub_c', LPAD(q.seq, 7, '0')), ${list(subColumns, 's.')}
+         FROM seq_${from}_to_${to} q JOIN Subscription s ON s.id = CONCAT('sub_t', LPAD(q.seq MOD ${templates}, 3, '0'))`,
+      );
+      await conn.query(
+        `INSERT INTO SubscriptionItem (id, subscriptionId, ${list(itemColumns, '')})
+         SELECT CONCAT(i.id, '_', q.seq), CONCAT('sub_c', LPAD(q.seq, 7, '0')), ${list(itemColumns, 'i.')}
+         FROM seq_${from}_to_${to} q JOIN SubscriptionItem i ON i.subscriptionId = CONCAT('sub_t', LPAD(q.seq MOD ${templates}, 3, '0'))`,
+      );
+    }
+    const [{ n }] = await conn.query(
+      "SELECT COUNT(*) AS n FROM Subscription WHERE tenantId = ? AND status = 'active' AND currentPeriodEnd <= ?",
+      [TENANT, new Date(PERIOD_END)],
+    );
+    return Number(n);
+  } finally {
+    await conn.end();
+  }
+}
+
+function progressBar(total) {
+  const tty = process.stdout.isTTY;
+  const started = Date.now();
+  let last = 0;
+  return {
+    update(done) {
+      if (!tty || Date.now() - last < 200) return;
+      last = Date.now();
+      const width = 30;
+      const filled = Math.round((done / total) * width);
+      const rate = done / ((Date.now() - started) / 1000 || 1);
+      process.stdout.write(
+        `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} renewed, ${Math.round(rate)} invoices/s `,
+      );
+    },
+    end() {
+      if (tty) process.stdout.write('\n');
+    },
+  };
+}
+
+export async function runBillingRunBench({
+  subscriptions = 100_000,
+  workers = 2,
+  batchSize = 100,
+  lockOrder = 'tenant-first',
+} = {}) {
+  const env = environment();
+  if (!mariadbReachable()) {
+    console.log('MariaDB not reachable at 127.0.0.1:3306: skipping the billing-run benchmark');
+    return { rows: [] };
+  }
+  const database = `billkit_bench_${randomBytes(4).toString('hex')}`;
+  const url = `mysql://root@127.0.0.1:3306/${database}`;
+  const admin = await mariadb.createConnection({ host: '127.0.0.1', user: 'root' });
+  await admin.query(`CREATE DATABASE ${database}`);
+  let rows;
+  let checks;
+  try {
+    const seedStarted = Date.now();
+    const due = await seed(url, database, subscriptions);
+    const seedSeconds = (Date.now() - seedStarted) / 1000;
+    console.log(`seeded ${due} due subscriptions in ${round(seedSeconds, 1)} s`);
+
+    const bar = progressBar(due);
+    const progress = new Map();
+    const started = performance.now();
+    const results = await Promise.all(
+      Array.from({ length: workers }, (_, w) => {
+        const workerId = `worker-${w + 1}`;
+        const child = fork(
+          join(root, 'bench/billing-worker.mjs'),
+          [url, TENANT, PERIOD_END, workerId, String(batchSize), '1', lockOrder],
+          { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+        );
+        const samples = []; // RSS after each batch: flat memory means the last ≈ the first
+        let vmHwm = 0;
+        return new Promise((resolve, reject) => {
+          child.on('message', (m) => {
+            vmHwm = Math.max(vmHwm, peakRssMbOf(child.pid) ?? 0);
+            if (m.type === 'progress') {
+              samples.push(m.rssMb);
+              progress.set(workerId, m.renewed);
+              bar.update([...progress.values()].reduce((a, b) => a + b, 0));
+            } else if (m.type === 'done') {
+              resolve({ workerId, ...m, vmHwm, samples, seconds: (performance.now() - started) / 1000 });
+            }
+          });
+          child.once('exit', (code) => {
+            if (code !== 0) reject(new Error(`${workerId} exited with ${code}`));
+          });
+        });
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    bar.end();
+    const renewed = results.reduce((a, r) => a + r.renewed, 0);
+    rows = results.map((r) => ({
+      worker: r.workerId,
+      invoices: r.renewed,
+      failed: r.failed,
+      'deadlocks retried': r.retried,
+      'invoices/s': round(r.renewed / r.seconds, 1),
+      'peak RSS MB': Math.round(Math.max(r.maxRssMb, r.vmHwm)),
+      'RSS after 1st batch MB': Math.round(r.samples[0] ?? 0),
+      'RSS after last batch MB': Math.round(r.samples.at(-1) ?? 0),
+    }));
+    rows.push({
+      worker: 'total',
+      invoices: renewed,
+      failed: results.reduce((a, r) => a + r.failed, 0),
+      'deadlocks retried': results.reduce((a, r) => a + r.retried, 0),
+      'invoices/s': round(renewed / seconds, 1),
+      'peak RSS MB': '',
+      'RSS after 1st batch MB': '',
+      'RSS after last batch MB': '',
+    });
+
+    const conn = await mariadb.createConnection({ host: '127.0.0.1', user: 'root', database });
+    const one = async (sql, params = []) => Number(Object.values((await conn.query(sql, params))[0])[0]);
+    checks = {
+      'due subscriptions': due,
+      'cycle invoices': await one(
+        "SELECT COUNT(*) FROM Invoice WHERE tenantId = ? AND billingReason = 'subscription_cycle'",
+        [TENANT],
+      ),
+      'subscription periods billed more than once': await one(
+        `SELECT COUNT(*) FROM (SELECT subscriptionId, periodStart FROM Invoice WHERE tenantId = ?
+         GROUP BY subscriptionId, periodStart HAVING COUNT(*) > 1) d`,
+        [TENANT],
+      ),
+      'subscriptions without their invoice': await one(
+        `SELECT COUNT(*) FROM Subscription s WHERE s.tenantId = ? AND NOT EXISTS
+         (SELECT 1 FROM Invoice i WHERE i.subscriptionId = s.id AND i.periodStart = ?)`,
+        [TENANT, new Date(PERIOD_END)],
+      ),
+      'claims not completed': await one(
+        'SELECT COUNT(*) FROM BillingRunClaim WHERE tenantId = ? AND completedAt IS NULL',
+        [TENANT],
+      ),
+      'total s': round(seconds, 1),
+      'seed s': round(seedSeconds, 1),
+    };
+    await conn.end();
+    printEnvironment(env);
+    printTable(
+      `Billing run on MariaDB: ${due} subscriptions, ${workers} worker processes, batches of ${batchSize}, lock order ${lockOrder}`,
+      rows,
+    );
+    printTable('Billed exactly once (SQL over the run)', [checks]);
+  } finally {
+    await admin.query(`DROP DATABASE IF EXISTS ${database}`);
+    await admin.end();
+  }
+  writeResults('billing-run', {
+    environment: env,
+    subscriptions,
+    workers,
+    batchSize,
+    lockOrder,
+    results: rows,
+    checks,
+  });
+  return { rows, checks };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const i = process.argv.indexOf('--subscriptions');
+  await runBillingRunBench({
+    subscriptions: i > 0 ? Number(process.argv[i + 1]) : 100_000,
+    // --as-library: completeRenewal with its own audit append (deadlocks between workers, retried)
+    lockOrder: process.argv.includes('--as-library') ? 'as-library' : 'tenant-first',
+  });
+}

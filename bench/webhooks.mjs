@@ -1,0 +1,164 @@
+// Webhook latency: the API (child process) configured for the fake Tilled (in this process), 1,000
+// finalized invoices paid by ACH debit (the intent stays `processing`, the invoice `open`); each settlement
+// makes the fake send a signed `payment_intent.succeeded`. Latency = from the fake's send time (the `t=`
+// of its `tilled-signature`, stamped just before the POST) to the moment a GET /v1/invoices/{id} first
+// answers `paid` (polled every 2 ms, so the figure includes up to one poll round trip).
+// @billkit/fake-tilled is TypeScript source: runWebhooksBench() re-runs this file under `--import tsx`.
+import { fork } from 'node:child_process';
+import { join } from 'node:path';
+import {
+  environment,
+  percentileOf,
+  printEnvironment,
+  printTable,
+  root,
+  round,
+  writeResults,
+} from './lib.mjs';
+
+const ACCOUNT = 'acct_bench';
+const SECRET = 'whsec_bench';
+const API_KEY = 'sk_bench';
+
+export async function runWebhooksBench({ events = 1000, database = 'sqlite', inFlight = 5 } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = fork(
+      join(root, 'bench/webhooks.mjs'),
+      ['--child', String(events), database, String(inFlight)],
+      {
+        cwd: join(root, 'apps/api'), // tsx is resolvable from apps/api
+        execArgv: ['--import', 'tsx'],
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      },
+    );
+    let result;
+    child.on('message', (m) => {
+      result = m;
+    });
+    child.once('exit', (code) =>
+      code === 0 && result ? resolve(result) : reject(new Error(`webhook bench exited with ${code}`)),
+    );
+  });
+}
+
+async function measure(events, database, inFlight) {
+  const env = environment();
+  const { startFakeTilled } = await import('@billkit/fake-tilled');
+  const { client, startApi } = await import('./api-server.mjs');
+  const tilled = await startFakeTilled({ apiKey: API_KEY, accountId: ACCOUNT, webhookSecret: SECRET });
+  process.env.TILLED_BASE_URL = tilled.url;
+  process.env.TILLED_SECRET_KEY_BENCH = API_KEY;
+  process.env.TILLED_ACCOUNT_ID_BENCH = ACCOUNT;
+  process.env.TILLED_WEBHOOK_SECRET_BENCH = SECRET;
+  const api = await startApi(database);
+  tilled.setWebhookUrl(`${api.baseUrl}/v1/webhooks/tilled`);
+  const call = client(api.baseUrl, api.key);
+  let rows;
+  let summary;
+  try {
+    const { sampleRateTable } = await import('@billkit/tax');
+    const { snakeize } = await import('./lib.mjs');
+    await call('PUT', '/v1/tax/rate-table', snakeize(JSON.parse(JSON.stringify(sampleRateTable))));
+    const customer = await call('POST', '/v1/customers', {
+      currency: 'USD',
+      name: 'Bench Customer',
+      timezone: 'America/Chicago',
+      address: { country: 'US', region: 'IL', county: 'Cook', city: 'Chicago', postal_code: '60601' },
+    });
+    const product = await call('POST', '/v1/products', { name: 'Bulk pickup', tax_category: 'general' });
+    const price = await call('POST', '/v1/prices', {
+      product: product.id,
+      currency: 'USD',
+      billing_scheme: 'flat',
+      flat_amount: 10000,
+    });
+    // 1,000 finalized invoices, paid by ACH: open, intent processing (setup, not measured).
+    const pending = [];
+    const prepare = async () => {
+      while (pending.length < events) {
+        const slot = pending.length;
+        pending.push(null);
+        const invoice = await call('POST', '/v1/invoices', {
+          customer: customer.id,
+          items: [{ price: price.id }],
+        });
+        await call('POST', `/v1/invoices/${invoice.id}/finalize`, {});
+        const ach = tilled.seedPaymentMethod({ type: 'ach_debit' });
+        const paid = await call('POST', `/v1/invoices/${invoice.id}/pay`, { payment_method: ach.id });
+        if (paid.status !== 'open') throw new Error(`ACH payment left ${invoice.id} ${paid.status}`);
+        pending[slot] = { invoiceId: invoice.id, intentId: paid.payment_intent };
+      }
+    };
+    await Promise.all(Array.from({ length: 4 }, prepare));
+    await tilled.deliveriesIdle();
+
+    const latencies = [];
+    let errors = 0;
+    let next = 0;
+    const sentAt = (intentId) => {
+      const d = tilled.deliveries.find(
+        (x) => x.type === 'payment_intent.succeeded' && x.objectId === intentId,
+      );
+      return d ? Number(/t=(\d+)/.exec(d.signature)?.[1]) : undefined;
+    };
+    const started = performance.now();
+    const lane = async () => {
+      while (next < pending.length) {
+        const { invoiceId, intentId } = pending[next++];
+        tilled.settleAch(intentId, { outcome: 'succeeded' });
+        const deadline = Date.now() + 10_000;
+        let paidAt;
+        while (Date.now() < deadline) {
+          const invoice = await call('GET', `/v1/invoices/${invoiceId}`);
+          if (invoice.status === 'paid') {
+            paidAt = Date.now();
+            break;
+          }
+          await new Promise((r) => setTimeout(r, 2));
+        }
+        const sent = sentAt(intentId);
+        if (paidAt === undefined || sent === undefined) errors += 1;
+        else latencies.push(paidAt - sent);
+      }
+    };
+    await Promise.all(Array.from({ length: inFlight }, lane));
+    const seconds = (performance.now() - started) / 1000;
+    const failedDeliveries = tilled.deliveries.filter((d) => !d.ok).length;
+    rows = [
+      {
+        path: `payment_intent.succeeded → invoice paid (${database})`,
+        events: latencies.length,
+        'p50 ms': percentileOf(latencies, 50),
+        'p90 ms': percentileOf(latencies, 90),
+        'p99 ms': percentileOf(latencies, 99),
+        'max ms': percentileOf(latencies, 100),
+        'events/s': round(latencies.length / seconds, 1),
+        errors: errors + failedDeliveries,
+      },
+    ];
+    summary = { 'API peak RSS MB': api.peakRssMb(), 'events in flight': inFlight };
+  } finally {
+    await api.stop();
+    await tilled.close();
+  }
+  printEnvironment(env);
+  printTable(
+    `Webhook latency: fake Tilled send → invoice paid, ${events} events, ${inFlight} in flight`,
+    rows,
+  );
+  printTable('Memory', [summary]);
+  writeResults('webhooks', { environment: env, events, database, inFlight, results: rows, summary });
+  return { rows, summary };
+}
+
+if (process.argv.includes('--child')) {
+  const [events, database, inFlight] = process.argv.slice(process.argv.indexOf('--child') + 1);
+  const result = await measure(Number(events), database, Number(inFlight));
+  process.send?.(result);
+} else if (import.meta.url === `file://${process.argv[1]}`) {
+  const i = process.argv.indexOf('--events');
+  await runWebhooksBench({
+    events: i > 0 ? Number(process.argv[i + 1]) : 1000,
+    database: process.argv.includes('--mariadb') ? 'mariadb' : 'sqlite',
+  });
+}
