@@ -10,6 +10,13 @@
  * - `DB_MIGRATION_FAILED`: a migration statement failed; `details.statement` names it.
  * - `DB_MIGRATION_PREVIOUSLY_FAILED`: `_prisma_migrations` records a failed migration that must be resolved first.
  * - `DB_UNSUPPORTED_URL`: the connection string is neither mysql://, mariadb://, file: nor a path.
+ * - `DB_ENCRYPTION_KEY_MISSING`: `BILLKIT_ENCRYPTION_KEY` is unset and no keys were passed (`details.variable`).
+ * - `DB_ENCRYPTION_KEY_INVALID`: a key or key id is malformed (`details.variable` names where it came from,
+ *   never the value).
+ * - `DB_ENCRYPTION_KEY_UNKNOWN`: a stored secret was encrypted with a key id that is neither current nor in
+ *   `BILLKIT_ENCRYPTION_KEYS_OLD` (`details.keyId`).
+ * - `DB_DECRYPTION_FAILED`: a stored secret does not decrypt: wrong key under that id, or the row was tampered
+ *   with (the AES-GCM tag does not verify).
  */
 export type DbErrorCode =
   | 'DB_VERSION_CONFLICT'
@@ -21,7 +28,11 @@ export type DbErrorCode =
   | 'DB_REDEMPTION_LIMIT_REACHED'
   | 'DB_MIGRATION_FAILED'
   | 'DB_MIGRATION_PREVIOUSLY_FAILED'
-  | 'DB_UNSUPPORTED_URL';
+  | 'DB_UNSUPPORTED_URL'
+  | 'DB_ENCRYPTION_KEY_MISSING'
+  | 'DB_ENCRYPTION_KEY_INVALID'
+  | 'DB_ENCRYPTION_KEY_UNKNOWN'
+  | 'DB_DECRYPTION_FAILED';
 
 /** The single error class of `@billkit/db`; `details` carries the offending values. */
 export class DbError extends Error {

@@ -5,6 +5,15 @@ export {
   type PoolOptions,
   resolveDatabaseTarget,
 } from './database-url.js';
+export {
+  createEncryptionKeys,
+  DEFAULT_ENCRYPTION_KEY_ID,
+  ENCRYPTION_ENV,
+  type EncryptionKeyInput,
+  EncryptionKeys,
+  type EncryptionKeysOptions,
+  loadEncryptionKeys,
+} from './encryption.js';
 export { DbError, type DbErrorCode, isDbError } from './errors.js';
 export {
   type MigrateOptions,
@@ -56,6 +65,14 @@ export type {
   RedeemInput,
 } from './repositories/discounts.js';
 export {
+  GATEWAY_PROVIDERS,
+  type GatewayCredential,
+  type GatewayCredentialInput,
+  type GatewayCredentialRepository,
+  type GatewayProvider,
+  type ReencryptResult,
+} from './repositories/gateway-credentials.js';
+export {
   assertInvoiceAddsUp,
   type BillingReason,
   type Invoice,
@@ -92,4 +109,5 @@ export type {
 export type { Tenant, TenantRepository } from './repositories/tenants.js';
 export type { Repositories } from './repositories.js';
 export { newId } from './scope.js';
+export { Secret } from './secret.js';
 export { type SeedSummary, seedDemoTenant } from './seed.js';

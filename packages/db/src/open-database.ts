@@ -2,6 +2,7 @@ import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaMariaDb } from '@prisma/adapter-mariadb';
 import type { BillingPrismaClient, Provider } from './client.js';
 import { type DatabaseTarget, type PoolOptions, resolveDatabaseTarget } from './database-url.js';
+import type { EncryptionKeys } from './encryption.js';
 import { PrismaClient as MysqlPrismaClient } from './generated/mysql/client.js';
 import { PrismaClient as SqlitePrismaClient } from './generated/sqlite/client.js';
 import { migrate } from './migrate.js';
@@ -18,6 +19,11 @@ export interface OpenDatabaseOptions {
   pool?: PoolOptions;
   /** Apply pending migrations first. Default: true for SQLite (the embedded default just works), false for MySQL. */
   migrate?: boolean;
+  /**
+   * Keys for the encrypted columns (gateway credentials). Default: `loadEncryptionKeys()` from
+   * `BILLKIT_ENCRYPTION_KEY` / `_KEY_ID` / `_KEYS_OLD`, read when a credential is first saved or loaded.
+   */
+  encryptionKeys?: EncryptionKeys;
 }
 
 /** An open billing_db: the repositories, transactions, and the Prisma client as an escape hatch. */
@@ -78,12 +84,13 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<B
     close = () => client.$disconnect();
   }
   const scope: Scope = { provider: target.provider, client: prisma, root: prisma, inTransaction: false };
+  const repositoryOptions = { encryptionKeys: options.encryptionKeys };
   return {
-    ...createRepositories(scope),
+    ...createRepositories(scope, repositoryOptions),
     provider: target.provider,
     target,
     prisma,
-    transaction: (fn) => atomic(scope, (tx) => fn(createRepositories(tx))),
+    transaction: (fn) => atomic(scope, (tx) => fn(createRepositories(tx, repositoryOptions))),
     close,
   };
 }

@@ -1,3 +1,4 @@
+import { type EncryptionKeys, loadEncryptionKeys } from './encryption.js';
 import { type AuditLogRepository, auditLogRepository } from './repositories/audit-log.js';
 import {
   type BillingRunRepository,
@@ -15,6 +16,10 @@ import {
 import { type CreditNoteRepository, creditNoteRepository } from './repositories/credit-notes.js';
 import { type CustomerRepository, customerRepository } from './repositories/customers.js';
 import { type DiscountRepository, discountRepository } from './repositories/discounts.js';
+import {
+  type GatewayCredentialRepository,
+  gatewayCredentialRepository,
+} from './repositories/gateway-credentials.js';
 import { type InvoiceRepository, invoiceRepository } from './repositories/invoices.js';
 import {
   type ApiKeyRepository,
@@ -48,6 +53,8 @@ export interface Repositories {
   readonly idempotency: IdempotencyRepository;
   readonly auditLog: AuditLogRepository;
   readonly billingRun: BillingRunRepository;
+  /** Per-tenant payment-gateway credentials, secrets encrypted at rest (`BILLKIT_ENCRYPTION_KEY`). */
+  readonly gatewayCredentials: GatewayCredentialRepository;
   /**
    * Writes a subscription change in one transaction: new state (version-checked → `DB_VERSION_CONFLICT`),
    * the invoice with its proration lines, redemption counts and audit events; all or nothing.
@@ -60,8 +67,14 @@ export interface Repositories {
   verifyAuditChain(tenantId: string): ReturnType<AuditLogRepository['verifyChain']>;
 }
 
-export function createRepositories(scope: Scope): Repositories {
+export interface RepositoryOptions {
+  /** The key ring for encrypted columns; default: read from the environment when first needed. */
+  encryptionKeys?: EncryptionKeys | undefined;
+}
+
+export function createRepositories(scope: Scope, options: RepositoryOptions = {}): Repositories {
   const auditLog = auditLogRepository(scope);
+  const { encryptionKeys } = options;
   return {
     tenants: tenantRepository(scope),
     apiKeys: apiKeyRepository(scope),
@@ -78,6 +91,7 @@ export function createRepositories(scope: Scope): Repositories {
     idempotency: idempotencyRepository(scope),
     auditLog,
     billingRun: billingRunRepository(scope),
+    gatewayCredentials: gatewayCredentialRepository(scope, () => encryptionKeys ?? loadEncryptionKeys()),
     recordSubscriptionChange: (tenantId, change) => writeSubscriptionChange(scope, tenantId, change),
     verifyAuditChain: (tenantId) => auditLog.verifyChain(tenantId),
   };

@@ -141,7 +141,9 @@ describe.each(providers)('migrations on %s', (provider) => {
       const first = await run(tsx, [cli, 'migrate', '--url', test.url]);
       expect(first.stdout).toContain(`applied ${readMigrations(provider)[0]?.name}`);
       const second = await run(tsx, [cli, 'migrate', '--url', test.url]);
-      expect(second.stdout).toContain('sqlite: 0 applied, 1 already applied');
+      expect(second.stdout).toContain(
+        `sqlite: 0 applied, ${readMigrations(provider).length} already applied`,
+      );
     },
     60_000,
   );
