@@ -1,6 +1,8 @@
 /**
  * Every way `@billkit/db` refuses or fails. Callers switch on `code`; the API maps codes to HTTP problems.
  * - `DB_VERSION_CONFLICT`: the subscription changed since it was loaded (optimistic concurrency); reload and retry.
+ *   Also when MySQL aborted a repository transaction for a deadlock or lock wait timeout on every attempt
+ *   (`details.reason` `deadlock` / `lock_wait_timeout`, `details.attempts`; the driver error is `cause`).
  * - `DB_NOT_FOUND`: no such row for this tenant (rows of other tenants are invisible, never "forbidden").
  * - `DB_DUPLICATE`: a unique key is taken (invoice number, webhook event id, promotion code, …).
  * - `DB_ALREADY_BILLED`: a cycle invoice for this subscription period already exists.

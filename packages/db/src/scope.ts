@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { BillingClient, BillingPrismaClient, Provider } from './client.js';
+import { DbError } from './errors.js';
 
 /** What every repository function runs against: a client, and whether it is already inside a transaction. */
 export interface Scope {
@@ -22,6 +23,65 @@ export async function atomic<T>(scope: Scope, fn: (tx: Scope) => Promise<T>): Pr
       await client.$executeRawUnsafe('UPDATE "DocumentCounter" SET "nextNumber" = "nextNumber" WHERE 0');
     return fn({ provider: scope.provider, client, root: scope.root, inTransaction: true });
   }, TRANSACTION_OPTIONS);
+}
+
+/** How often a repository transaction runs when MySQL aborts it for a deadlock or a lock wait timeout. */
+export const TRANSACTION_ATTEMPTS = 3;
+
+/**
+ * Like {@link atomic}, but a transaction this call starts itself is run again (up to
+ * {@link TRANSACTION_ATTEMPTS} times, after a short random pause) when MySQL/MariaDB aborts it with a deadlock
+ * (1213) or a lock wait timeout (1205): the whole transaction was rolled back, so running `fn` again is safe.
+ * Inside a caller's transaction nothing is retried (the caller's earlier statements are gone with it); the
+ * error goes up for the caller's own retry. When every attempt fails, `DB_VERSION_CONFLICT` with
+ * `details.reason` `deadlock` or `lock_wait_timeout` and `details.attempts`, the driver error as `cause`.
+ * `fn` must have no effects outside the database; repository functions qualify, host callbacks do not.
+ */
+export async function atomicWithRetry<T>(scope: Scope, fn: (tx: Scope) => Promise<T>): Promise<T> {
+  if (scope.inTransaction || scope.provider !== 'mysql') return atomic(scope, fn);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await atomic(scope, fn);
+    } catch (error) {
+      const reason = lockFailure(error);
+      if (reason === null) throw error;
+      if (attempt >= TRANSACTION_ATTEMPTS) {
+        throw new DbError(
+          'DB_VERSION_CONFLICT',
+          `The transaction was aborted by a ${reason === 'deadlock' ? 'deadlock' : 'lock wait timeout'} ${attempt} times; retry`,
+          { reason, attempts: attempt },
+          { cause: error },
+        );
+      }
+      // Jitter so the two transactions that deadlocked do not collide again in lockstep.
+      await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * attempt));
+    }
+  }
+}
+
+/**
+ * `deadlock` for MySQL error 1213 (Prisma's P2034, "write conflict or deadlock"), `lock_wait_timeout` for 1205,
+ * else null. The driver adapter keeps the server's errno in `meta.driverAdapterError.cause`.
+ */
+export function lockFailure(error: unknown): 'deadlock' | 'lock_wait_timeout' | null {
+  const seen = new Set<unknown>();
+  let current: unknown = error;
+  while (typeof current === 'object' && current !== null && !seen.has(current)) {
+    seen.add(current);
+    const e = current as {
+      code?: unknown;
+      errno?: unknown;
+      originalCode?: unknown;
+      meta?: { code?: unknown; driverAdapterError?: { cause?: unknown } };
+      cause?: unknown;
+    };
+    // Raw queries fail with P2010 and the server's code in `meta.code`.
+    const serverCode = String(e.errno ?? e.originalCode ?? (e.code === 'P2010' ? e.meta?.code : e.code));
+    if (e.code === 'P2034' || serverCode === '1213') return 'deadlock';
+    if (serverCode === '1205') return 'lock_wait_timeout';
+    current = e.meta?.driverAdapterError?.cause ?? e.cause;
+  }
+  return null;
 }
 
 /**

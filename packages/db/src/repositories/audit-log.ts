@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { BillingEvent } from '@billkit/billing-core';
 import { toDate, toIso } from '../codec.js';
-import { atomic, newId, type Scope } from '../scope.js';
+import { atomicWithRetry, newId, type Scope } from '../scope.js';
 
 /** What a caller appends: the fact, who did it, and what it is about. billing-core's `BillingEvent`s are accepted as they are. */
 export interface AuditEventInput {
@@ -108,19 +108,20 @@ const fromRow = (row: Row): AuditEvent => ({
   hash: row.hash,
 });
 
-/** Appends inside the caller's transaction. On MySQL the tenant row is locked so appends queue per tenant. */
+/**
+ * Appends inside the caller's transaction. The tenant's chain head (`AuditChainHead`) is locked (`FOR UPDATE` on
+ * MySQL; SQLite serialises writers) and gives the last seq and hash, so appends queue per tenant on a row no
+ * foreign key references. Call it last in a transaction: the head stays locked until the commit.
+ */
 export async function appendAuditEvents(
   scope: Scope,
   tenantId: string,
   events: readonly AuditEventLike[],
 ): Promise<AuditEvent[]> {
   if (events.length === 0) return [];
-  if (scope.provider === 'mysql') {
-    await scope.client.$queryRawUnsafe('SELECT id FROM `Tenant` WHERE id = ? FOR UPDATE', tenantId);
-  }
-  const last = await scope.client.auditEvent.findFirst({ where: { tenantId }, orderBy: { seq: 'desc' } });
-  let seq = last?.seq ?? 0;
-  let prevHash = last?.hash ?? GENESIS_HASH;
+  const head = await lockChainHead(scope, tenantId);
+  let seq = head.seq;
+  let prevHash = head.hash;
   const out: AuditEvent[] = [];
   for (const input of events.map((event) => toAuditEventInput(event))) {
     seq += 1;
@@ -145,13 +146,64 @@ export async function appendAuditEvents(
     out.push({ ...event, id, hash });
     prevHash = hash;
   }
+  await scope.client.auditChainHead.update({ where: { tenantId }, data: { seq, hash: prevHash } });
   return out;
+}
+
+/**
+ * Locks the tenant's chain head and returns it. A tenant without one (created before the head existed, or
+ * by raw SQL) gets it here, seeded from its latest event; the insert is idempotent, so concurrent first
+ * appends both succeed and then queue on the same row.
+ */
+async function lockChainHead(scope: Scope, tenantId: string): Promise<{ seq: number; hash: string }> {
+  const read = async () => {
+    const rows =
+      scope.provider === 'mysql'
+        ? await scope.client.$queryRawUnsafe<{ seq: number | bigint; hash: string }[]>(
+            'SELECT seq, hash FROM `AuditChainHead` WHERE tenantId = ? FOR UPDATE',
+            tenantId,
+          )
+        : await scope.client.$queryRawUnsafe<{ seq: number | bigint; hash: string }[]>(
+            'SELECT "seq", "hash" FROM "AuditChainHead" WHERE "tenantId" = ?',
+            tenantId,
+          );
+    const row = rows[0];
+    return row ? { seq: Number(row.seq), hash: row.hash } : null;
+  };
+  const head = await read();
+  if (head) return head;
+  // A locking read on MySQL: a plain read would see the transaction's snapshot, possibly older than the chain.
+  const [last] =
+    scope.provider === 'mysql'
+      ? await scope.client.$queryRawUnsafe<{ seq: number | bigint; hash: string }[]>(
+          'SELECT seq, hash FROM `AuditEvent` WHERE tenantId = ? ORDER BY seq DESC LIMIT 1 LOCK IN SHARE MODE',
+          tenantId,
+        )
+      : await scope.client.$queryRawUnsafe<{ seq: number | bigint; hash: string }[]>(
+          'SELECT "seq", "hash" FROM "AuditEvent" WHERE "tenantId" = ? ORDER BY "seq" DESC LIMIT 1',
+          tenantId,
+        );
+  const seed = [tenantId, Number(last?.seq ?? 0), last?.hash ?? GENESIS_HASH] as const;
+  if (scope.provider === 'mysql') {
+    // ON DUPLICATE KEY UPDATE (not INSERT IGNORE): a missing tenant still fails its foreign key, and a row
+    // another transaction inserted meanwhile is locked exclusively at once (no shared-to-exclusive upgrade).
+    await scope.client.$executeRawUnsafe(
+      'INSERT INTO `AuditChainHead` (tenantId, seq, hash) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE tenantId = tenantId',
+      ...seed,
+    );
+  } else {
+    await scope.client.$executeRawUnsafe(
+      'INSERT INTO "AuditChainHead" ("tenantId", "seq", "hash") VALUES (?, ?, ?) ON CONFLICT ("tenantId") DO NOTHING',
+      ...seed,
+    );
+  }
+  return (await read()) as { seq: number; hash: string };
 }
 
 export function auditLogRepository(scope: Scope): AuditLogRepository {
   return {
     append(tenantId, ...events) {
-      return atomic(scope, (tx) => appendAuditEvents(tx, tenantId, events));
+      return atomicWithRetry(scope, (tx) => appendAuditEvents(tx, tenantId, events));
     },
     async list(tenantId, options = {}) {
       const rows = await scope.client.auditEvent.findMany({

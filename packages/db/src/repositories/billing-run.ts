@@ -1,6 +1,6 @@
 import { toDate, toIso } from '../codec.js';
 import { DbError, isUniqueViolation } from '../errors.js';
-import { atomic, newId, type Scope } from '../scope.js';
+import { atomicWithRetry, newId, type Scope } from '../scope.js';
 import { type AuditEvent, type AuditEventLike, appendAuditEvents } from './audit-log.js';
 import { type DiscountRedemption, insertRedemption, type RedeemInput } from './discounts.js';
 import { type Invoice, insertInvoice } from './invoices.js';
@@ -49,9 +49,10 @@ export interface SubscriptionChangeResult {
 export interface BillingRunRepository {
   /**
    * Claims up to `limit` subscriptions whose period ended by `asOf` and that nobody has claimed for that
-   * period. Safe with many workers: MySQL skips rows another worker has locked (`FOR UPDATE SKIP LOCKED`),
-   * SQLite serialises writers, and the unique (subscription, periodStart) claim makes a double claim
-   * impossible on both.
+   * period. Safe with many workers: the unique (subscription, periodStart) claim makes a double claim
+   * impossible. MySQL claims with one short `INSERT IGNORE` and holds no lock afterwards, so concurrent
+   * workers get disjoint batches and a worker gets an empty batch only when nothing due is left unclaimed;
+   * SQLite serialises writers.
    */
   claimDueSubscriptions(
     tenantId: string,
@@ -66,39 +67,51 @@ export interface BillingRunRepository {
 /**
  * Writes a subscription change as one unit: the new subscription state (refused with `DB_VERSION_CONFLICT`
  * when `expectedVersion` is stale), the invoice with its proration lines, discount redemptions (counters
- * included) and audit events — all committed together or none.
+ * included) and audit events — all committed together or none. The audit append comes last, so the tenant's
+ * chain head is locked only for the end of the transaction; a deadlock or lock wait timeout reruns the
+ * transaction (see `atomicWithRetry`).
  */
 export async function writeSubscriptionChange(
   scope: Scope,
   tenantId: string,
   change: SubscriptionChangeInput,
 ): Promise<SubscriptionChangeResult> {
-  return atomic(scope, async (tx) => {
-    const invoice = change.invoice ?? null;
-    const next = invoice ? { ...change.subscription, latestInvoiceId: invoice.id } : change.subscription;
-    const subscription = await saveSubscription(tx, tenantId, next, change.expectedVersion);
-    if (invoice) {
-      if (invoice.subscriptionId !== subscription.id || invoice.customerId !== subscription.customerId) {
-        throw new DbError(
-          'DB_INVALID_DATA',
-          `Invoice ${invoice.id} does not belong to subscription ${subscription.id}`,
-        );
-      }
-      await insertInvoice(tx, tenantId, invoice);
-    }
-    const redemptions: DiscountRedemption[] = [];
-    for (const redemption of change.redemptions ?? []) {
-      redemptions.push(
-        await insertRedemption(tx, tenantId, {
-          subscriptionId: subscription.id,
-          invoiceId: invoice?.id ?? null,
-          ...redemption,
-        }),
+  return atomicWithRetry(scope, async (tx) => {
+    const written = await writeChangeRows(tx, tenantId, change);
+    const auditEvents = await appendAuditEvents(tx, tenantId, change.auditEvents ?? []);
+    return { ...written, auditEvents };
+  });
+}
+
+/** Everything of a subscription change except its audit events, inside the caller's transaction. */
+async function writeChangeRows(
+  tx: Scope,
+  tenantId: string,
+  change: SubscriptionChangeInput,
+): Promise<Omit<SubscriptionChangeResult, 'auditEvents'>> {
+  const invoice = change.invoice ?? null;
+  const next = invoice ? { ...change.subscription, latestInvoiceId: invoice.id } : change.subscription;
+  const subscription = await saveSubscription(tx, tenantId, next, change.expectedVersion);
+  if (invoice) {
+    if (invoice.subscriptionId !== subscription.id || invoice.customerId !== subscription.customerId) {
+      throw new DbError(
+        'DB_INVALID_DATA',
+        `Invoice ${invoice.id} does not belong to subscription ${subscription.id}`,
       );
     }
-    const auditEvents = await appendAuditEvents(tx, tenantId, change.auditEvents ?? []);
-    return { subscription, invoiceId: invoice?.id ?? null, redemptions, auditEvents };
-  });
+    await insertInvoice(tx, tenantId, invoice);
+  }
+  const redemptions: DiscountRedemption[] = [];
+  for (const redemption of change.redemptions ?? []) {
+    redemptions.push(
+      await insertRedemption(tx, tenantId, {
+        subscriptionId: subscription.id,
+        invoiceId: invoice?.id ?? null,
+        ...redemption,
+      }),
+    );
+  }
+  return { subscription, invoiceId: invoice?.id ?? null, redemptions };
 }
 
 export function billingRunRepository(scope: Scope): BillingRunRepository {
@@ -106,24 +119,7 @@ export function billingRunRepository(scope: Scope): BillingRunRepository {
     async claimDueSubscriptions(tenantId, { asOf, workerId, limit = 100 }) {
       const at = toDate(asOf, 'asOf');
       const take = Math.min(Math.max(limit, 1), 1000);
-      if (scope.provider === 'mysql') {
-        return atomic(scope, async (tx) => {
-          const rows = await tx.client.$queryRawUnsafe<{ id: string; currentPeriodEnd: Date }[]>(
-            `SELECT s.id, s.currentPeriodEnd FROM \`Subscription\` s
-             WHERE s.tenantId = ? AND s.status IN ('trialing', 'active', 'past_due') AND s.currentPeriodEnd <= ?
-               AND NOT EXISTS (SELECT 1 FROM \`BillingRunClaim\` c WHERE c.subscriptionId = s.id AND c.periodStart = s.currentPeriodEnd)
-             ORDER BY s.currentPeriodEnd, s.id LIMIT ${take} FOR UPDATE SKIP LOCKED`,
-            tenantId,
-            at,
-          );
-          const claims: BillingRunClaim[] = [];
-          for (const row of rows) {
-            const claim = await insertClaim(tx, tenantId, row.id, new Date(row.currentPeriodEnd), workerId);
-            if (claim) claims.push(claim);
-          }
-          return claims;
-        });
-      }
+      if (scope.provider === 'mysql') return claimOnMysql(scope, tenantId, at, workerId, take);
       // SQLite: one writer at a time; a claim insert that loses the race hits the unique index and is skipped.
       const due = await scope.client.subscription.findMany({
         where: { tenantId, status: { in: [...BILLABLE_STATUSES] }, currentPeriodEnd: { lte: at } },
@@ -151,7 +147,7 @@ export function billingRunRepository(scope: Scope): BillingRunRepository {
       return claims;
     },
     completeRenewal(tenantId, renewal) {
-      return atomic(scope, async (tx) => {
+      return atomicWithRetry(scope, async (tx) => {
         const claim = await tx.client.billingRunClaim.findFirst({ where: { id: renewal.claimId, tenantId } });
         if (!claim) throw new DbError('DB_NOT_FOUND', `No billing-run claim ${renewal.claimId}`);
         if (claim.completedAt !== null)
@@ -169,24 +165,92 @@ export function billingRunRepository(scope: Scope): BillingRunRepository {
             },
           );
         }
-        const result = await writeSubscriptionChange(tx, tenantId, {
+        const written = await writeChangeRows(tx, tenantId, {
           subscription: renewal.subscription,
           expectedVersion: renewal.expectedVersion,
           invoice: renewal.invoice,
           ...(renewal.redemptions ? { redemptions: renewal.redemptions } : {}),
-          ...(renewal.auditEvents ? { auditEvents: renewal.auditEvents } : {}),
         });
         await tx.client.billingRunClaim.update({
           where: { id: claim.id },
           data: { completedAt: new Date(), invoiceId: renewal.invoice.id },
         });
-        return result;
+        // Last: the chain head stays locked only from here to the commit.
+        const auditEvents = await appendAuditEvents(tx, tenantId, renewal.auditEvents ?? []);
+        return { ...written, auditEvents };
       });
     },
     async releaseClaim(tenantId, claimId) {
       await scope.client.billingRunClaim.deleteMany({ where: { id: claimId, tenantId, completedAt: null } });
     },
   };
+}
+
+/**
+ * MySQL claim without a long transaction: a plain (non-locking) read of due, unclaimed periods, then one
+ * multi-row `INSERT IGNORE` into the claims. The unique (subscription, periodStart) index decides every race:
+ * a period another worker claimed first is skipped, and the claim is ours exactly when our row went in. No
+ * row stays locked beyond that one statement, so a concurrent claimer sees these claims at once and takes
+ * the next periods. When every candidate went to another worker, the next candidates are tried, so a
+ * claimer comes back empty only once no due, unclaimed period is left.
+ */
+async function claimOnMysql(
+  scope: Scope,
+  tenantId: string,
+  at: Date,
+  workerId: string,
+  take: number,
+): Promise<BillingRunClaim[]> {
+  // Each round either claims something or sees periods claimed by others; the bound is only a safety net.
+  for (let round = 0; round < 20; round++) {
+    const due = await scope.client.$queryRawUnsafe<{ id: string; currentPeriodEnd: Date }[]>(
+      `SELECT s.id, s.currentPeriodEnd FROM \`Subscription\` s
+       WHERE s.tenantId = ? AND s.status IN ('trialing', 'active', 'past_due') AND s.currentPeriodEnd <= ?
+         AND NOT EXISTS (SELECT 1 FROM \`BillingRunClaim\` c WHERE c.subscriptionId = s.id AND c.periodStart = s.currentPeriodEnd)
+       ORDER BY s.currentPeriodEnd, s.id LIMIT ${take}`,
+      tenantId,
+      at,
+    );
+    if (due.length === 0) return [];
+    const claimedAt = new Date();
+    const candidates = due.map((row) => ({
+      id: newId('clm'),
+      subscriptionId: row.id,
+      periodStart: new Date(row.currentPeriodEnd),
+    }));
+    // Insert in the unique index's order, so two claimers lock the same keys in the same order.
+    const ordered = [...candidates].sort((a, b) =>
+      a.subscriptionId === b.subscriptionId
+        ? a.periodStart.getTime() - b.periodStart.getTime()
+        : a.subscriptionId < b.subscriptionId
+          ? -1
+          : 1,
+    );
+    const inserted = await scope.client.$executeRawUnsafe(
+      `INSERT IGNORE INTO \`BillingRunClaim\` (id, tenantId, subscriptionId, periodStart, workerId, claimedAt)
+       VALUES ${ordered.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`,
+      ...ordered.flatMap((c) => [c.id, tenantId, c.subscriptionId, c.periodStart, workerId, claimedAt]),
+    );
+    let mine = candidates;
+    if (inserted < candidates.length) {
+      const kept = await scope.client.billingRunClaim.findMany({
+        where: { id: { in: candidates.map((c) => c.id) } },
+        select: { id: true },
+      });
+      const ids = new Set(kept.map((row) => row.id));
+      mine = candidates.filter((c) => ids.has(c.id));
+    }
+    if (mine.length > 0) {
+      return mine.map((c) => ({
+        id: c.id,
+        subscriptionId: c.subscriptionId,
+        periodStart: toIso(c.periodStart),
+        workerId,
+        claimedAt: toIso(claimedAt),
+      }));
+    }
+  }
+  return [];
 }
 
 async function insertClaim(

@@ -2,7 +2,7 @@ import type { CreditNote, CreditNoteLine, Invoice } from '@billkit/billing-core'
 import type { Money } from '@billkit/money';
 import { fromJson, toBigInt, toDate, toIso, toJson, toMinorUnits } from '../codec.js';
 import { DbError, isUniqueViolation } from '../errors.js';
-import { atomic, type Scope } from '../scope.js';
+import { atomicWithRetry, type Scope } from '../scope.js';
 import { type AuditEvent, type AuditEventLike, appendAuditEvents } from './audit-log.js';
 import { loadInvoice, takeDocumentNumber } from './invoices.js';
 
@@ -132,7 +132,7 @@ async function listFor(scope: Scope, tenantId: string, invoiceId: string): Promi
 export function creditNoteRepository(scope: Scope): CreditNoteRepository {
   return {
     issue(tenantId, invoiceId, build) {
-      return atomic(scope, async (tx) => {
+      return atomicWithRetry(scope, async (tx) => {
         const invoice = await loadInvoice(tx, tenantId, invoiceId);
         if (!invoice) throw new DbError('DB_NOT_FOUND', `No invoice ${invoiceId}`);
         const previous = await listFor(tx, tenantId, invoiceId);

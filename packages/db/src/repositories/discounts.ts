@@ -1,6 +1,6 @@
 import { fromJson, toDate, toDateOrNull, toIso, toIsoOrNull, toJson } from '../codec.js';
 import { DbError, isUniqueViolation } from '../errors.js';
-import { atomic, newId, type Scope } from '../scope.js';
+import { atomicWithRetry, newId, type Scope } from '../scope.js';
 
 /** A stored `@billkit/discount` definition (kept whole) with its redemption counter; `id` is the definition's own id. */
 export interface DiscountDefinitionRecord {
@@ -255,7 +255,7 @@ export function discountRepository(scope: Scope): DiscountRepository {
       return row ? codeFromRow(row) : null;
     },
     redeem(tenantId, input) {
-      return atomic(scope, (tx) => insertRedemption(tx, tenantId, input));
+      return atomicWithRetry(scope, (tx) => insertRedemption(tx, tenantId, input));
     },
     countRedemptions(tenantId, where) {
       return scope.client.discountRedemption.count({

@@ -11,7 +11,7 @@ import {
   toMinorUnits,
 } from '../codec.js';
 import { DbError, isUniqueViolation } from '../errors.js';
-import { atomic, type Scope } from '../scope.js';
+import { atomicWithRetry, type Scope } from '../scope.js';
 import { type ListOptions, listArgs } from './customers.js';
 
 /** billing-core's invoice types: what the repository stores and returns, field for field. */
@@ -346,7 +346,7 @@ export async function takeDocumentNumber(
 export function invoiceRepository(scope: Scope): InvoiceRepository {
   return {
     create(tenantId, invoice) {
-      return atomic(scope, async (tx) => {
+      return atomicWithRetry(scope, async (tx) => {
         await insertInvoice(tx, tenantId, invoice);
         return loadOrThrow(tx, tenantId, invoice.id);
       });
@@ -368,7 +368,7 @@ export function invoiceRepository(scope: Scope): InvoiceRepository {
       return rows.map(fromRow);
     },
     finalize(tenantId, id, finalizer) {
-      return atomic(scope, async (tx) => {
+      return atomicWithRetry(scope, async (tx) => {
         const draft = await loadOrThrow(tx, tenantId, id);
         if (draft.status !== 'draft') {
           throw new DbError(
@@ -394,7 +394,7 @@ export function invoiceRepository(scope: Scope): InvoiceRepository {
       });
     },
     saveTransition(tenantId, invoice, { expectedStatus }) {
-      return atomic(scope, (tx) => writeTransition(tx, tenantId, invoice, expectedStatus));
+      return atomicWithRetry(scope, (tx) => writeTransition(tx, tenantId, invoice, expectedStatus));
     },
   };
 }

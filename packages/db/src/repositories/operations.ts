@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { toBigInt, toDate, toDateOrNull, toIso, toIsoOrNull, toMinorUnits } from '../codec.js';
 import { DbError, isUniqueViolation } from '../errors.js';
-import { atomic, newId, type Scope } from '../scope.js';
+import { atomicWithRetry, newId, type Scope } from '../scope.js';
 
 // API keys, idempotency records, received webhook events and payments: the operational rows around billing.
 
@@ -398,7 +398,7 @@ export function paymentRepository(scope: Scope): PaymentRepository {
       }
     },
     recordAttempt(tenantId, id, attempt) {
-      return atomic(scope, async (tx) => {
+      return atomicWithRetry(scope, async (tx) => {
         const updated = await tx.client.payment.updateMany({
           where: { id, tenantId },
           data: {

@@ -7,7 +7,7 @@ import type {
 } from '@billkit/billing-core';
 import { fromJson, toDate, toDateOrNull, toIso, toIsoOrNull, toJson } from '../codec.js';
 import { DbError, isUniqueViolation } from '../errors.js';
-import { atomic, type Scope } from '../scope.js';
+import { atomicWithRetry, type Scope } from '../scope.js';
 import { type ListOptions, listArgs } from './customers.js';
 
 export type {
@@ -158,7 +158,7 @@ async function load(scope: Scope, tenantId: string, id: string): Promise<Subscri
 export function subscriptionRepository(scope: Scope): SubscriptionRepository {
   return {
     create(tenantId, subscription) {
-      return atomic(scope, async (tx) => {
+      return atomicWithRetry(scope, async (tx) => {
         const customer = await tx.client.customer.findFirst({
           where: { id: subscription.customerId, tenantId },
           select: { id: true },
@@ -213,7 +213,7 @@ export function saveSubscription(
   subscription: Subscription,
   expectedVersion: number,
 ): Promise<Subscription> {
-  return atomic(scope, async (tx) => {
+  return atomicWithRetry(scope, async (tx) => {
     const updated = await tx.client.subscription.updateMany({
       where: { id: subscription.id, tenantId, version: expectedVersion },
       data: { ...columns(subscription), version: expectedVersion + 1 },

@@ -1,6 +1,7 @@
 import { toIso } from '../codec.js';
 import { DbError, isUniqueViolation } from '../errors.js';
 import type { Scope } from '../scope.js';
+import { GENESIS_HASH } from './audit-log.js';
 
 /** A host application or business using billkit. */
 export interface Tenant {
@@ -73,6 +74,8 @@ async function createTenant(
           { kind: 'credit_note', prefix: tenant.creditNotePrefix ?? 'CN-' },
         ],
       },
+      // Created with the tenant so the first audit appends only ever lock an existing row.
+      auditChainHead: { create: { seq: 0, hash: GENESIS_HASH } },
     },
   });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isDbError, newId } from '../../src/index.js';
+import { isDbError, newId, openDatabase } from '../../src/index.js';
 import { providers, useMigratedDatabase } from './databases.js';
 import { customer } from './fixtures.js';
 
@@ -77,6 +77,53 @@ describe.each(providers)('audit log and operational records on %s', (provider) =
       ),
     );
     expect(await ctx.db.verifyAuditChain(tenantId)).toMatchObject({ valid: true, events: 8 });
+  });
+
+  it('keeps the chain intact and the head on the last event under concurrent appends from many connections', async () => {
+    const tenantId = await tenant();
+    const others = await Promise.all(
+      [0, 1, 2].map(() => openDatabase({ url: ctx.test.url, migrate: false })),
+    );
+    try {
+      await Promise.all(
+        [ctx.db, ...others].flatMap((db, w) =>
+          Array.from({ length: 6 }, (_, n) =>
+            db.auditLog.append(
+              tenantId,
+              { type: 'customer.updated', entityType: 'customer', entityId: `cus_${w}_${n}`, data: { w, n } },
+              { type: 'customer.viewed', entityType: 'customer', entityId: `cus_${w}_${n}`, data: { w, n } },
+            ),
+          ),
+        ),
+      );
+    } finally {
+      await Promise.all(others.map((db) => db.close()));
+    }
+    const verification = await ctx.db.verifyAuditChain(tenantId);
+    expect(verification).toMatchObject({ valid: true, events: 48 });
+    const head = await ctx.db.prisma.auditChainHead.findUnique({ where: { tenantId } });
+    expect(head).toEqual({ tenantId, seq: 48, hash: verification.valid ? verification.head : null });
+    // Each append's two events are adjacent: an append holds the chain until its transaction commits.
+    const events = await ctx.db.auditLog.list(tenantId);
+    for (let n = 0; n < events.length; n += 2) expect(events[n]?.entityId).toBe(events[n + 1]?.entityId);
+  });
+
+  it('continues a chain whose tenant has no head row from the chain’s latest event', async () => {
+    const tenantId = await tenantWithEvents(3);
+    await ctx.db.prisma.auditChainHead.delete({ where: { tenantId } });
+    const [next] = await ctx.db.auditLog.append(tenantId, {
+      type: 'invoice.voided',
+      entityType: 'invoice',
+      entityId: 'in_9',
+      data: {},
+    });
+    expect(next?.seq).toBe(4);
+    expect(await ctx.db.verifyAuditChain(tenantId)).toMatchObject({
+      valid: true,
+      events: 4,
+      head: next?.hash,
+    });
+    expect(await ctx.db.prisma.auditChainHead.findUnique({ where: { tenantId } })).toMatchObject({ seq: 4 });
   });
 
   it('replays a finished idempotent request and refuses the key for a different request', async () => {

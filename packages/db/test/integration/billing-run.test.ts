@@ -144,6 +144,101 @@ describe.each(providers)('billing run on %s', (provider) => {
     expect(await ctx.db.invoices.list(tenantId)).toHaveLength(1);
   });
 
+  it.runIf(provider === 'mysql')(
+    'gives two concurrent claimers disjoint, non-empty batches until every due period is claimed',
+    async () => {
+      const { tenantId, subs } = await tenantWithDueSubscriptions(30);
+      const workerA = await openDatabase({ url: ctx.test.url, migrate: false });
+      const workerB = await openDatabase({ url: ctx.test.url, migrate: false });
+      const claim = (db: BillingDatabase, workerId: string) =>
+        db.billingRun.claimDueSubscriptions(tenantId, {
+          asOf: '2026-02-01T06:00:00.000Z',
+          workerId,
+          limit: 5,
+        });
+      const all: BillingRunClaim[] = [];
+      try {
+        // 30 due, 5 per claim, 2 claimers at once: three rounds in which both must get a full batch.
+        for (let round = 0; round < 3; round++) {
+          const [a, b] = await Promise.all([claim(workerA, 'A'), claim(workerB, 'B')]);
+          expect([a.length, b.length]).toEqual([5, 5]);
+          expect(a.every((c) => c.workerId === 'A') && b.every((c) => c.workerId === 'B')).toBe(true);
+          all.push(...a, ...b);
+        }
+        expect(await Promise.all([claim(workerA, 'A'), claim(workerB, 'B')])).toEqual([[], []]);
+      } finally {
+        await workerA.close();
+        await workerB.close();
+      }
+      const claimed = all.map((c) => c.subscriptionId).sort();
+      expect(new Set(claimed).size).toBe(claimed.length);
+      expect(claimed).toEqual(subs.map((s) => s.id).sort());
+      // What the claimers returned is what the table holds.
+      const rows = await ctx.db.prisma.billingRunClaim.findMany({ where: { tenantId } });
+      expect(rows.map((r) => r.id).sort()).toEqual(all.map((c) => c.id).sort());
+    },
+    60_000,
+  );
+
+  it('renews concurrently from two connections with audit events, keeping one valid audit chain', async () => {
+    const { tenantId, price } = await tenantWithDueSubscriptions(16);
+    const workerA = await openDatabase({ url: ctx.test.url, migrate: false });
+    const workerB = await openDatabase({ url: ctx.test.url, migrate: false });
+    try {
+      const run = async (db: BillingDatabase, workerId: string) => {
+        let renewed = 0;
+        for (;;) {
+          const claims = await db.billingRun.claimDueSubscriptions(tenantId, {
+            asOf: '2026-02-01T06:00:00.000Z',
+            workerId,
+            limit: 4,
+          });
+          if (claims.length === 0) return renewed;
+          // Two renewals in flight per worker: four transactions of one tenant at once.
+          await Promise.all(
+            claims.map(async (claim) => {
+              const current = (await db.subscriptions.get(tenantId, claim.subscriptionId))!;
+              await db.billingRun.completeRenewal(tenantId, {
+                claimId: claim.id,
+                subscription: {
+                  ...current,
+                  currentPeriodStart: claim.periodStart,
+                  currentPeriodEnd: '2026-03-01T06:00:00.000Z',
+                  periodsBilled: current.periodsBilled + 1,
+                },
+                expectedVersion: current.version,
+                invoice: cycleInvoice(
+                  { customerId: current.customerId, subscriptionId: current.id, priceId: price.id },
+                  claim.periodStart,
+                  '2026-03-01T06:00:00.000Z',
+                ),
+                auditEvents: [
+                  { type: 'invoice.created', entityType: 'subscription', entityId: current.id, data: {} },
+                  {
+                    type: 'subscription.renewed',
+                    entityType: 'subscription',
+                    entityId: current.id,
+                    data: {},
+                  },
+                ],
+              });
+              renewed += 1;
+            }),
+          );
+        }
+      };
+      const [a, b] = await Promise.all([run(workerA, 'A'), run(workerB, 'B')]);
+      expect(a + b).toBe(16);
+    } finally {
+      await workerA.close();
+      await workerB.close();
+    }
+    expect(await ctx.db.invoices.list(tenantId, { limit: 100 })).toHaveLength(16);
+    expect(await ctx.db.verifyAuditChain(tenantId)).toMatchObject({ valid: true, events: 32 });
+    const claims = await ctx.db.prisma.billingRunClaim.findMany({ where: { tenantId } });
+    expect(claims.every((c) => c.completedAt !== null)).toBe(true);
+  }, 60_000);
+
   it.runIf(provider === 'sqlite')(
     'never lets two worker processes claim the same subscription period',
     async () => {

@@ -72,6 +72,46 @@ describe.each(providers)('migrations on %s', (provider) => {
     expect(second).toMatchObject({ applied: [], alreadyApplied: files.map((f) => f.name), modified: [] });
   });
 
+  it('backfills every tenant’s audit chain head from its latest event, so existing chains continue', async () => {
+    test = await createTestDatabase(provider);
+    const db = await openDatabase({ url: test.url, migrate: true });
+    try {
+      await db.tenants.create({ id: 'ten_busy', name: 'Busy', defaultCurrency: 'USD' });
+      await db.tenants.create({ id: 'ten_quiet', name: 'Quiet', defaultCurrency: 'USD' });
+      const appended = await db.auditLog.append(
+        'ten_busy',
+        { type: 'invoice.created', entityType: 'invoice', entityId: 'in_1', data: { n: 1 } },
+        { type: 'invoice.paid', entityType: 'invoice', entityId: 'in_1', data: { n: 2 } },
+      );
+      // Back to the database as it was before the head existed: events, no AuditChainHead table.
+      const q = provider === 'mysql' ? '`' : '"';
+      await db.prisma.$executeRawUnsafe(`DROP TABLE ${q}AuditChainHead${q}`);
+      await db.prisma.$executeRawUnsafe(
+        "DELETE FROM _prisma_migrations WHERE migration_name LIKE '%audit_chain_head%'",
+      );
+      const upgraded = await migrate({ url: test.url });
+      expect(upgraded.applied).toEqual([
+        expect.stringMatching(/_audit_chain_head$/),
+        expect.stringMatching(/_audit_chain_head_backfill$/),
+      ]);
+      const heads = await db.prisma.auditChainHead.findMany({ orderBy: { tenantId: 'asc' } });
+      expect(heads).toEqual([
+        { tenantId: 'ten_busy', seq: 2, hash: appended[1]?.hash },
+        { tenantId: 'ten_quiet', seq: 0, hash: '0'.repeat(64) },
+      ]);
+      const [third] = await db.auditLog.append('ten_busy', {
+        type: 'invoice.voided',
+        entityType: 'invoice',
+        entityId: 'in_1',
+        data: {},
+      });
+      expect(third).toMatchObject({ seq: 3, prevHash: appended[1]?.hash });
+      expect(await db.verifyAuditChain('ten_busy')).toMatchObject({ valid: true, events: 3 });
+    } finally {
+      await db.close();
+    }
+  });
+
   it('leaves the database as it was when a migration fails, naming the failing statement', async () => {
     test = await createTestDatabase(provider);
     const dir = mkdtempSync(join(tmpdir(), 'billkit-migrations-'));
