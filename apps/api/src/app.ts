@@ -17,7 +17,7 @@ import {
 import type { Config } from './config.js';
 import { registerAuth } from './http/auth.js';
 import { snakePath } from './http/casing.js';
-import { registerIdempotency } from './http/idempotency.js';
+import { IdempotentReplay, registerIdempotency, sendReplay } from './http/idempotency.js';
 import { ApiError, isBillkitError, type ProblemField, problem } from './http/problem.js';
 import { idempotencyHeaders, problemResponses } from './http/schemas.js';
 import { loggerOptions } from './logger.js';
@@ -33,8 +33,13 @@ export interface AppDeps {
   readonly gatewayFor?: PaymentGatewayResolver;
   /** Webhook secrets and tenant for a gateway account id (`acct_…`). */
   readonly webhookRouting?: WebhookRouting;
-  /** The current time; tests pin it. */
+  /** The business clock (periods, due dates, audit times); tests and the demo pin it. */
   readonly clock?: () => Date;
+  /**
+   * Real time for transport checks that must not follow a pinned business clock (webhook signature
+   * freshness). Default: the system clock.
+   */
+  readonly wallClock?: () => Date;
   /** Pass `false` to silence logs (tests); default: pino JSON at config.LOG_LEVEL. */
   readonly logger?: boolean;
   readonly metrics?: ApiMetrics;
@@ -74,6 +79,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     config,
     metrics,
     clock: deps.clock ?? (() => new Date()),
+    wallClock: deps.wallClock ?? (() => new Date()),
     gatewayFor: deps.gatewayFor ?? (() => null),
     webhookRouting: deps.webhookRouting ?? (() => null),
     shuttingDown: false,
@@ -163,6 +169,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
 
   app.setErrorHandler(async (error: FastifyError | Error, request, reply) => {
+    // A twin request stored its response while this one waited: send that, as a replay.
+    if (error instanceof IdempotentReplay) return sendReplay(reply, error);
     const { code, detail, fields } = describeError(error);
     const body = problem(code, detail, request.url.split('?')[0] ?? request.url, request.id, fields);
     if (body.status >= 500) request.log.error({ err: error, code }, 'request failed');

@@ -5,7 +5,14 @@ import type { DiscountDefinition } from '@billkit/discount';
 import type { RateTable } from '@billkit/tax';
 import { ApiError } from './http/problem.js';
 import type { TenantReader } from './store/port.js';
-import type { CustomerRecord, DiscountRecord, EntityKind, EntityMap } from './store/records.js';
+import type {
+  CustomerRecord,
+  DiscountRecord,
+  EntityKind,
+  EntityMap,
+  PriceRecord,
+  ProductRecord,
+} from './store/records.js';
 
 /** Every entity of a kind (the catalog is small: products and prices of one tenant). */
 export async function listAll<K extends EntityKind>(
@@ -41,8 +48,7 @@ export function toCoreCustomer(c: CustomerRecord): Customer {
   };
 }
 
-export async function loadCatalog(reader: TenantReader): Promise<Catalog> {
-  const [products, prices] = await Promise.all([listAll(reader, 'product'), listAll(reader, 'price')]);
+function toCatalog(products: readonly ProductRecord[], prices: readonly PriceRecord[]): Catalog {
   return {
     products: products.map((p) => ({ id: p.id, name: p.name, taxCategory: p.taxCategory, active: p.active })),
     prices: prices.map((p) => {
@@ -69,15 +75,71 @@ export async function loadCatalog(reader: TenantReader): Promise<Catalog> {
   };
 }
 
+/** The tenant's whole catalog (every product and price). */
+export async function loadCatalog(reader: TenantReader): Promise<Catalog> {
+  const [products, prices] = await Promise.all([listAll(reader, 'product'), listAll(reader, 'price')]);
+  return toCatalog(products, prices);
+}
+
+/** Every `priceId` mentioned anywhere in a value (subscription items, pending prorations, billed lines). */
+export function referencedPriceIds(value: unknown, into: Set<string> = new Set()): Set<string> {
+  if (Array.isArray(value)) {
+    for (const item of value) referencedPriceIds(item, into);
+  } else if (value !== null && typeof value === 'object') {
+    for (const [key, child] of Object.entries(value)) {
+      if (key === 'priceId' && typeof child === 'string') into.add(child);
+      else if (child !== null && typeof child === 'object') referencedPriceIds(child, into);
+    }
+  }
+  return into;
+}
+
+/**
+ * Only the prices with these ids and their products: what a computation over one subscription needs,
+ * in two round trips instead of listing the tenant's whole catalog.
+ */
+export async function loadCatalogFor(
+  reader: TenantReader,
+  priceIds: Iterable<string>,
+): Promise<{ catalog: Catalog; prices: PriceRecord[]; products: ProductRecord[] }> {
+  const prices = await reader.getMany('price', [...priceIds]);
+  const products = await reader.getMany('product', [...new Set(prices.map((p) => p.productId))]);
+  return { catalog: toCatalog(products, prices), prices, products };
+}
+
+const RATE_TABLE_CACHE_KEY = 'tax_table';
+
+/**
+ * The tenant's rate table. The same object is returned for as long as the stored version is unchanged,
+ * so @billkit/tax's validation and index (cached by object identity) are built once per version, not per
+ * request. The version check is one indexed read, so a PUT from another process is seen at once.
+ */
 export async function loadRateTable(reader: TenantReader): Promise<RateTable> {
-  const stored = await reader.get('tax_table', 'tax_table');
+  return (await loadVersionedRateTable(reader)).table;
+}
+
+/** The rate table and its stored version (see `loadRateTable`). */
+export async function loadVersionedRateTable(
+  reader: TenantReader,
+): Promise<{ readonly version: number; readonly table: RateTable }> {
+  const version = await reader.versionOf('tax_table', 'tax_table');
+  const cached = reader.cache.get(RATE_TABLE_CACHE_KEY) as { version: number; table: RateTable } | undefined;
+  if (version !== null && cached?.version === version) return cached;
+  const stored = version === null ? null : await reader.get('tax_table', 'tax_table');
   if (!stored) {
     throw new ApiError(
       'API_INVALID_STATE',
       'This tenant has no tax rate table yet: PUT /v1/tax/rate-table first',
     );
   }
-  return stored.table as unknown as RateTable;
+  const entry = { version: stored.version, table: stored.table as unknown as RateTable };
+  reader.cache.set(RATE_TABLE_CACHE_KEY, entry);
+  return entry;
+}
+
+/** Forget the memoised rate table (after a PUT). */
+export function forgetRateTable(reader: TenantReader): void {
+  reader.cache.delete(RATE_TABLE_CACHE_KEY);
 }
 
 /** Catalog and tax table: what billing-core's pure functions take as their environment. */

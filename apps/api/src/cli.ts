@@ -70,6 +70,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       config,
       metrics: createMetrics({ defaultMetrics: false }),
       clock: () => new Date(),
+      wallClock: () => new Date(),
       ...wiring,
       shuttingDown: false,
     };

@@ -25,6 +25,16 @@ function step(title: string, detail: string): void {
 }
 const usd = (minor: number) => `$${(minor / 100).toFixed(2)}`;
 
+/**
+ * The demo's own business clock: every step happens at a stated instant of the scenario (the API's
+ * `clock`), so the discount's attachment, the proration and the finalized invoice's due date agree with
+ * each other whatever day the demo runs. Webhook signatures are still checked against real time.
+ */
+let demoNow = new Date('2026-03-01T06:00:00Z');
+const setDemoTime = (iso: string) => {
+  demoNow = new Date(iso);
+};
+
 async function main(): Promise<void> {
   const tilled = await startFakeTilled({
     apiKey: 'sk_demo',
@@ -59,7 +69,13 @@ async function main(): Promise<void> {
       baseUrl: tilled.url,
     },
   );
-  const app = await buildApp({ config: loadConfig({ LOG_LEVEL: 'warn' }), store, logger: false, ...wiring });
+  const app = await buildApp({
+    config: loadConfig({ LOG_LEVEL: 'warn' }),
+    store,
+    logger: false,
+    clock: () => demoNow,
+    ...wiring,
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
@@ -123,27 +139,37 @@ async function main(): Promise<void> {
     });
     step('Create the plans', `${basic.nickname} ${usd(3000)}/month, ${premium.nickname} ${usd(4500)}/month`);
 
-    const created = await call('POST', '/v1/subscriptions', {
-      customer: customer.id,
-      items: [{ price: basic.id }],
-      start_at: '2026-03-01T06:00:00Z',
-    });
-    const sub = created.subscription;
-    step(
-      'Create the subscription',
-      `${sub.id} ${sub.status}, period ${sub.current_period_start} → ${sub.current_period_end}`,
-    );
-    await call('POST', `/v1/invoices/${created.invoice.id}/finalize`, {});
-    await call('POST', `/v1/invoices/${created.invoice.id}/pay`, { paid_out_of_band: true });
-
+    // billing-core applies a discount to charges from its attachment on; attached when the subscription is
+    // created, it reduces the first invoice, the credit for the unused time of that (discounted) period and
+    // the charge for the upgrade alike.
     const discount = await call('POST', '/v1/discounts', {
       type: 'percentage',
       name: 'Senior discount',
       percent_off: '15',
       duration: { type: 'forever' },
     });
-    await call('POST', `/v1/subscriptions/${sub.id}/discounts`, { discount: discount.id });
-    step('Apply a discount', `${discount.name}: 15 % off, forever (${discount.id})`);
+    const periodStart = '2026-03-01T06:00:00Z';
+    setDemoTime(periodStart);
+    const created = await call('POST', '/v1/subscriptions', {
+      customer: customer.id,
+      items: [{ price: basic.id }],
+      discounts: [discount.id],
+      start_at: periodStart,
+    });
+    const sub = created.subscription;
+    step(
+      'Create the subscription',
+      `${sub.id} ${sub.status}, period ${sub.current_period_start} → ${sub.current_period_end}`,
+    );
+    const first = created.invoice;
+    if (first.total_discount.amount === 0) throw new Error('The discount should reduce the first invoice');
+    step(
+      'Apply a discount',
+      `${discount.name}: 15 % off, forever (${discount.id}), attached with the subscription at ${periodStart}\n` +
+        `first invoice: ${usd(first.subtotal.amount)} − ${usd(first.total_discount.amount)} discount + ${usd(first.tax.amount)} tax = ${usd(first.total.amount)}`,
+    );
+    await call('POST', `/v1/invoices/${first.id}/finalize`, {});
+    await call('POST', `/v1/invoices/${first.id}/pay`, { paid_out_of_band: true });
 
     const quote = await call('POST', '/v1/tax/quote', {
       currency: 'USD',
@@ -158,6 +184,7 @@ async function main(): Promise<void> {
 
     const current = await call('GET', `/v1/subscriptions/${sub.id}`);
     const prorationDate = '2026-03-16T17:00:00Z';
+    setDemoTime(prorationDate);
     const preview = await call('POST', `/v1/subscriptions/${sub.id}/preview-change`, {
       items: [{ id: current.items[0].id, price: premium.id }],
       proration_date: prorationDate,
@@ -168,15 +195,19 @@ async function main(): Promise<void> {
       proration_date: prorationDate,
       expected_version: current.version,
     });
+    if (changed.invoice.total_discount.amount === 0) {
+      throw new Error('The discount attached before the upgrade should reduce the proration invoice');
+    }
     step(
       'Mid-cycle upgrade with proration',
-      `preview ${usd(preview.invoice.total.amount)} = invoice ${usd(changed.invoice.total.amount)} (${changed.invoice.lines.length} lines, upgrade on ${prorationDate})`,
+      `preview ${usd(preview.invoice.total.amount)} = invoice ${usd(changed.invoice.total.amount)} (${changed.invoice.lines.length} lines, upgrade on ${prorationDate})\n` +
+        `discount on the prorated charge: −${usd(changed.invoice.total_discount.amount)}`,
     );
 
     const finalized = await call('POST', `/v1/invoices/${changed.invoice.id}/finalize`, {});
     step(
       'Generate and finalize the invoice',
-      `${finalized.number}: ${usd(finalized.amount_due.amount)} due ${finalized.due_date}`,
+      `${finalized.number}: ${usd(finalized.amount_due.amount)}, finalized ${finalized.finalized_at}, due ${finalized.due_date}`,
     );
 
     const method = tilled.seedPaymentMethod({ type: 'card' });

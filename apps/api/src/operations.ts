@@ -43,12 +43,7 @@ export async function persistTransition(
   options: { readonly before: SubscriptionRecord | null; readonly metadata?: Record<string, string> },
 ): Promise<{ subscription: SubscriptionRecord | null; invoice: InvoiceRecord | null }> {
   const now = ctx.clock().toISOString();
-  let invoice: InvoiceRecord | null = null;
-  if (t.invoice) {
-    invoice = invoiceRecord(t.invoice, now);
-    await tx.insert('invoice', invoice);
-    ctx.metrics.invoicesCreated.inc({ billing_reason: invoice.billingReason });
-  }
+  const invoice: InvoiceRecord | null = t.invoice ? invoiceRecord(t.invoice, now) : null;
   let subscription: SubscriptionRecord | null = null;
   if (t.subscription) {
     subscription = {
@@ -59,6 +54,11 @@ export async function persistTransition(
     };
     if (options.before) await tx.update('subscription', subscription, options.before.version);
     else await tx.insert('subscription', subscription);
+  }
+  // After the subscription: db's Invoice row references it (foreign key).
+  if (invoice) {
+    await tx.insert('invoice', invoice);
+    ctx.metrics.invoicesCreated.inc({ billing_reason: invoice.billingReason });
   }
   for (const applied of t.discounts?.applied ?? []) {
     if (!applied.newRedemption) continue;

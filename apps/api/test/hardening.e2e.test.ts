@@ -111,4 +111,84 @@ describe.each(backends())('limits and concurrency on $name', ({ start }) => {
       subscription.version + 1,
     );
   });
+
+  it('runs 12 concurrent twins of one Idempotency-Key once: one subscription change, one audit event, one answer', async () => {
+    const { subscription, large } = await subscriptionWithTwoPlans();
+    const itemId = subscription.items[0].id as string;
+    const key = `twins-${subscription.id}`;
+    const body = {
+      items: [{ id: itemId, price: large }],
+      proration_behavior: 'none',
+      proration_date: '2026-03-10T12:00:00Z',
+    };
+    const results = await Promise.all(
+      Array.from({ length: 12 }, () =>
+        write('POST', `/v1/subscriptions/${subscription.id}/change`, body, { 'idempotency-key': key }),
+      ),
+    );
+    // Every twin either ran (exactly one) or got that run's stored response; none saw a half-done state.
+    expect(results.map((r) => r.status)).toEqual(Array(12).fill(200));
+    expect(results.filter((r) => r.headers.get('idempotent-replayed') !== 'true')).toHaveLength(1);
+    expect(new Set(results.map((r) => r.body.subscription.version))).toEqual(
+      new Set([subscription.version + 1]),
+    );
+    const after = await write('GET', `/v1/subscriptions/${subscription.id}`);
+    expect(after.body.version).toBe(subscription.version + 1);
+    const audit = await admin('GET', `/v1/audit-events?entity_id=${subscription.id}&limit=100`);
+    expect(audit.body.data.filter((e: { type: string }) => e.type === 'subscription.updated')).toHaveLength(
+      1,
+    );
+  });
+
+  it('stores a refused change with its key and replays the refusal, changing nothing', async () => {
+    const { subscription, large } = await subscriptionWithTwoPlans();
+    const key = `refused-${subscription.id}`;
+    const body = {
+      items: [{ id: subscription.items[0].id, price: large }],
+      proration_behavior: 'none',
+      proration_date: '2026-03-10T12:00:00Z',
+      expected_version: subscription.version + 5,
+    };
+    const url = `/v1/subscriptions/${subscription.id}/change`;
+    const first = await write('POST', url, body, { 'idempotency-key': key });
+    expect(first.status).toBe(409);
+    const retry = await write('POST', url, body, { 'idempotency-key': key });
+    expect(retry.status).toBe(409);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    expect(retry.body.code).toBe(first.body.code);
+    expect((await write('GET', `/v1/subscriptions/${subscription.id}`)).body.version).toBe(
+      subscription.version,
+    );
+    const other = await write(
+      'POST',
+      url,
+      { ...body, expected_version: subscription.version },
+      { 'idempotency-key': key },
+    );
+    expect(other.status).toBe(422);
+    expect(other.body.code).toBe('API_IDEMPOTENCY_KEY_REUSED');
+  });
+
+  it('recomputes the upcoming invoice after the tax table is replaced (no stale preview or rate table)', async () => {
+    const { subscription } = await subscriptionWithTwoPlans();
+    const url = `/v1/invoices/upcoming?subscription=${subscription.id}`;
+    const before = await write('GET', url);
+    expect(before.status).toBe(200);
+    // $30.00 in Chicago: 6.25 % + 1.75 % + 1.25 % + 1 % = 10.25 % → $3.08 (3.075 rounded half up).
+    expect(before.body.tax.amount).toBe(308);
+    expect((await write('GET', url)).body).toEqual(before.body);
+    const rates = (rateTableBody.rates as { jurisdiction_id: string }[]).filter(
+      (r) => r.jurisdiction_id !== 'US-IL',
+    );
+    try {
+      expect((await admin('PUT', '/v1/tax/rate-table', { ...rateTableBody, rates })).status).toBe(200);
+      const after = await write('GET', url);
+      // Without the 6.25 % state rate: 4 % of $30.00 = $1.20.
+      expect(after.body.tax.amount).toBe(120);
+      expect(after.body.total.amount).toBe(3120);
+    } finally {
+      expect((await admin('PUT', '/v1/tax/rate-table', rateTableBody)).status).toBe(200);
+    }
+    expect((await write('GET', url)).body.tax.amount).toBe(308);
+  });
 });

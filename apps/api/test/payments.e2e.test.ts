@@ -245,6 +245,7 @@ describe.each(backends())('paying invoices through Tilled (local fake) on $name'
       config: loadConfig({ LOG_LEVEL: 'silent' }),
       metrics: createMetrics(),
       clock: () => new Date(),
+      wallClock: () => new Date(),
       ...wiring,
       shuttingDown: false,
     };

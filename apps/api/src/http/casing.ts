@@ -2,25 +2,66 @@
  * snake_case ⇄ camelCase for engine documents (rate tables, discount definitions, engine results) that
  * travel whole through the API. Keys of the fields listed in `opaque` are data (category ids, metadata
  * keys), so their own keys are kept; their values are still converted.
+ *
+ * This runs on every response, so it is written for speed: renamed keys are memoised (the API's key
+ * vocabulary is small and fixed), and objects are walked with plain loops instead of
+ * `Object.entries` / `Object.fromEntries`.
  */
 const OPAQUE = new Set(['categories', 'metadata']);
 
-const toCamel = (key: string) => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-const toSnake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+/** Memo bound: opaque keys are user data (metadata keys), so the memo must not grow without limit. */
+const MEMO_LIMIT = 10_000;
 
-function convert(value: unknown, rename: (key: string) => string, keepKeys = false): unknown {
-  if (Array.isArray(value)) return value.map((v) => convert(v, rename));
-  if (value === null || typeof value !== 'object' || value instanceof Date) return value;
-  return Object.fromEntries(
-    Object.entries(value as Record<string, unknown>).map(([key, v]) => {
-      const renamed = keepKeys ? key : rename(key);
-      return [renamed, convert(v, rename, OPAQUE.has(key) || OPAQUE.has(renamed))];
-    }),
-  );
+type Rename = (key: string) => string;
+
+function memoised(rename: Rename): Rename {
+  const memo = new Map<string, string>();
+  return (key) => {
+    let renamed = memo.get(key);
+    if (renamed === undefined) {
+      renamed = rename(key);
+      if (memo.size >= MEMO_LIMIT) memo.clear();
+      memo.set(key, renamed);
+    }
+    return renamed;
+  };
 }
 
-export const camelize = <T = unknown>(value: unknown): T => convert(value, toCamel) as T;
-export const snakeize = <T = unknown>(value: unknown): T => convert(value, toSnake) as T;
+const toCamel = memoised((key) => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()));
+const toSnake = memoised((key) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`));
+
+function convert(value: unknown, rename: Rename, keepKeys: boolean): unknown {
+  if (value === null || typeof value !== 'object' || value instanceof Date) return value;
+  if (Array.isArray(value)) {
+    const out = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = convert(value[i], rename, false);
+    return out;
+  }
+  const out: Record<string, unknown> = {};
+  const source = value as Record<string, unknown>;
+  for (const key in source) {
+    if (!Object.hasOwn(source, key)) continue;
+    const renamed = keepKeys ? key : rename(key);
+    const child = source[key];
+    const converted =
+      child !== null && typeof child === 'object'
+        ? convert(child, rename, OPAQUE.has(key) || OPAQUE.has(renamed))
+        : child;
+    // An own `__proto__` key (user data) must stay data, as Object.fromEntries would keep it.
+    if (renamed === '__proto__')
+      Object.defineProperty(out, renamed, {
+        value: converted,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    else out[renamed] = converted;
+  }
+  return out;
+}
+
+export const camelize = <T = unknown>(value: unknown): T => convert(value, toCamel, false) as T;
+export const snakeize = <T = unknown>(value: unknown): T => convert(value, toSnake, false) as T;
 /** `taxableAmount.amount` → `taxable_amount.amount`, for error paths reported back to clients. */
 export const snakePath = (path: readonly PropertyKey[]): string =>
   path.map((p) => (typeof p === 'string' ? toSnake(p) : String(p))).join('.');

@@ -49,7 +49,8 @@ export async function billingRunRoutes(app: TypedApp, ctx: RouteContext): Promis
   app.post(
     '/v1/billing-runs',
     {
-      config: { scope: 'admin' },
+      // One transaction per renewal: the key is claimed before the run and completed after it.
+      config: { scope: 'admin', idempotency: 'claim' },
       schema: {
         tags,
         summary: 'Renew every subscription whose period ends at or before up_to (safe to call twice)',
@@ -156,7 +157,8 @@ export async function billingRunRoutes(app: TypedApp, ctx: RouteContext): Promis
   app.get(
     '/v1/billing-runs',
     {
-      config: { scope: 'admin' },
+      // One transaction per renewal: the key is claimed before the run and completed after it.
+      config: { scope: 'admin', idempotency: 'claim' },
       schema: {
         tags,
         summary: 'List billing runs',

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from '../config.js';
 import { authOf } from '../http/auth.js';
+import { transactionFor } from '../http/idempotency.js';
 import type { ApiMetrics } from '../metrics.js';
 import type { PaymentGatewayLike } from '../payments.js';
 import type { Store, TenantStore, TenantTransaction } from '../store/port.js';
@@ -18,6 +19,8 @@ export interface RouteContext {
   readonly config: Config;
   readonly metrics: ApiMetrics;
   readonly clock: () => Date;
+  /** Real time, for transport checks (webhook signature freshness). */
+  readonly wallClock: () => Date;
   readonly gatewayFor: PaymentGatewayResolver;
   readonly webhookRouting: WebhookRouting;
   shuttingDown: boolean;
@@ -43,7 +46,8 @@ export function tenantOf(ctx: RouteContext, request: FastifyRequest): TenantStor
 }
 
 /**
- * Runs a change in one transaction with its audit events: `record(...)` appends an event (actor = the
+ * Runs a change in one transaction with its audit events (and, for a request with an Idempotency-Key,
+ * the key and the response that will be sent: see `transactionFor`): `record(...)` appends an event (actor = the
  * API key, request id, before/after) that commits or rolls back with the change.
  */
 export async function change<T>(
@@ -52,7 +56,7 @@ export async function change<T>(
   work: (tx: TenantTransaction, record: (entry: AuditChange) => Promise<void>) => Promise<T>,
 ): Promise<T> {
   const auth = authOf(request);
-  return ctx.store.forTenant(auth.tenantId).transaction((tx) =>
+  return transactionFor(request, ctx.store.forTenant(auth.tenantId), (tx) =>
     work(tx, async (entry) => {
       await tx.appendAudit({
         type: entry.type,

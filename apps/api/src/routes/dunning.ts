@@ -28,7 +28,8 @@ export async function dunningRoutes(app: TypedApp, ctx: RouteContext): Promise<v
   app.post(
     '/v1/dunning-runs',
     {
-      config: { scope: 'admin' },
+      // Gateway calls and one transaction per invoice: claimed before, completed after.
+      config: { scope: 'admin', idempotency: 'claim' },
       schema: {
         tags: ['billing runs'],
         summary:

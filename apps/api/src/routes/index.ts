@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { apiKeyRoutes } from './api-keys.js';
 import { auditRoutes } from './audit.js';
 import { billingRunRoutes } from './billing-runs.js';
 import { catalogRoutes } from './catalog.js';
@@ -23,6 +24,7 @@ export async function registerRoutes(app: FastifyInstance, ctx: RouteContext): P
   await invoiceRoutes(api, ctx);
   await billingRunRoutes(api, ctx);
   await dunningRoutes(api, ctx);
+  await apiKeyRoutes(api, ctx);
   await auditRoutes(api, ctx);
   await webhookRoutes(app, ctx);
 }

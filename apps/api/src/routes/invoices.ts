@@ -16,6 +16,7 @@ import { newId } from '../ids.js';
 import { discountStateFor, invoiceRecord, persistTransition } from '../operations.js';
 import type { TenantReader, TenantTransaction } from '../store/port.js';
 import type { CreditNoteRecord, InvoiceRecord } from '../store/records.js';
+import { upcomingInvoiceJson } from '../upcoming-invoice.js';
 import { type AuditChange, change, type RouteContext, type TypedApp, tenantOf } from './context.js';
 import { creditNoteJson, invoiceJson, presentCreditNote, presentInvoice } from './presenters.js';
 
@@ -176,22 +177,10 @@ export async function invoiceRoutes(app: TypedApp, ctx: RouteContext): Promise<v
         response,
       },
     },
-    async (request) => {
-      const reader = tenantOf(ctx, request);
-      const subscription = await reader.get('subscription', request.query.subscription);
-      if (!subscription) throw notFound('subscription', request.query.subscription);
-      const customer = await reader.get('customer', subscription.customerId);
-      if (!customer) throw notFound('customer', subscription.customerId);
-      const { billing } = await billingFor(reader);
-      const invoice = billing.previewRenewal(subscription, {
-        customer: toCoreCustomer(customer),
-        discountState: await discountStateFor(
-          reader,
-          subscription.discounts.map((d) => String(d.discount.id)),
-        ),
-      });
-      if (!invoice) throw new ApiError('API_INVALID_STATE', 'This subscription has no upcoming invoice');
-      return presentInvoice(invoice);
+    async (request, reply) => {
+      const body = await upcomingInvoiceJson(tenantOf(ctx, request), request.query.subscription);
+      // Already serialised through invoiceJson: sent as is.
+      return reply.type('application/json; charset=utf-8').send(body as never);
     },
   );
 
@@ -331,6 +320,8 @@ export async function invoiceRoutes(app: TypedApp, ctx: RouteContext): Promise<v
   app.post(
     '/v1/invoices/:id/pay',
     {
+      // Calls the payment gateway between transactions: the key is claimed before, completed after.
+      config: { idempotency: 'claim' },
       schema: {
         tags,
         summary: 'Pay an open invoice through the payment gateway (or record an out-of-band payment)',

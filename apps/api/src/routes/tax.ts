@@ -1,7 +1,7 @@
 import { money } from '@billkit/money';
 import { calculateTax, loadRateTable, type TaxRequest } from '@billkit/tax';
 import { z } from 'zod';
-import { loadRateTable as storedRateTable } from '../billing.js';
+import { forgetRateTable, loadRateTable as storedRateTable } from '../billing.js';
 import { camelize, snakeize } from '../http/casing.js';
 import { ApiError } from '../http/problem.js';
 import { currencySchema, instantSchema } from '../http/schemas.js';
@@ -133,6 +133,8 @@ export async function taxRoutes(app: TypedApp, ctx: RouteContext): Promise<void>
         });
         return after;
       });
+      // The memoised (validated) table of the old version is no longer wanted in this process.
+      forgetRateTable(tenantOf(ctx, request));
       return presentTable(saved);
     },
   );

@@ -146,7 +146,8 @@ export async function webhookRoutes(app: FastifyInstance, ctx: RouteContext): Pr
           rawBody: raw,
           header: request.headers['tilled-signature'],
           secrets: route.secrets,
-          now: ctx.clock(),
+          // The signature's timestamp is real time, whatever the business clock says.
+          now: ctx.wallClock(),
         });
         if (!verification.valid) {
           ctx.metrics.webhooksReceived.inc({ type: parsed.type, outcome: 'invalid_signature' });

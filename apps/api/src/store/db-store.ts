@@ -5,6 +5,7 @@ import {
   canonicalJson,
   GENESIS_HASH,
   isDbError,
+  newId,
   type OpenDatabaseOptions,
   openDatabase,
 } from '@billkit/db';
@@ -13,9 +14,11 @@ import type {
   AuditQuery,
   AuditVerification,
   IdempotencyBegin,
+  IdempotencyClaim,
   ListQuery,
   Page,
   Store,
+  StoredIdempotency,
   TenantReader,
   TenantStore,
   TenantTransaction,
@@ -23,6 +26,7 @@ import type {
 import { StoreError } from './port.js';
 import type {
   ApiKeyRecord,
+  ApiKeySummary,
   AuditEventInput,
   AuditEventRecord,
   EntityKind,
@@ -31,20 +35,35 @@ import type {
   TenantRecord,
   WebhookEventRecord,
 } from './records.js';
+import {
+  columnWhere,
+  createRow,
+  findRows,
+  fromRow,
+  isRelational,
+  RELATIONAL_KINDS,
+  type RelationalKind,
+  type RelationalRecord,
+  rowId,
+  type SideDocument,
+  sideOf,
+  storedVersion,
+  updateRow,
+} from './relational.js';
 
 // The storage port over @billkit/db (SQLite by default, MariaDB/MySQL with DATABASE_URL_BILLING=mysql://…).
 //
 // What lives in @billkit/db's own tables, through its Prisma client: tenants, API keys (SHA-256 only),
 // the hash-chained audit log (db's `auditHash`, verified by db's `verifyAuditChain`), gap-free document
-// numbers (`DocumentCounter`), idempotency records (db's repository) and raw webhook events (unique per
-// tenant, provider and event id).
+// numbers (`DocumentCounter`), idempotency records, raw webhook events (unique per tenant, provider and
+// event id), and customers, products, prices, discount definitions, subscriptions, invoices and credit
+// notes (column for column as db's repositories store them: see relational.ts, which also names the side
+// documents kept for what db has no column for).
 //
-// What lives in `ApiDocument`, a table this adapter creates next to db's (see API_DOCUMENT_DDL): the API's
-// entity records (customers, products, prices, tax table, discounts, subscriptions, invoices, credit notes,
-// billing runs) as JSON, keyed by (tenant, kind, id), with the record's `version` in its own column for the
-// optimistic-concurrency check. db's relational repositories cannot hold these records yet (metadata,
-// updatedAt, payment tracking, billing runs and whole-table tax tables have no columns, and invoices have
-// no generic update); the requests to the db package are listed in the README.
+// What lives in `ApiDocument`, a table this adapter creates next to db's (see API_DOCUMENT_DDL): those side
+// documents, and whole records of the kinds db cannot hold yet — the tax rate table and billing runs — as
+// JSON keyed by (tenant, kind, id), with the record's `version` in its own column for the
+// optimistic-concurrency check.
 
 /** A Prisma client or an interactive-transaction client of it. */
 type Client = BillingClient;
@@ -93,6 +112,7 @@ export async function openDbStore(options: DbStoreOptions = {}): Promise<DbStore
   const db = await openDatabase(options);
   try {
     await db.prisma.$executeRawUnsafe(API_DOCUMENT_DDL[db.provider]);
+    await moveDocumentsToTables(db);
   } catch (error) {
     await db.close();
     throw error;
@@ -101,6 +121,45 @@ export async function openDbStore(options: DbStoreOptions = {}): Promise<DbStore
 }
 
 type Row = Record<string, unknown>;
+
+/**
+ * Customers, products and prices written by earlier versions of this adapter as ApiDocument JSON are
+ * moved into db's tables (products before the prices that reference them), each kind in one transaction.
+ * Nothing to do on a database that has none left, which is every open after the first.
+ */
+async function moveDocumentsToTables(db: BillingDatabase): Promise<void> {
+  for (const kind of [
+    'product',
+    'price',
+    'customer',
+    'discount',
+    'subscription',
+    'invoice',
+    'credit_note',
+  ] as const) {
+    const rows = await db.prisma.$queryRawUnsafe<Row[]>(
+      'SELECT `tenantId`, `id`, `body` FROM `ApiDocument` WHERE `kind` = ? ORDER BY `tenantId`, `id`',
+      kind,
+    );
+    if (rows.length === 0) continue;
+    await db.prisma.$transaction(async (client) => {
+      for (const row of rows) {
+        const tenantId = String(row.tenantId);
+        const id = String(row.id);
+        const tx = new DbTransaction(client, tenantId, new Map());
+        const record = JSON.parse(String(row.body)) as EntityMap[typeof kind];
+        if ((await tx.versionOf(kind, id)) === null) await tx.insert(kind, record);
+        else await tx.update(kind, record);
+        await client.$executeRawUnsafe(
+          'DELETE FROM `ApiDocument` WHERE `tenantId` = ? AND `kind` = ? AND `id` = ?',
+          tenantId,
+          kind,
+          id,
+        );
+      }
+    }, TRANSACTION_OPTIONS);
+  }
+}
 const asNumber = (value: unknown): number => (typeof value === 'bigint' ? Number(value) : Number(value));
 const isUniqueViolation = (error: unknown) =>
   typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'P2002';
@@ -123,6 +182,7 @@ function translate(error: unknown): unknown {
 export class DbStore implements Store {
   readonly provider: 'sqlite' | 'mysql';
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly caches = new Map<string, Map<string, unknown>>();
 
   constructor(readonly db: BillingDatabase) {
     this.provider = db.provider;
@@ -190,10 +250,12 @@ export class DbStore implements Store {
   }
 
   async findApiKey(hashedKey: string): Promise<(ApiKeyRecord & { tenant: TenantRecord }) | null> {
-    const row = await this.exclusive(() =>
-      this.db.prisma.apiKey.findUnique({ where: { hashedKey }, include: { tenant: true } }),
-    );
+    // Read on every request (a revocation applies to the very next one); the tenant row beside it is
+    // memoised, as the API never changes a tenant.
+    const row = await this.exclusive(() => this.db.prisma.apiKey.findUnique({ where: { hashedKey } }));
     if (!row || row.revokedAt !== null) return null;
+    const tenant = await this.tenantRecord(row.tenantId);
+    if (!tenant) return null;
     return {
       id: row.id,
       tenantId: row.tenantId,
@@ -202,8 +264,20 @@ export class DbStore implements Store {
       scopes: JSON.parse(row.scopes) as Scope[],
       expiresAt: row.expiresAt?.toISOString() ?? null,
       revokedAt: null,
-      tenant: { id: row.tenant.id, name: row.tenant.name, defaultCurrency: row.tenant.defaultCurrency },
+      tenant,
     };
+  }
+
+  private readonly tenantRecords = new Map<string, TenantRecord>();
+
+  private async tenantRecord(id: string): Promise<TenantRecord | null> {
+    const known = this.tenantRecords.get(id);
+    if (known) return known;
+    const row = await this.exclusive(() => this.db.tenants.get(id));
+    if (!row) return null;
+    const record = { id: row.id, name: row.name, defaultCurrency: row.defaultCurrency };
+    this.tenantRecords.set(id, record);
+    return record;
   }
 
   async listTenants(): Promise<TenantRecord[]> {
@@ -213,6 +287,16 @@ export class DbStore implements Store {
 
   forTenant(tenantId: string): TenantStore {
     return new DbTenantStore(this, tenantId);
+  }
+
+  /** @internal The tenant's memo space in this process. */
+  cacheOf(tenantId: string): Map<string, unknown> {
+    let cache = this.caches.get(tenantId);
+    if (!cache) {
+      cache = new Map();
+      this.caches.set(tenantId, cache);
+    }
+    return cache;
   }
 }
 
@@ -240,6 +324,28 @@ const webhookFromRow = (row: {
   processingError: row.processingError,
   createdAt: row.receivedAt.toISOString(),
   updatedAt: (row.processedAt ?? row.receivedAt).toISOString(),
+});
+
+const apiKeyFromRow = (row: {
+  id: string;
+  tenantId: string;
+  name: string;
+  prefix: string;
+  scopes: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+}): ApiKeySummary => ({
+  id: row.id,
+  tenantId: row.tenantId,
+  name: row.name,
+  prefix: row.prefix,
+  scopes: JSON.parse(row.scopes) as Scope[],
+  expiresAt: row.expiresAt?.toISOString() ?? null,
+  revokedAt: row.revokedAt?.toISOString() ?? null,
+  createdAt: row.createdAt.toISOString(),
+  lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
 });
 
 const auditFromRow = (row: {
@@ -275,12 +381,108 @@ function matches(item: unknown, where: ListQuery['where']): boolean {
 class DbReader implements TenantReader {
   constructor(
     protected readonly client: () => Client,
-    protected readonly tenantId: string,
+    readonly tenantId: string,
     protected readonly run: <T>(work: () => Promise<T>) => Promise<T>,
+    readonly cache: Map<string, unknown>,
   ) {}
+
+  listApiKeys(): Promise<ApiKeySummary[]> {
+    return this.run(async () => {
+      const rows = await this.client().apiKey.findMany({
+        where: { tenantId: this.tenantId },
+        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      });
+      return rows.map(apiKeyFromRow);
+    });
+  }
+
+  getMany<K extends EntityKind>(kind: K, ids: readonly string[]): Promise<EntityMap[K][]> {
+    const unique = [...new Set(ids)];
+    if (unique.length === 0) return Promise.resolve([]);
+    if (isRelational(kind)) {
+      return this.run(async () => (await this.relational(kind, { id: { in: unique } })) as EntityMap[K][]);
+    }
+    if (kind === 'webhook_event') {
+      return this.run(async () => {
+        const rows = await this.client().webhookEvent.findMany({
+          where: { tenantId: this.tenantId, id: { in: unique } },
+        });
+        return rows.map(webhookFromRow) as EntityMap[K][];
+      });
+    }
+    return this.run(async () => {
+      const rows = await this.client().$queryRawUnsafe<Row[]>(
+        `SELECT \`body\` FROM \`ApiDocument\` WHERE \`tenantId\` = ? AND \`kind\` = ? AND \`id\` IN (${unique.map(() => '?').join(', ')})`,
+        this.tenantId,
+        kind,
+        ...unique,
+      );
+      return rows.map((r) => JSON.parse(String(r.body)) as EntityMap[K]);
+    });
+  }
+
+  changeMarker(): Promise<string> {
+    return this.run(async () => {
+      const rows = await this.client().$queryRawUnsafe<Row[]>(
+        'SELECT MAX(`seq`) AS `head` FROM `AuditEvent` WHERE `tenantId` = ?',
+        this.tenantId,
+      );
+      return String(rows[0]?.head ?? 0);
+    });
+  }
+
+  versionOf(kind: EntityKind, id: string): Promise<number | null> {
+    return this.run(async () => {
+      if (isRelational(kind)) {
+        // Subscriptions carry a version; db's catalog, customer and discount rows do not (present = 0).
+        return storedVersion(this.client(), this.tenantId, kind, id);
+      }
+      const rows = await this.client().$queryRawUnsafe<Row[]>(
+        'SELECT `version` FROM `ApiDocument` WHERE `tenantId` = ? AND `kind` = ? AND `id` = ?',
+        this.tenantId,
+        kind,
+        id,
+      );
+      const row = rows[0];
+      return row ? asNumber(row.version) : null;
+    });
+  }
+
+  /** @internal Side documents of relational records, by id. */
+  protected async sides(kind: RelationalKind, ids: readonly string[]): Promise<Map<string, SideDocument>> {
+    const sideKind = RELATIONAL_KINDS[kind];
+    const found = new Map<string, SideDocument>();
+    if (sideKind === null || ids.length === 0) return found;
+    const rows = await this.client().$queryRawUnsafe<Row[]>(
+      `SELECT \`id\`, \`body\` FROM \`ApiDocument\` WHERE \`tenantId\` = ? AND \`kind\` = ? AND \`id\` IN (${ids.map(() => '?').join(', ')})`,
+      this.tenantId,
+      sideKind,
+      ...ids,
+    );
+    for (const row of rows) found.set(String(row.id), JSON.parse(String(row.body)) as SideDocument);
+    return found;
+  }
+
+  /** @internal Relational rows (db's own tables) matching `where`, with their side documents. */
+  protected async relational(
+    kind: RelationalKind,
+    where: Record<string, unknown>,
+    options: { take?: number } = {},
+  ): Promise<RelationalRecord[]> {
+    const rows = await findRows(this.client(), kind, { ...where, tenantId: this.tenantId }, options.take);
+    const sides = await this.sides(
+      kind,
+      rows.map((r) => rowId(kind, r)),
+    );
+    return rows.map((row) => fromRow(kind, row, sides.get(rowId(kind, row)) ?? null));
+  }
 
   get<K extends EntityKind>(kind: K, id: string): Promise<EntityMap[K] | null> {
     return this.run(async () => {
+      if (isRelational(kind)) {
+        const [found] = await this.relational(kind, { id });
+        return (found ?? null) as EntityMap[K] | null;
+      }
       if (kind === 'webhook_event') {
         const row = await this.client().webhookEvent.findFirst({ where: { tenantId: this.tenantId, id } });
         return (row ? webhookFromRow(row) : null) as EntityMap[K] | null;
@@ -302,7 +504,7 @@ class DbReader implements TenantReader {
       let after = query.startingAfter ?? '';
       // Filters apply to fields inside the JSON body, so scan in id order until limit + 1 match.
       for (;;) {
-        const batch = await this.scan(kind, after);
+        const batch = await this.scan(kind, after, query.where);
         for (const item of batch.items) if (matches(item, query.where)) found.push(item as EntityMap[K]);
         if (found.length > query.limit || !batch.more) break;
         after = batch.lastId;
@@ -314,7 +516,17 @@ class DbReader implements TenantReader {
   private async scan(
     kind: EntityKind,
     after: string,
+    where: ListQuery['where'],
   ): Promise<{ items: unknown[]; more: boolean; lastId: string }> {
+    if (isRelational(kind)) {
+      // Filters on columns run in the database; the caller re-checks every filter on the records.
+      const items = await this.relational(
+        kind,
+        { id: { gt: after }, ...columnWhere(kind, where) },
+        { take: SCAN_BATCH },
+      );
+      return { items, more: items.length === SCAN_BATCH, lastId: items.at(-1)?.id ?? after };
+    }
     if (kind === 'webhook_event') {
       const rows = await this.client().webhookEvent.findMany({
         where: { tenantId: this.tenantId, id: { gt: after } },
@@ -366,14 +578,29 @@ class DbReader implements TenantReader {
 const inline = <T>(work: () => Promise<T>) => work();
 
 class DbTransaction extends DbReader implements TenantTransaction {
-  constructor(client: Client, tenantId: string) {
-    super(() => client, tenantId, inline);
+  constructor(client: Client, tenantId: string, cache: Map<string, unknown>) {
+    super(() => client, tenantId, inline, cache);
   }
 
   async insert<K extends EntityKind>(kind: K, entity: EntityMap[K]): Promise<void> {
     const id = (entity as { id: string }).id;
     if (kind === 'webhook_event') {
       await this.insertWebhook(entity as WebhookEventRecord);
+      return;
+    }
+    if (isRelational(kind)) {
+      const record = entity as RelationalRecord;
+      try {
+        await createRow(this.client(), this.tenantId, kind, record);
+      } catch (error) {
+        if (isUniqueViolation(error))
+          throw new StoreError(
+            'DB_UNIQUE_VIOLATION',
+            `${kind} ${id} (or one of its unique keys) already exists`,
+          );
+        throw error;
+      }
+      await this.writeSide(kind, id, sideOf(kind, record));
       return;
     }
     if (await this.get(kind, id)) throw new StoreError('DB_UNIQUE_VIOLATION', `${kind} ${id} already exists`);
@@ -422,6 +649,34 @@ class DbTransaction extends DbReader implements TenantTransaction {
       if (updated.count === 0) throw new StoreError('DB_NOT_FOUND', `No such webhook_event: ${id}`);
       return;
     }
+    if (isRelational(kind)) {
+      const record = entity as RelationalRecord;
+      let count: number;
+      try {
+        count = await updateRow(this.client(), this.tenantId, kind, record, expectedVersion);
+      } catch (error) {
+        if (isUniqueViolation(error))
+          throw new StoreError(
+            'DB_UNIQUE_VIOLATION',
+            `Another ${kind} already holds one of these unique keys`,
+          );
+        throw error;
+      }
+      if (count === 0) {
+        const actualVersion = await storedVersion(this.client(), this.tenantId, kind, id);
+        if (actualVersion === null) throw new StoreError('DB_NOT_FOUND', `No such ${kind}: ${id}`);
+        // MySQL counts changed rows, not matched ones: an identical write answers 0 and is fine.
+        const own = versionOf(record);
+        if (expectedVersion !== undefined && actualVersion !== own) {
+          throw new StoreError('DB_VERSION_CONFLICT', `${kind} ${id} was changed by another request`, {
+            expectedVersion,
+            actualVersion,
+          });
+        }
+      }
+      await this.writeSide(kind, id, sideOf(kind, record));
+      return;
+    }
     const params: unknown[] = [
       JSON.stringify(entity),
       versionOf(entity),
@@ -456,6 +711,48 @@ class DbTransaction extends DbReader implements TenantTransaction {
     });
   }
 
+  /** @internal Replaces (or removes) the side document of a relational record. */
+  async writeSide(kind: RelationalKind, id: string, side: SideDocument | null): Promise<void> {
+    const sideKind = RELATIONAL_KINDS[kind];
+    if (sideKind === null) return;
+    const now = new Date().toISOString();
+    if (side === null) {
+      await this.client().$executeRawUnsafe(
+        'DELETE FROM `ApiDocument` WHERE `tenantId` = ? AND `kind` = ? AND `id` = ?',
+        this.tenantId,
+        sideKind,
+        id,
+      );
+      return;
+    }
+    const body = JSON.stringify(side);
+    const changed = await this.client().$executeRawUnsafe(
+      'UPDATE `ApiDocument` SET `body` = ?, `updatedAt` = ? WHERE `tenantId` = ? AND `kind` = ? AND `id` = ?',
+      body,
+      now,
+      this.tenantId,
+      sideKind,
+      id,
+    );
+    if (changed > 0) return;
+    const exists = await this.client().$queryRawUnsafe<Row[]>(
+      'SELECT `id` FROM `ApiDocument` WHERE `tenantId` = ? AND `kind` = ? AND `id` = ?',
+      this.tenantId,
+      sideKind,
+      id,
+    );
+    if (exists.length > 0) return; // an identical body (MySQL counts changed rows)
+    await this.client().$executeRawUnsafe(
+      'INSERT INTO `ApiDocument` (`tenantId`, `kind`, `id`, `version`, `body`, `createdAt`, `updatedAt`) VALUES (?, ?, ?, 0, ?, ?, ?)',
+      this.tenantId,
+      sideKind,
+      id,
+      body,
+      now,
+      now,
+    );
+  }
+
   async appendAudit(input: AuditEventInput): Promise<AuditEventRecord> {
     // The tenant row is already locked (MySQL) or the database is ours alone (SQLite): seq is safe.
     const last = await this.client().auditEvent.findFirst({
@@ -488,6 +785,71 @@ class DbTransaction extends DbReader implements TenantTransaction {
     return { ...event, id, hash };
   }
 
+  async createApiKey(input: Parameters<TenantTransaction['createApiKey']>[0]): Promise<ApiKeySummary> {
+    const row = await this.client().apiKey.create({
+      data: {
+        id: input.id,
+        tenantId: this.tenantId,
+        name: input.name,
+        prefix: input.prefix,
+        hashedKey: input.hashedKey,
+        scopes: JSON.stringify(input.scopes),
+        createdAt: new Date(input.createdAt),
+        expiresAt: input.expiresAt === null ? null : new Date(input.expiresAt),
+      },
+    });
+    return apiKeyFromRow(row);
+  }
+
+  async revokeApiKey(
+    id: string,
+    at: string,
+  ): Promise<{ before: ApiKeySummary; after: ApiKeySummary } | null> {
+    const row = await this.client().apiKey.findFirst({ where: { tenantId: this.tenantId, id } });
+    if (!row) return null;
+    if (row.revokedAt !== null) return { before: apiKeyFromRow(row), after: apiKeyFromRow(row) };
+    await this.client().apiKey.updateMany({
+      where: { tenantId: this.tenantId, id, revokedAt: null },
+      data: { revokedAt: new Date(at) },
+    });
+    const after = await this.client().apiKey.findFirstOrThrow({ where: { tenantId: this.tenantId, id } });
+    return { before: apiKeyFromRow(row), after: apiKeyFromRow(after) };
+  }
+
+  async claimIdempotent(input: IdempotencyClaim): Promise<StoredIdempotency | null> {
+    // The tenant row is locked (MySQL) or the database is ours alone (SQLite), so read-then-insert is
+    // race-free; a twin request waits here until this transaction ends, then sees its record.
+    const now = new Date();
+    await this.client().idempotencyRecord.deleteMany({
+      where: { tenantId: this.tenantId, key: input.key, expiresAt: { lte: now } },
+    });
+    const existing = await this.client().idempotencyRecord.findFirst({
+      where: { tenantId: this.tenantId, key: input.key },
+    });
+    if (existing) return idempotencyFromRow(existing);
+    await this.client().idempotencyRecord.create({
+      data: {
+        id: newId('idem'),
+        tenantId: this.tenantId,
+        key: input.key,
+        requestHash: input.requestHash,
+        method: input.method,
+        path: input.path,
+        createdAt: now,
+        expiresAt: new Date(now.getTime() + input.ttlMs),
+      },
+    });
+    return null;
+  }
+
+  async completeIdempotent(key: string, status: number, body: string): Promise<void> {
+    const updated = await this.client().idempotencyRecord.updateMany({
+      where: { tenantId: this.tenantId, key },
+      data: { responseStatus: status, responseBody: body, completedAt: new Date() },
+    });
+    if (updated.count === 0) throw new StoreError('DB_NOT_FOUND', `No idempotency record ${key}`);
+  }
+
   async nextNumber(kind: 'invoice' | 'credit_note'): Promise<string> {
     const where = { tenantId: this.tenantId, kind };
     const updated = await this.client().documentCounter.updateMany({
@@ -503,6 +865,16 @@ class DbTransaction extends DbReader implements TenantTransaction {
   }
 }
 
+const idempotencyFromRow = (row: {
+  requestHash: string;
+  responseStatus: number | null;
+  responseBody: string | null;
+}): StoredIdempotency => ({
+  requestHash: row.requestHash,
+  status: row.responseStatus,
+  body: row.responseBody,
+});
+
 function versionOf(entity: unknown): number {
   const version = (entity as { version?: unknown }).version;
   return typeof version === 'number' && Number.isSafeInteger(version) ? version : 0;
@@ -517,6 +889,7 @@ class DbTenantStore extends DbReader implements TenantStore {
       () => store.db.prisma,
       tenantId,
       (work) => store.exclusive(work),
+      store.cacheOf(tenantId),
     );
   }
 
@@ -528,7 +901,7 @@ class DbTenantStore extends DbReader implements TenantStore {
           // order is always tenant first, so concurrent changes queue instead of deadlocking.
           await client.$queryRawUnsafe('SELECT `id` FROM `Tenant` WHERE `id` = ? FOR UPDATE', this.tenantId);
         }
-        return work(new DbTransaction(client, this.tenantId));
+        return work(new DbTransaction(client, this.tenantId, this.cache));
       }, TRANSACTION_OPTIONS),
     );
   }
@@ -538,6 +911,15 @@ class DbTenantStore extends DbReader implements TenantStore {
     return result.valid
       ? { valid: true, checked: result.events, brokenAtSeq: null, reason: null }
       : { valid: false, checked: result.events, brokenAtSeq: result.brokenAtSeq, reason: result.reason };
+  }
+
+  findIdempotent(key: string): Promise<StoredIdempotency | null> {
+    return this.store.exclusive(async () => {
+      const row = await this.store.db.prisma.idempotencyRecord.findFirst({
+        where: { tenantId: this.tenantId, key, expiresAt: { gt: new Date() } },
+      });
+      return row ? idempotencyFromRow(row) : null;
+    });
   }
 
   beginIdempotent(
@@ -588,7 +970,7 @@ class DbTenantStore extends DbReader implements TenantStore {
       const existing = await this.store.db.prisma.webhookEvent.findFirst({ where });
       if (existing) return { stored: false, existing: webhookFromRow(existing) };
       try {
-        await new DbTransaction(this.store.db.prisma, this.tenantId).insertWebhook(event);
+        await new DbTransaction(this.store.db.prisma, this.tenantId, this.cache).insertWebhook(event);
         return { stored: true, existing: null };
       } catch (error) {
         // MySQL: a redelivery raced us between the read and the insert.

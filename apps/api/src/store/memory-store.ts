@@ -5,9 +5,11 @@ import type {
   AuditQuery,
   AuditVerification,
   IdempotencyBegin,
+  IdempotencyClaim,
   ListQuery,
   Page,
   Store,
+  StoredIdempotency,
   TenantReader,
   TenantStore,
   TenantTransaction,
@@ -15,6 +17,7 @@ import type {
 import { StoreError } from './port.js';
 import type {
   ApiKeyRecord,
+  ApiKeySummary,
   AuditEventInput,
   AuditEventRecord,
   EntityKind,
@@ -47,8 +50,23 @@ const clone = <T>(value: T): T => structuredClone(value);
 export class MemoryStore implements Store {
   readonly provider = 'memory' as const;
   private readonly tenants = new Map<string, { record: TenantRecord; state: TenantState }>();
-  private readonly keys = new Map<string, ApiKeyRecord & { hashedKey: string }>();
+  /** @internal By hashed key. */
+  readonly keys = new Map<
+    string,
+    ApiKeyRecord & { hashedKey: string; createdAt: string; lastUsedAt: string | null }
+  >();
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly caches = new Map<string, Map<string, unknown>>();
+
+  /** @internal */
+  cacheOf(tenantId: string): Map<string, unknown> {
+    let cache = this.caches.get(tenantId);
+    if (!cache) {
+      cache = new Map();
+      this.caches.set(tenantId, cache);
+    }
+    return cache;
+  }
 
   async ping(): Promise<void> {}
   async close(): Promise<void> {}
@@ -73,6 +91,8 @@ export class MemoryStore implements Store {
       expiresAt: null,
       revokedAt: null,
       hashedKey,
+      createdAt: new Date().toISOString(),
+      lastUsedAt: null,
     });
     return { id, secret };
   }
@@ -90,7 +110,7 @@ export class MemoryStore implements Store {
     if (!key || key.revokedAt) return null;
     const tenant = this.tenants.get(key.tenantId);
     if (!tenant) return null;
-    const { hashedKey: _omit, ...rest } = key;
+    const { hashedKey: _omit, createdAt: _c, lastUsedAt: _l, ...rest } = key;
     return { ...rest, tenant: tenant.record };
   }
 
@@ -118,11 +138,43 @@ export class MemoryStore implements Store {
 }
 
 class MemoryReader implements TenantReader {
-  constructor(protected readonly stateOf: () => TenantState) {}
+  constructor(
+    protected readonly stateOf: () => TenantState,
+    readonly tenantId: string,
+    readonly cache: Map<string, unknown>,
+    protected readonly keys: MemoryStore['keys'],
+  ) {}
+
+  async listApiKeys(): Promise<ApiKeySummary[]> {
+    return [...this.keys.values()]
+      .filter((k) => k.tenantId === this.tenantId)
+      .map(({ hashedKey: _h, ...key }) => clone(key))
+      .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
+  }
 
   async get<K extends EntityKind>(kind: K, id: string): Promise<EntityMap[K] | null> {
     const found = this.stateOf().entities.get(kind)?.get(id);
     return found === undefined ? null : (clone(found) as EntityMap[K]);
+  }
+
+  async getMany<K extends EntityKind>(kind: K, ids: readonly string[]): Promise<EntityMap[K][]> {
+    const table = this.stateOf().entities.get(kind);
+    const found: EntityMap[K][] = [];
+    for (const id of new Set(ids)) {
+      const item = table?.get(id);
+      if (item !== undefined) found.push(clone(item) as EntityMap[K]);
+    }
+    return found;
+  }
+
+  async changeMarker(): Promise<string> {
+    return String(this.stateOf().audit.at(-1)?.seq ?? 0);
+  }
+
+  async versionOf(kind: EntityKind, id: string): Promise<number | null> {
+    const found = this.stateOf().entities.get(kind)?.get(id) as { version?: unknown } | undefined;
+    if (found === undefined) return null;
+    return typeof found.version === 'number' ? found.version : 0;
   }
 
   async list<K extends EntityKind>(kind: K, query: ListQuery): Promise<Page<EntityMap[K]>> {
@@ -196,6 +248,54 @@ class MemoryTransaction extends MemoryReader implements TenantTransaction {
     return clone(event);
   }
 
+  async createApiKey(input: Parameters<TenantTransaction['createApiKey']>[0]): Promise<ApiKeySummary> {
+    const key = {
+      id: input.id,
+      tenantId: this.tenantId,
+      name: input.name,
+      prefix: input.prefix,
+      scopes: [...input.scopes],
+      expiresAt: input.expiresAt,
+      revokedAt: null,
+      createdAt: input.createdAt,
+      lastUsedAt: null,
+    };
+    this.keys.set(input.hashedKey, { ...key, hashedKey: input.hashedKey });
+    return clone(key);
+  }
+
+  async revokeApiKey(id: string, at: string) {
+    for (const [hash, key] of this.keys) {
+      if (key.id !== id || key.tenantId !== this.tenantId) continue;
+      const { hashedKey: _h, ...before } = key;
+      const after = { ...before, revokedAt: key.revokedAt ?? at };
+      this.keys.set(hash, { ...after, hashedKey: hash });
+      return { before: clone(before), after: clone(after) };
+    }
+    return null;
+  }
+
+  async claimIdempotent(input: IdempotencyClaim): Promise<StoredIdempotency | null> {
+    const rows = this.stateOf().idempotency;
+    const row = rows.get(input.key);
+    if (row && row.expiresAt > Date.now())
+      return { requestHash: row.requestHash, status: row.status, body: row.body };
+    rows.set(input.key, {
+      requestHash: input.requestHash,
+      status: null,
+      body: null,
+      expiresAt: Date.now() + input.ttlMs,
+    });
+    return null;
+  }
+
+  async completeIdempotent(key: string, status: number, body: string): Promise<void> {
+    const row = this.stateOf().idempotency.get(key);
+    if (!row) throw new StoreError('DB_NOT_FOUND', `No idempotency record ${key}`);
+    row.status = status;
+    row.body = body;
+  }
+
   async nextNumber(kind: 'invoice' | 'credit_note'): Promise<string> {
     const counters = this.stateOf().counters;
     const next = (counters.get(kind) ?? 0) + 1;
@@ -207,21 +307,27 @@ class MemoryTransaction extends MemoryReader implements TenantTransaction {
 class MemoryTenantStore extends MemoryReader implements TenantStore {
   constructor(
     private readonly store: MemoryStore,
-    private readonly tenantId: string,
+    tenantId: string,
   ) {
-    super(() => store.state(tenantId));
+    super(() => store.state(tenantId), tenantId, store.cacheOf(tenantId), store.keys);
   }
 
   transaction<T>(work: (tx: TenantTransaction) => Promise<T>): Promise<T> {
     return this.store.exclusive(async () => {
       const state = this.store.state(this.tenantId);
-      const snapshot = clone({ entities: state.entities, audit: state.audit, counters: state.counters });
+      const snapshot = clone({
+        entities: state.entities,
+        audit: state.audit,
+        counters: state.counters,
+        idempotency: state.idempotency,
+      });
       try {
-        return await work(new MemoryTransaction(() => state));
+        return await work(new MemoryTransaction(() => state, this.tenantId, this.cache, this.keys));
       } catch (error) {
         state.entities = snapshot.entities;
         state.audit = snapshot.audit;
         state.counters = snapshot.counters;
+        state.idempotency = snapshot.idempotency;
         throw error;
       }
     });
@@ -229,6 +335,12 @@ class MemoryTenantStore extends MemoryReader implements TenantStore {
 
   async verifyAudit(): Promise<AuditVerification> {
     return verifyChain(this.store.state(this.tenantId).audit);
+  }
+
+  async findIdempotent(key: string): Promise<StoredIdempotency | null> {
+    const row = this.store.state(this.tenantId).idempotency.get(key);
+    if (!row || row.expiresAt <= Date.now()) return null;
+    return { requestHash: row.requestHash, status: row.status, body: row.body };
   }
 
   async beginIdempotent(

@@ -1,9 +1,11 @@
 import type {
   ApiKeyRecord,
+  ApiKeySummary,
   AuditEventInput,
   AuditEventRecord,
   EntityKind,
   EntityMap,
+  Scope,
   TenantRecord,
   WebhookEventRecord,
 } from './records.js';
@@ -43,9 +45,26 @@ export interface AuditVerification {
 
 /** Reads scoped to one tenant: another tenant's ids are simply not found. */
 export interface TenantReader {
+  readonly tenantId: string;
+  /**
+   * Memo space of this tenant in this process (derived values such as the validated tax table). Callers
+   * key their entries by a stored version, so a stale entry is never used.
+   */
+  readonly cache: Map<string, unknown>;
   get<K extends EntityKind>(kind: K, id: string): Promise<EntityMap[K] | null>;
+  /** The entities with these ids (missing ones are left out), in one round trip. */
+  getMany<K extends EntityKind>(kind: K, ids: readonly string[]): Promise<EntityMap[K][]>;
+  /**
+   * A marker that changes whenever a change to this tenant commits: the head of its audit chain (every
+   * change writes its audit events in the same transaction). Cheap: one indexed read.
+   */
+  changeMarker(): Promise<string>;
+  /** The stored `version` of an entity without reading its body; null when absent. */
+  versionOf(kind: EntityKind, id: string): Promise<number | null>;
   list<K extends EntityKind>(kind: K, query: ListQuery): Promise<Page<EntityMap[K]>>;
   listAudit(query: AuditQuery): Promise<Page<AuditEventRecord>>;
+  /** The tenant's API keys, oldest first (revoked ones included). */
+  listApiKeys(): Promise<ApiKeySummary[]>;
 }
 
 /** Writes inside one transaction: everything (including audit events) commits together or not at all. */
@@ -59,6 +78,40 @@ export interface TenantTransaction extends TenantReader {
   appendAudit(event: AuditEventInput): Promise<AuditEventRecord>;
   /** Next gap-free document number (`INV-000001`), consumed only if the transaction commits. */
   nextNumber(kind: 'invoice' | 'credit_note'): Promise<string>;
+  /**
+   * Claims an Idempotency-Key inside this transaction: `null` when claimed (the row becomes visible only
+   * with the commit, together with the change and its response), else the unexpired record already there.
+   */
+  claimIdempotent(input: IdempotencyClaim): Promise<StoredIdempotency | null>;
+  /** Creates an API key; only the SHA-256 of `secret` is stored. */
+  createApiKey(input: {
+    readonly id: string;
+    readonly name: string;
+    readonly prefix: string;
+    readonly hashedKey: string;
+    readonly scopes: readonly Scope[];
+    readonly expiresAt: string | null;
+    readonly createdAt: string;
+  }): Promise<ApiKeySummary>;
+  /** Revokes the tenant's key `id` at `at` (kept if already revoked); null when the tenant has no such key. */
+  revokeApiKey(id: string, at: string): Promise<{ before: ApiKeySummary; after: ApiKeySummary } | null>;
+  /** Stores the response of a key claimed in this transaction. */
+  completeIdempotent(key: string, status: number, body: string): Promise<void>;
+}
+
+export interface IdempotencyClaim {
+  readonly key: string;
+  readonly requestHash: string;
+  readonly method: string;
+  readonly path: string;
+  readonly ttlMs: number;
+}
+
+/** An unexpired idempotency record; `status`/`body` are null while a claim-mode request is running. */
+export interface StoredIdempotency {
+  readonly requestHash: string;
+  readonly status: number | null;
+  readonly body: string | null;
 }
 
 export type IdempotencyBegin =
@@ -70,6 +123,8 @@ export type IdempotencyBegin =
 export interface TenantStore extends TenantReader {
   transaction<T>(work: (tx: TenantTransaction) => Promise<T>): Promise<T>;
   verifyAudit(): Promise<AuditVerification>;
+  /** The unexpired record of an Idempotency-Key, if any (a read; claims nothing). */
+  findIdempotent(key: string): Promise<StoredIdempotency | null>;
   beginIdempotent(
     key: string,
     requestHash: string,

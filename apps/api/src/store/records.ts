@@ -14,6 +14,12 @@ export interface ApiKeyRecord {
   readonly revokedAt: string | null;
 }
 
+/** A key as listed to its tenant's admins: never the secret, never its hash. */
+export interface ApiKeySummary extends ApiKeyRecord {
+  readonly createdAt: string;
+  readonly lastUsedAt: string | null;
+}
+
 export interface TenantRecord {
   readonly id: string;
   readonly name: string;
