@@ -68,6 +68,19 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true },
     ajv: undefined,
+    // Errors the router raises before any route runs (a path parameter over the router's length
+    // limit, a malformed percent-encoding) bypass setErrorHandler: answer them as problems too.
+    frameworkErrors: (error, request, reply) => {
+      const code = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'API_URI_TOO_LONG' : 'API_BAD_URL';
+      const detail =
+        code === 'API_URI_TOO_LONG' ? 'A path parameter is longer than any id' : 'The URL is not valid';
+      const body = problem(code, detail, request.url.split('?')[0]?.slice(0, 200) ?? '', String(request.id));
+      // The reply type is the router's untyped one here: no route (and no response schema) matched.
+      (reply as unknown as { code(n: number): { type(t: string): { send(b: string): void } } })
+        .code(body.status)
+        .type('application/problem+json; charset=utf-8')
+        .send(JSON.stringify(body));
+    },
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);

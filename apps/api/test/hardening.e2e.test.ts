@@ -27,6 +27,17 @@ describe.each(backends())('limits and concurrency on $name', ({ start }) => {
     expect((await write('GET', '/v1/customers?limit=100')).body.data).toHaveLength(before.body.data.length);
   });
 
+  it.each([
+    ['an id longer than the router allows', `/v1/customers/${'c'.repeat(1500)}`, 414, 'API_URI_TOO_LONG'],
+    ['a malformed percent-encoding', '/v1/customers/%E0%A4%A', 400, 'API_BAD_URL'],
+  ])('answers %s with problem+json, not the framework default', async (_name, path, status, code) => {
+    const response = await write('GET', path);
+    expect(response.status).toBe(status);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+    expect(response.body.code).toBe(code);
+    expect(response.body.request_id).toMatch(/^req_/);
+  });
+
   it('rate-limits per API key: the 201st request in a minute is 429, another key is unaffected', async () => {
     const read = client(h.baseUrl, h.keys.read);
     const statuses: number[] = [];

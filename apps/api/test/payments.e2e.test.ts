@@ -130,6 +130,24 @@ describe.each(backends())('paying invoices through Tilled (local fake) on $name'
     expect((await invoiceEvents(id)).filter((t) => t === 'invoice.payment_failed')).toHaveLength(1);
   });
 
+  it('records a gateway error on the invoice without counting the attempt; the retry charges exactly once', async () => {
+    const id = await openInvoice();
+    const method = tilled.seedPaymentMethod({ type: 'card' });
+    tilled.script({ type: 'error', status: 500, match: { method: 'POST', path: '/v1/payment-intents' } });
+    const failed = await write('POST', `/v1/invoices/${id}/pay`, { payment_method: method.id });
+    expect(failed.status).toBe(502);
+    expect(failed.headers.get('content-type')).toContain('application/problem+json');
+    const open = await write('GET', `/v1/invoices/${id}`);
+    expect(open.body.status).toBe('open');
+    expect(open.body.last_payment_error).toBe(failed.body.code);
+    expect(await invoiceEvents(id)).toContain('invoice.payment_attempt_errored');
+    const retried = await write('POST', `/v1/invoices/${id}/pay`, { payment_method: method.id });
+    expect(retried.status).toBe(200);
+    expect(retried.body.status).toBe('paid');
+    const charged = [...tilled.intents.values()].filter((i) => i.metadata?.billkit_invoice_id === id);
+    expect(charged).toHaveLength(1);
+  });
+
   it('leaves an ACH debit open while processing and marks it paid when the settlement webhook arrives', async () => {
     const id = await openInvoice();
     const ach = tilled.seedPaymentMethod({ type: 'ach_debit' });

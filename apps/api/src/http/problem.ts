@@ -10,6 +10,8 @@ export type ApiErrorCode =
   | 'API_FORBIDDEN_SCOPE'
   | 'API_NOT_FOUND'
   | 'API_ROUTE_NOT_FOUND'
+  | 'API_BAD_URL'
+  | 'API_URI_TOO_LONG'
   | 'API_METHOD_NOT_ALLOWED'
   | 'API_RATE_LIMITED'
   | 'API_IDEMPOTENCY_KEY_REUSED'
@@ -59,6 +61,8 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   API_FORBIDDEN_SCOPE: 403,
   API_NOT_FOUND: 404,
   API_ROUTE_NOT_FOUND: 404,
+  API_BAD_URL: 400,
+  API_URI_TOO_LONG: 414,
   API_WEBHOOK_UNKNOWN_ACCOUNT: 404,
   API_METHOD_NOT_ALLOWED: 405,
   API_CONFLICT: 409,
@@ -141,6 +145,7 @@ const TITLES: Record<number, string> = {
   405: 'Method Not Allowed',
   409: 'Conflict',
   413: 'Content Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',

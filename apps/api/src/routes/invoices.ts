@@ -162,6 +162,12 @@ async function settle(
 
 export { settle as settleInvoicePayment };
 
+/** A gateway error as a short, secret-free summary (its code, e.g. TILLED_TIMEOUT, or a generic label). */
+function gatewayErrorSummary(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[A-Z0-9_]{1,64}$/.test(code) ? code : 'gateway_error';
+}
+
 export async function invoiceRoutes(app: TypedApp, ctx: RouteContext): Promise<void> {
   const tags = ['invoices'];
   const response = { 200: invoiceJson };
@@ -345,13 +351,38 @@ export async function invoiceRoutes(app: TypedApp, ctx: RouteContext): Promise<v
         if (!gateway)
           throw new ApiError('API_INVALID_STATE', 'No payment gateway is configured for this tenant');
         const customer = await reader.get('customer', current.customerId);
-        const intent = await gateway.createPaymentIntent({
-          gatewayCustomerId: b.gateway_customer ?? customer?.metadata.tilled_customer_id ?? '',
-          paymentMethodId: b.payment_method as string,
-          amount: current.amountRemaining,
-          metadata: { invoiceId: current.id, attemptId },
-          idempotencyKey: attemptId,
-        });
+        let intent: Awaited<ReturnType<typeof gateway.createPaymentIntent>>;
+        try {
+          intent = await gateway.createPaymentIntent({
+            gatewayCustomerId: b.gateway_customer ?? customer?.metadata.tilled_customer_id ?? '',
+            paymentMethodId: b.payment_method as string,
+            amount: current.amountRemaining,
+            metadata: { invoiceId: current.id, attemptId },
+            idempotencyKey: attemptId,
+          });
+        } catch (error) {
+          // The gateway failed or timed out: the charge may or may not exist. Record the attempt and its
+          // error, but do not count it: a retry must reuse this attempt id, so the gateway finds the
+          // intent if one was created and never charges twice. A late webhook settles the invoice.
+          await change(ctx, request, async (tx, record) => {
+            const before = await loadInvoice(tx, request.params.id);
+            const after: InvoiceRecord = {
+              ...before,
+              lastPaymentError: gatewayErrorSummary(error),
+              updatedAt: ctx.clock().toISOString(),
+            };
+            await tx.update('invoice', after);
+            await record({
+              type: 'invoice.payment_attempt_errored',
+              entityType: 'invoice',
+              entityId: after.id,
+              before,
+              after,
+              extra: { attemptId, error: gatewayErrorSummary(error) },
+            });
+          });
+          throw error;
+        }
         outcome =
           intent.status === 'succeeded'
             ? { status: 'succeeded', paymentIntentId: intent.id, attemptId }
