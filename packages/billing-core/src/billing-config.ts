@@ -51,3 +51,37 @@ export interface BillingConfig {
 export function resolveBillingConfig(input: BillingConfigInput = {}): BillingConfig {
   return billingConfigSchema.parse(input) as BillingConfig;
 }
+
+// billing-core resolves the environment's config on every invoice and change (zod parse each time,
+// twice per subscription change). The resolved config depends only on the input's own fields, which
+// are all primitives, so it is cached per input object and reused while a shallow snapshot of the
+// input still matches (a caller mutating its config object gets a fresh resolution). Internal: the
+// public `resolveBillingConfig` keeps returning a fresh object.
+const resolvedConfigs = new WeakMap<
+  object,
+  { readonly snapshot: Record<string, unknown>; readonly config: BillingConfig }
+>();
+let defaultConfig: BillingConfig | undefined;
+
+function sameFields(snapshot: Record<string, unknown>, input: Record<string, unknown>): boolean {
+  const keys = Object.keys(input);
+  if (keys.length !== Object.keys(snapshot).length) return false;
+  for (const key of keys) if (!Object.is(snapshot[key], input[key])) return false;
+  return true;
+}
+
+/** `resolveBillingConfig(input ?? {})`, cached (see above); the result is frozen and shared. */
+export function cachedBillingConfig(
+  input: BillingConfigInput | BillingConfig | null | undefined,
+): BillingConfig {
+  if (input === undefined || input === null) {
+    defaultConfig ??= Object.freeze(resolveBillingConfig({}));
+    return defaultConfig;
+  }
+  const fields = input as Record<string, unknown>;
+  const cached = resolvedConfigs.get(input);
+  if (cached !== undefined && sameFields(cached.snapshot, fields)) return cached.config;
+  const config = Object.freeze(resolveBillingConfig(input as BillingConfigInput));
+  resolvedConfigs.set(input, { snapshot: { ...fields }, config });
+  return config;
+}

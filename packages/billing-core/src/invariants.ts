@@ -2,6 +2,7 @@ import type { Money } from '@billkit/money';
 import type { CreditNote } from './credit-note.js';
 import { BillingError } from './errors.js';
 import type { Invoice } from './invoice.js';
+import { taxTotalKey } from './tax-key.js';
 
 /** One broken consistency rule, named so a test or a log can say which. */
 export interface InvariantViolation {
@@ -28,16 +29,12 @@ function sameSign(discounted: number, original: number): boolean {
 }
 
 /**
- * Every consistency rule an invoice must satisfy, checked independently of how it was built:
- * one currency throughout; lines sum to `subtotal`; per-line discounts and taxes sum to the invoice
- * totals per discount and per jurisdiction; `total = subtotal − totalDiscount + exclusive tax`; no line is
- * negative unless it is a proration credit, and no discount takes a line past zero; the balance and
- * amount-due arithmetic holds. Returns the violations (empty when consistent).
+ * The first amount of the invoice not in currency `c`, in a fixed order: the totals, the discount and
+ * tax totals, then each line (amount, discounts, taxes, unit amount). Walks the invoice instead of
+ * collecting every Money into an array first (the check runs on every invoice billing-core builds).
  */
-export function checkInvoiceInvariants(invoice: Invoice): InvariantViolation[] {
-  const violations: InvariantViolation[] = [];
-  const c = invoice.currency;
-  const all: Money[] = [
+function firstForeignMoney(invoice: Invoice, c: string): Money | undefined {
+  const totals = [
     invoice.subtotal,
     invoice.totalDiscount,
     invoice.tax,
@@ -47,15 +44,36 @@ export function checkInvoiceInvariants(invoice: Invoice): InvariantViolation[] {
     invoice.amountDue,
     invoice.amountPaid,
     invoice.amountRemaining,
-    ...invoice.totalDiscountAmounts.map((d) => d.amount),
-    ...invoice.totalTaxAmounts.flatMap((t) => [t.amount, t.taxableAmount]),
   ];
-  for (const line of invoice.lines) {
-    all.push(line.amount, ...line.discountAmounts.map((d) => d.amount));
-    all.push(...line.taxAmounts.flatMap((t) => [t.amount, t.taxableAmount]));
-    if (line.unitAmount) all.push(line.unitAmount);
+  for (const m of totals) if (m.currency !== c) return m;
+  for (const d of invoice.totalDiscountAmounts) if (d.amount.currency !== c) return d.amount;
+  for (const t of invoice.totalTaxAmounts) {
+    if (t.amount.currency !== c) return t.amount;
+    if (t.taxableAmount.currency !== c) return t.taxableAmount;
   }
-  const foreign = all.find((m) => m.currency !== c);
+  for (const line of invoice.lines) {
+    if (line.amount.currency !== c) return line.amount;
+    for (const d of line.discountAmounts) if (d.amount.currency !== c) return d.amount;
+    for (const t of line.taxAmounts) {
+      if (t.amount.currency !== c) return t.amount;
+      if (t.taxableAmount.currency !== c) return t.taxableAmount;
+    }
+    if (line.unitAmount && line.unitAmount.currency !== c) return line.unitAmount;
+  }
+  return undefined;
+}
+
+/**
+ * Every consistency rule an invoice must satisfy, checked independently of how it was built:
+ * one currency throughout; lines sum to `subtotal`; per-line discounts and taxes sum to the invoice
+ * totals per discount and per jurisdiction; `total = subtotal − totalDiscount + exclusive tax`; no line is
+ * negative unless it is a proration credit, and no discount takes a line past zero; the balance and
+ * amount-due arithmetic holds. Returns the violations (empty when consistent).
+ */
+export function checkInvoiceInvariants(invoice: Invoice): InvariantViolation[] {
+  const violations: InvariantViolation[] = [];
+  const c = invoice.currency;
+  const foreign = firstForeignMoney(invoice, c);
   if (foreign)
     violations.push({ rule: 'single_currency', message: `Found ${foreign.currency} on a ${c} invoice` });
 
@@ -74,7 +92,7 @@ export function checkInvoiceInvariants(invoice: Invoice): InvariantViolation[] {
     for (const d of line.discountAmounts)
       discountByLines.set(d.discountId, (discountByLines.get(d.discountId) ?? 0) + d.amount.amount);
     for (const t of line.taxAmounts) {
-      const key = `${t.jurisdictionId}|${t.taxType}|${t.inclusive}`;
+      const key = taxTotalKey(t);
       taxByLines.set(key, (taxByLines.get(key) ?? 0) + t.amount.amount);
       if (!t.inclusive) exclusiveTax += t.amount.amount;
     }
@@ -85,7 +103,9 @@ export function checkInvoiceInvariants(invoice: Invoice): InvariantViolation[] {
         message: `Line ${line.id} is ${line.amount.amount} but not a proration credit`,
       });
     }
-    const discounted = line.amount.amount - sumOf(line.discountAmounts.map((d) => d.amount));
+    let lineDiscount = 0;
+    for (const d of line.discountAmounts) lineDiscount += d.amount.amount;
+    const discounted = line.amount.amount - lineDiscount;
     if (!sameSign(discounted, line.amount.amount)) {
       violations.push({
         rule: 'discount_exceeds_line',
@@ -109,9 +129,7 @@ export function checkInvoiceInvariants(invoice: Invoice): InvariantViolation[] {
       message: 'totalDiscount is not the sum of totalDiscountAmounts',
     });
   }
-  const taxTotals = new Map(
-    invoice.totalTaxAmounts.map((t) => [`${t.jurisdictionId}|${t.taxType}|${t.inclusive}`, t.amount.amount]),
-  );
+  const taxTotals = new Map(invoice.totalTaxAmounts.map((t) => [taxTotalKey(t), t.amount.amount]));
   for (const key of new Set([...taxByLines.keys(), ...taxTotals.keys()])) {
     if ((taxByLines.get(key) ?? 0) !== (taxTotals.get(key) ?? 0)) {
       violations.push({

@@ -1,12 +1,13 @@
-import { type Money, money, toDecimal } from '@billkit/money';
+import { type Money, money } from '@billkit/money';
 import { type ChangeType, type ProrationItem, prorate } from '@billkit/proration';
 import type { BillingConfig, ProrationBehavior } from './billing-config.js';
 import { type Catalog, findPrice, findProduct } from './catalog.js';
+import { toFixedHalfUp } from './decimal-text.js';
 import { BillingError } from './errors.js';
 import type { Price } from './price.js';
 import { computePriceAmount } from './pricing.js';
 import type { BilledLine, PendingInvoiceItem } from './subscription.js';
-import type { BillingPeriod } from './time.js';
+import { type BillingPeriod, toIso } from './time.js';
 
 /**
  * How a price looks to the proration engine, which prices a configuration as unit amount × quantity:
@@ -85,11 +86,28 @@ export function prorateChanges(
   const pending: PendingInvoiceItem[] = [];
   const billed: BilledLine[] = [];
   let n = 0;
+  // `context.billed` and the discount state do not change during the call: both lookups are memoised
+  // per configuration and per instant (they were recomputed for every credit and charge line).
+  const chargedAtCache = new Map<string, string>();
   const chargedAt = (configurationId: string): string => {
-    const starts = context.billed
-      .filter((b) => b.configurationId === configurationId && b.kind === 'charge')
-      .map((b) => Date.parse(b.slice.start));
-    return starts.length > 0 ? new Date(Math.min(...starts)).toISOString() : context.period.start;
+    let at = chargedAtCache.get(configurationId);
+    if (at === undefined) {
+      const starts = context.billed
+        .filter((b) => b.configurationId === configurationId && b.kind === 'charge')
+        .map((b) => Date.parse(b.slice.start));
+      at = starts.length > 0 ? toIso(Math.min(...starts)) : context.period.start;
+      chargedAtCache.set(configurationId, at);
+    }
+    return at;
+  };
+  const discountStates = new Map<string, Readonly<Record<string, number>>>();
+  const discountStateAt = (instant: string): Readonly<Record<string, number>> => {
+    let state = discountStates.get(instant);
+    if (state === undefined) {
+      state = context.discountStateAt(instant);
+      discountStates.set(instant, state);
+    }
+    return state;
   };
   for (const change of changes) {
     const mine = context.billed.filter((b) => b.subscriptionItemId === change.subscriptionItemId);
@@ -187,11 +205,11 @@ export function prorateChanges(
           rounding: config.prorationRounding,
           prorationDate: result.prorationDate,
         },
-        note: `${item.kind === 'credit' ? 'credit for unused time' : 'charge for remaining time'}: ${fraction} × ${item.basis.amount} = ${toDecimal(item.unroundedAmount).toFixed(4)} → ${item.amount.amount} (${config.prorationRounding})`,
+        note: `${item.kind === 'credit' ? 'credit for unused time' : 'charge for remaining time'}: ${fraction} × ${item.basis.amount} = ${toFixedHalfUp(item.unroundedAmount, 4)} → ${item.amount.amount} (${config.prorationRounding})`,
         // A credit gives back what was paid, so it is discounted as its configuration was when charged;
         // a charge is discounted by what is in force now.
         discountPeriodsBilled: {
-          ...context.discountStateAt(
+          ...discountStateAt(
             item.kind === 'credit' ? chargedAt(item.configurationId) : context.prorationDate,
           ),
         },

@@ -110,9 +110,21 @@ export function toInstant(iso: string): number {
   return ms;
 }
 
+// A change prints the same few instants (period bounds, proration date, charge starts) again and
+// again: the last results are memoised (a pure function of the number; an invalid instant still
+// throws RangeError, and is never cached).
+const MAX_CACHED_ISO = 1024;
+const isoCache = new Map<number, string>();
+
 /** Epoch milliseconds as a canonical ISO-8601 UTC string. */
 export function toIso(instant: number): string {
-  return new Date(instant).toISOString();
+  let iso = isoCache.get(instant);
+  if (iso === undefined) {
+    iso = new Date(instant).toISOString();
+    if (isoCache.size >= MAX_CACHED_ISO) isoCache.clear();
+    isoCache.set(instant, iso);
+  }
+  return iso;
 }
 
 /**

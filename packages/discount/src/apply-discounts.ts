@@ -19,6 +19,7 @@ import type {
 import { type ResolvedDiscount, resolveEffect } from './effect.js';
 import { checkEligibility } from './eligibility.js';
 import { DiscountError } from './errors.js';
+import { isParsedDiscountOptions, isParsedDiscountRequest } from './fast-parse.js';
 import type { DiscountTally } from './line-state.js';
 import { parseInput } from './parse.js';
 import { runStack, type StackPolicy, type StackRun } from './stack.js';
@@ -200,8 +201,13 @@ export function applyDiscounts(
   request: DiscountRequestInput,
   options: DiscountOptionsInput = {},
 ): DiscountResult {
-  const parsed = parseInput(discountRequestSchema, request, 'discount request');
-  const parsedOptions: DiscountOptions = parseInput(discountOptionsSchema, options, 'discount options');
+  // Input already in parsed shape (billing-core's) skips zod: see fast-parse.ts.
+  const parsed = isParsedDiscountRequest(request)
+    ? request
+    : parseInput(discountRequestSchema, request, 'discount request');
+  const parsedOptions: DiscountOptions = isParsedDiscountOptions(options)
+    ? options
+    : parseInput(discountOptionsSchema, options, 'discount options');
   validate(parsed);
   const { currency, context } = parsed;
   const policy: StackPolicy = {

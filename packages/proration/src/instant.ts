@@ -34,9 +34,41 @@ export function toMillis(instant: Instant): number {
   return millis;
 }
 
+// A proration prints the same few instants (period bounds, the change date) many times over, and
+// `toISOString` allocates a Date and a string each time: the last results are memoised (a pure
+// function of the number; failures are not cached, so invalid values still throw RangeError).
+const MAX_CACHED_ISO = 1024;
+const isoCache = new Map<number, string>();
+
 /** The canonical output form of an instant: UTC ISO-8601 (`2024-01-31T05:00:00.000Z`). */
 export function toIso(millis: number): string {
-  return new Date(millis).toISOString();
+  let iso = isoCache.get(millis);
+  if (iso === undefined) {
+    iso = new Date(millis).toISOString();
+    if (isoCache.size >= MAX_CACHED_ISO) isoCache.clear();
+    isoCache.set(millis, iso);
+  }
+  return iso;
+}
+
+// Instant strings seen valid by `instantSchema`, so the fast request check (fast-parse.ts) pays
+// for the zod datetime check once per distinct string (validity is a pure function of the string).
+const MAX_CACHED_INSTANTS = 4096;
+const validInstants = new Set<string>();
+
+/** True when `value` is a string `instantSchema` accepts (checked by zod once per distinct string). */
+export function isInstantString(value: unknown): value is string {
+  if (typeof value !== 'string') return false;
+  if (validInstants.has(value)) return true;
+  if (!instantSchema.safeParse(value).success) return false;
+  if (validInstants.size >= MAX_CACHED_INSTANTS) validInstants.clear();
+  validInstants.add(value);
+  return true;
+}
+
+/** True when `timeZone` was already validated by {@link zoneOf} (so `timeZoneSchema` accepts it). */
+export function isKnownTimeZone(timeZone: unknown): timeZone is string {
+  return typeof timeZone === 'string' && zoneCache.has(timeZone);
 }
 
 // Luxon validates a zone given by name on every DateTime it makes, by constructing an

@@ -12,6 +12,8 @@ import { type BillingPeriod, periodEndFrom } from './billing-period.js';
 import { type ChangeEffective, type ChangeType, resolveChangePolicy } from './change-policy.js';
 import { describeItem } from './describe.js';
 import { ProrationError } from './errors.js';
+import { exactAmount } from './exact-amount.js';
+import { isParsedProrationOptions, isParsedProrationRequest } from './fast-parse.js';
 import { toIso, toMillis } from './instant.js';
 import {
   type DayBoundary,
@@ -99,9 +101,28 @@ function item(
     readonly periodUnits: number;
   },
 ): ProrationItem | undefined {
-  const magnitude = multiplyExact(fields.basis, fields.fraction);
-  if (magnitude.eq(0)) return undefined;
-  const exact = fields.kind === 'credit' ? magnitude.times(-1) : magnitude;
+  // Integer fast path for the 40-place product (see exact-amount.ts); big.js for anything else.
+  const fast = exactAmount(
+    fields.basis.amount,
+    fields.fraction.numerator,
+    fields.fraction.denominator,
+    fields.kind === 'credit',
+    ctx.roundingMode,
+  );
+  if (fast === null) return undefined;
+  let unroundedAmount: string;
+  let amount: Money;
+  if (fast !== undefined) {
+    unroundedAmount = fast.text;
+    amount = money(fast.rounded, ctx.currency);
+  } else {
+    const magnitude = multiplyExact(fields.basis, fields.fraction);
+    if (magnitude.eq(0)) return undefined;
+    // `neg()` copies the digits with the sign flipped: the value `times(-1)` computed by long multiplication.
+    const exact = fields.kind === 'credit' ? magnitude.neg() : magnitude;
+    unroundedAmount = exact.toFixed();
+    amount = round(ctx, exact);
+  }
   return {
     kind: fields.kind,
     configurationId: fields.configurationId,
@@ -119,8 +140,8 @@ function item(
     slice: { start: toIso(fields.startMs), end: toIso(fields.endMs) },
     basis: fields.basis,
     fraction: fields.fraction,
-    unroundedAmount: exact.toFixed(),
-    amount: round(ctx, exact),
+    unroundedAmount,
+    amount,
   };
 }
 
@@ -218,8 +239,13 @@ function assertCurrency(currency: string, value: Money, where: string): void {
  * // items: credit −1548 (16/31 of $30), charge +3097 (16/31 of $60); net 1549
  */
 export function prorate(request: ProrationRequest, options: ProrationOptions = {}): ProrationResult {
-  const req = parseWith(prorationRequestSchema, request, 'proration request');
-  const opts = parseWith(prorationOptionsSchema, options, 'proration options');
+  // Input that already has exactly the parsed shape skips zod (see fast-parse.ts); the rest is parsed.
+  const req = isParsedProrationRequest(request)
+    ? request
+    : parseWith(prorationRequestSchema, request, 'proration request');
+  const opts = isParsedProrationOptions(options)
+    ? options
+    : parseWith(prorationOptionsSchema, options, 'proration options');
   const { currency, change } = req;
   const timeZone = req.timeZone ?? 'UTC';
   const dayBoundary: DayBoundary = opts.dayBoundary ?? 'start_inclusive';
@@ -350,42 +376,38 @@ export function prorate(request: ProrationRequest, options: ProrationOptions = {
     }
     if (to !== undefined) {
       const configurationId = to.configurationId ?? `${to.priceId}@${toIso(effectiveMs)}`;
-      const common = {
-        kind: 'charge' as const,
-        configurationId,
-        priceId: to.priceId,
-        planName: to.description ?? to.priceId,
-        quantity: to.quantity,
-        unitAmount: to.unitAmount,
-        basis: listPrice(to.unitAmount, to.quantity),
-      };
-      if (newPeriod) {
-        // The cycle restarts now: the first period on the new interval is charged in full.
-        const endMs = toMillis(newPeriod.end);
+      // The charge's fields are written out for each branch (no `...common` spread): the object
+      // spread was a measurable share of every proration's own time.
+      const planName = to.description ?? to.priceId;
+      const basis = listPrice(to.unitAmount, to.quantity);
+      const chargeTo = (
+        lead: 'New billing period on' | 'Remaining time on',
+        endMs: number,
+        of: number | undefined, // the units the fraction is taken of; default the charged units
+      ) => {
         const units = pos(endMs) - pos(effectiveMs);
-        const charge = item(ctx, {
-          ...common,
-          lead: 'New billing period on',
-          fraction: { numerator: units, denominator: units },
+        const whole = of ?? units;
+        return item(ctx, {
+          kind: 'charge',
+          configurationId,
+          priceId: to.priceId,
+          planName,
+          quantity: to.quantity,
+          unitAmount: to.unitAmount,
+          basis,
+          lead,
+          fraction: { numerator: units, denominator: whole },
           startMs: effectiveMs,
           endMs,
           units,
-          periodUnits: units,
+          periodUnits: whole,
         });
-        if (charge) items.push(charge);
-      } else {
-        const units = pos(periodEndMs) - pos(effectiveMs);
-        const charge = item(ctx, {
-          ...common,
-          lead: 'Remaining time on',
-          fraction: { numerator: units, denominator: periodUnits },
-          startMs: effectiveMs,
-          endMs: periodEndMs,
-          units,
-          periodUnits,
-        });
-        if (charge) items.push(charge);
-      }
+      };
+      // A new interval restarts the cycle now: its first period is charged in full (units / units).
+      const charge = newPeriod
+        ? chargeTo('New billing period on', toMillis(newPeriod.end), undefined)
+        : chargeTo('Remaining time on', periodEndMs, periodUnits);
+      if (charge) items.push(charge);
     }
   }
 

@@ -41,13 +41,18 @@ export function calculateTax(
   source: RateTable | TaxProvider,
   options: TaxCalculationOptions = {},
 ): TaxCalculation | Promise<TaxCalculation> {
-  const resolved = parseTaxRequest(request, options);
   if (isTaxProvider(source)) {
+    const resolved = parseTaxRequest(request, options);
     // Providers receive the validated copy, so an adapter never sees malformed input.
     return source.calculateTax(resolved.request, {
       rounding: resolved.rounding,
       roundingMode: resolved.roundingMode,
     });
   }
-  return calculateFromRateTable(resolved, indexRateTable(source), 'rate_table');
+  // The rate-table engine only reads the request, so a request already in parsed shape skips zod.
+  return calculateFromRateTable(
+    parseTaxRequest(request, options, true),
+    indexRateTable(source),
+    'rate_table',
+  );
 }

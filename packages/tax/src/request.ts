@@ -2,6 +2,7 @@ import { currencyCodeSchema, moneySchema, type RoundingMode, roundingModeSchema 
 import { z } from 'zod';
 import { parseInstant } from './dates.js';
 import { TaxError } from './errors.js';
+import { isParsedTaxOptions, isParsedTaxRequest } from './fast-parse.js';
 import { taxLocationSchema } from './location.js';
 
 /** Whether a line's amount excludes tax (tax is added) or includes it (tax is extracted). Stripe's `tax_behavior`. */
@@ -102,12 +103,28 @@ function invalidRequest(error: z.ZodError, what: string): TaxError {
   });
 }
 
-/** Validate a request and options; every engine and provider sees only validated input. */
-export function parseTaxRequest(request: unknown, options: unknown = {}): ResolvedTaxRequest {
-  const parsed = taxRequestSchema.safeParse(request);
-  if (!parsed.success) throw invalidRequest(parsed.error, 'tax request');
-  const parsedOptions = taxCalculationOptionsSchema.safeParse(options ?? {});
-  if (!parsedOptions.success) throw invalidRequest(parsedOptions.error, 'tax calculation options');
+/**
+ * Validate a request and options; every engine and provider sees only validated input.
+ * `reuseInput` (the built-in rate-table engine, which never hands the request on): input that already
+ * has exactly the parsed shape is used as is instead of a zod copy (see fast-parse.ts). Providers
+ * keep receiving zod's validated copy.
+ */
+export function parseTaxRequest(
+  request: unknown,
+  options: unknown = {},
+  reuseInput = false,
+): ResolvedTaxRequest {
+  const parsed: { readonly data: TaxRequest } | z.ZodSafeParseResult<TaxRequest> =
+    reuseInput && isParsedTaxRequest(request) ? { data: request } : taxRequestSchema.safeParse(request);
+  if ('success' in parsed && !parsed.success) throw invalidRequest(parsed.error, 'tax request');
+  const parsedOptions:
+    | { readonly data: { rounding?: TaxRounding; roundingMode?: string } }
+    | z.ZodSafeParseResult<z.output<typeof taxCalculationOptionsSchema>> =
+    reuseInput && isParsedTaxOptions(options ?? {})
+      ? { data: (options ?? {}) as { rounding?: TaxRounding; roundingMode?: string } }
+      : taxCalculationOptionsSchema.safeParse(options ?? {});
+  if ('success' in parsedOptions && !parsedOptions.success)
+    throw invalidRequest(parsedOptions.error, 'tax calculation options');
 
   const seen = new Set<string>();
   for (const line of parsed.data.lines) {

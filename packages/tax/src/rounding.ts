@@ -16,8 +16,13 @@ export function roundPartsToTotal(parts: readonly Decimal[], total: number, mode
     throw new RangeError(`Cannot spread a difference of ${difference} over ${parts.length} parts`);
   }
   const step = difference > 0 ? 1 : -1;
+  // residual × step with step = ±1: the value itself, or `neg()` (the same digits, sign flipped)
+  // rather than a big.js long multiplication by ±1 per part.
   const order = parts
-    .map((part, index) => ({ index, residual: part.minus(rounded[index] as number).times(step) }))
+    .map((part, index) => {
+      const residual = part.minus(rounded[index] as number);
+      return { index, residual: step > 0 ? residual : residual.neg() };
+    })
     .sort((a, b) => b.residual.cmp(a.residual) || a.index - b.index);
   for (const { index } of order.slice(0, Math.abs(difference))) {
     rounded[index] = (rounded[index] as number) + step;
