@@ -43,6 +43,8 @@ beforeAll(async () => {
   expect(note.status, note.text).toBe(201);
   const run = await admin('POST', '/v1/billing-runs', {});
   expect(run.status, run.text).toBe(201);
+  const key = await admin('POST', '/v1/api-keys', { name: 'isolation', scopes: ['read'] });
+  expect(key.status, key.text).toBe(201);
   Object.assign(ids, {
     customers: customerId,
     products: catalog.productId,
@@ -52,6 +54,7 @@ beforeAll(async () => {
     invoices: invoice.id,
     'credit-notes': note.body.id,
     'billing-runs': run.body.id,
+    'api-keys': key.body.id,
   });
   refs = {
     customer: customerId,
@@ -185,9 +188,26 @@ describe('API keys', () => {
     expect((await client(stack.api.url, secret)('GET', '/v1/customers')).status).toBe(401);
   });
 
-  it.todo(
-    'keys can be created, listed and revoked over HTTP (no /v1/api-keys endpoints yet; fixtures use @billkit/db)',
-  );
+  it('creates a key over HTTP (secret shown once, hashed at rest), lists it without secrets, and revokes it at once', async () => {
+    const admin = stack.as('admin');
+    const created = await admin('POST', '/v1/api-keys', { name: 'rotated', scopes: ['read'] });
+    expect(created.status, created.text).toBe(201);
+    const secret: string = created.body.secret;
+    expect(typeof secret).toBe('string');
+    const listed = await admin('GET', '/v1/api-keys');
+    expect(listed.status).toBe(200);
+    expect(listed.text).not.toContain(secret);
+    expect(listed.body.data.map((k: { id: string }) => k.id)).toContain(created.body.id);
+    expect(JSON.stringify(await dumpAllText(stack.db.name))).not.toContain(secret);
+    const asNewKey = client(stack.api.url, secret);
+    expect((await asNewKey('GET', '/v1/customers')).status).toBe(200);
+    expect((await asNewKey('POST', '/v1/customers', {})).status).toBe(403);
+    const revoked = await admin('POST', `/v1/api-keys/${created.body.id}/revoke`, {});
+    expect(revoked.status, revoked.text).toBe(200);
+    const after = await asNewKey('GET', '/v1/customers');
+    expect(after.status).toBe(401);
+    expect(isProblem(after)).toBe(true);
+  });
 });
 
 describe('scopes', () => {

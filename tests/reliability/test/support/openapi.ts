@@ -49,12 +49,12 @@ function deref(doc: any, schema: Schema, depth = 0): Schema {
 const READ_ONLY_POSTS = ['/v1/tax/quote', '/v1/discounts/preview', '/v1/subscriptions/{id}/preview-change'];
 
 /**
- * The scope a route needs: admin for replacing the tax table, billing and dunning runs and audit; read for
+ * The scope a route needs: admin for replacing the tax table, billing and dunning runs, audit and API keys; read for
  * GETs and side-effect-free previews; write otherwise. (The OpenAPI document does not publish scopes yet.)
  */
 export function requiredScope(op: Operation): 'read' | 'write' | 'admin' {
   if (op.method === 'PUT' && op.path === '/v1/tax/rate-table') return 'admin';
-  if (/^\/v1\/(billing-runs|dunning-runs|audit-events)/.test(op.path)) return 'admin';
+  if (/^\/v1\/(billing-runs|dunning-runs|audit-events|api-keys)/.test(op.path)) return 'admin';
   if (op.method === 'GET' || READ_ONLY_POSTS.includes(op.path)) return 'read';
   return 'write';
 }
