@@ -193,6 +193,26 @@ describe.each(databases)("customers, products and prices in @billkit/db's tables
     expect((await db.invoices.get('ten_a', invoice.body.id))?.status).toBe(after.body.status);
   });
 
+  it("extends one audit chain with @billkit/db's own writers: API changes and repository appends interleave", async () => {
+    const admin = client(h.baseUrl, h.keys.admin);
+    await write('POST', '/v1/customers', { ...chicagoCustomer, name: 'Chain A' });
+    const [appended] = await db.auditLog.append(h.tenantA, {
+      type: 'host.note',
+      entityType: 'note',
+      entityId: 'note_1',
+      data: { by: 'a host using the repositories' },
+    });
+    await write('POST', '/v1/customers', { ...chicagoCustomer, name: 'Chain B' });
+    const events = await admin('GET', '/v1/audit-events?limit=100');
+    const seqs = events.body.data.map((e: { seq: number }) => e.seq);
+    expect(seqs).toContain(appended?.seq);
+    expect(Math.max(...seqs)).toBe((appended?.seq ?? 0) + 1);
+    expect(new Set(seqs).size).toBe(seqs.length);
+    const verify = await admin('GET', '/v1/audit-events/verify');
+    expect(verify.body.valid).toBe(true);
+    expect((await db.verifyAuditChain(h.tenantA)).valid).toBe(true);
+  });
+
   it('lists prices by product through the table and pages them by id', async () => {
     const product = await write('POST', '/v1/products', { name: 'Bins' });
     const ids: string[] = [];

@@ -29,6 +29,7 @@ export {
   type AuditEventInput,
   type AuditEventLike,
   type AuditLogRepository,
+  appendAuditEventsInTransaction,
   auditHash,
   canonicalJson,
   GENESIS_HASH,

@@ -1,9 +1,8 @@
 import {
-  auditHash,
+  appendAuditEventsInTransaction,
   type BillingClient,
   type BillingDatabase,
   canonicalJson,
-  GENESIS_HASH,
   isDbError,
   newId,
   type OpenDatabaseOptions,
@@ -146,7 +145,7 @@ async function moveDocumentsToTables(db: BillingDatabase): Promise<void> {
       for (const row of rows) {
         const tenantId = String(row.tenantId);
         const id = String(row.id);
-        const tx = new DbTransaction(client, tenantId, new Map());
+        const tx = new DbTransaction(db, client, tenantId, new Map());
         const record = JSON.parse(String(row.body)) as EntityMap[typeof kind];
         if ((await tx.versionOf(kind, id)) === null) await tx.insert(kind, record);
         else await tx.update(kind, record);
@@ -578,7 +577,12 @@ class DbReader implements TenantReader {
 const inline = <T>(work: () => Promise<T>) => work();
 
 class DbTransaction extends DbReader implements TenantTransaction {
-  constructor(client: Client, tenantId: string, cache: Map<string, unknown>) {
+  constructor(
+    private readonly db: BillingDatabase,
+    client: Client,
+    tenantId: string,
+    cache: Map<string, unknown>,
+  ) {
     super(() => client, tenantId, inline, cache);
   }
 
@@ -754,35 +758,25 @@ class DbTransaction extends DbReader implements TenantTransaction {
   }
 
   async appendAudit(input: AuditEventInput): Promise<AuditEventRecord> {
-    // The tenant row is already locked (MySQL) or the database is ours alone (SQLite): seq is safe.
-    const last = await this.client().auditEvent.findFirst({
-      where: { tenantId: this.tenantId },
-      orderBy: { seq: 'desc' },
-    });
-    const event = {
-      seq: (last?.seq ?? 0) + 1,
-      type: input.type,
-      entityType: input.entityType,
-      entityId: input.entityId,
-      actor: input.actor ?? null,
-      // Round-trip through canonical JSON so what is hashed is exactly what is stored and read back.
-      data: JSON.parse(canonicalJson(input.data ?? null)) as Record<string, unknown>,
-      occurredAt: new Date(input.occurredAt).toISOString(),
-      prevHash: last?.hash ?? GENESIS_HASH,
-    };
-    const hash = auditHash(this.tenantId, event);
-    const id = `aud_${hash.slice(0, 24)}`;
-    await this.client().auditEvent.create({
-      data: {
-        ...event,
-        id,
-        tenantId: this.tenantId,
-        data: canonicalJson(event.data),
-        occurredAt: new Date(event.occurredAt),
-        hash,
-      },
-    });
-    return { ...event, id, hash };
+    // Through @billkit/db, so the tenant's chain head advances and every writer (this API, billing-run
+    // workers, a host using the repositories) extends one chain.
+    const [event] = await appendAuditEventsInTransaction(
+      this.db,
+      this.client() as BillingClient,
+      this.tenantId,
+      [
+        {
+          type: input.type,
+          entityType: input.entityType,
+          entityId: input.entityId,
+          actor: input.actor ?? null,
+          data: input.data ?? null,
+          occurredAt: new Date(input.occurredAt).toISOString(),
+        },
+      ],
+    );
+    if (!event) throw new Error('the audit append returned no event');
+    return event as unknown as AuditEventRecord;
   }
 
   async createApiKey(input: Parameters<TenantTransaction['createApiKey']>[0]): Promise<ApiKeySummary> {
@@ -901,7 +895,7 @@ class DbTenantStore extends DbReader implements TenantStore {
           // order is always tenant first, so concurrent changes queue instead of deadlocking.
           await client.$queryRawUnsafe('SELECT `id` FROM `Tenant` WHERE `id` = ? FOR UPDATE', this.tenantId);
         }
-        return work(new DbTransaction(client, this.tenantId, this.cache));
+        return work(new DbTransaction(this.store.db, client, this.tenantId, this.cache));
       }, TRANSACTION_OPTIONS),
     );
   }
@@ -970,7 +964,9 @@ class DbTenantStore extends DbReader implements TenantStore {
       const existing = await this.store.db.prisma.webhookEvent.findFirst({ where });
       if (existing) return { stored: false, existing: webhookFromRow(existing) };
       try {
-        await new DbTransaction(this.store.db.prisma, this.tenantId, this.cache).insertWebhook(event);
+        await new DbTransaction(this.store.db, this.store.db.prisma, this.tenantId, this.cache).insertWebhook(
+          event,
+        );
         return { stored: true, existing: null };
       } catch (error) {
         // MySQL: a redelivery raced us between the read and the insert.

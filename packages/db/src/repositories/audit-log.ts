@@ -200,6 +200,31 @@ async function lockChainHead(scope: Scope, tenantId: string): Promise<{ seq: num
   return (await read()) as { seq: number; hash: string };
 }
 
+/**
+ * Appends audit events inside a Prisma transaction the caller opened on `db.prisma` itself (an adapter that
+ * writes its own rows next to billkit's), advancing the tenant's chain head exactly as the repositories do,
+ * so every writer of a tenant extends one chain. Call it last in the transaction: the head stays locked until
+ * the commit.
+ *
+ * @example
+ * await db.prisma.$transaction(async (client) => {
+ *   // … the caller's own writes …
+ *   await appendAuditEventsInTransaction(db, client, 'acme', [{ type: 'x.updated', entityType: 'x', entityId: 'x_1', data: {} }]);
+ * });
+ */
+export function appendAuditEventsInTransaction(
+  db: { readonly provider: Scope['provider']; readonly prisma: Scope['root'] },
+  client: Scope['client'],
+  tenantId: string,
+  events: readonly AuditEventLike[],
+): Promise<AuditEvent[]> {
+  return appendAuditEvents(
+    { provider: db.provider, client, root: db.prisma, inTransaction: true },
+    tenantId,
+    events,
+  );
+}
+
 export function auditLogRepository(scope: Scope): AuditLogRepository {
   return {
     append(tenantId, ...events) {
