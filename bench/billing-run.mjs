@@ -153,7 +153,7 @@ export async function runBillingRunBench({
   subscriptions = 100_000,
   workers = 2,
   batchSize = 100,
-  lockOrder = 'tenant-first',
+  lockOrder = 'as-library',
 } = {}) {
   const env = environment();
   if (!mariadbReachable()) {
@@ -278,7 +278,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const i = process.argv.indexOf('--subscriptions');
   await runBillingRunBench({
     subscriptions: i > 0 ? Number(process.argv[i + 1]) : 100_000,
-    // --as-library: completeRenewal with its own audit append (deadlocks between workers, retried)
-    lockOrder: process.argv.includes('--as-library') ? 'as-library' : 'tenant-first',
+    // default: completeRenewal as the library does it (audit append last, on the chain-head row);
+    // --tenant-first: lock the tenant row before anything else (the old workaround, for comparison)
+    lockOrder: process.argv.includes('--tenant-first') ? 'tenant-first' : 'as-library',
   });
 }
