@@ -4,7 +4,7 @@ import { type DunningStep, nextDunningStep } from '@billkit/tilled';
 import { billingFor, toCoreCustomer } from './billing.js';
 import { newId } from './ids.js';
 import { persistTransition } from './operations.js';
-import type { AuditChange, RouteContext } from './routes/context.js';
+import { type AuditChange, type RouteContext, recordTransitionEvents } from './routes/context.js';
 import { settleInvoicePayment } from './routes/invoices.js';
 import type { TenantReader, TenantTransaction } from './store/port.js';
 import type { InvoiceRecord } from './store/records.js';
@@ -212,16 +212,12 @@ async function giveUp(
     const t = markInvoiceUncollectible(before, { at });
     const after: InvoiceRecord = { ...before, ...t.invoice, updatedAt: at };
     await tx.update('invoice', after);
-    for (const event of t.events) {
-      await record({
-        type: event.type,
-        entityType: 'invoice',
-        entityId: invoiceId,
-        before,
-        after,
-        extra: { event: event.data },
-      });
-    }
+    await recordTransitionEvents(record, t.events, {
+      entityType: 'invoice',
+      entityId: invoiceId,
+      before,
+      after,
+    });
     let subscriptionOutcome: 'canceled' | 'left_past_due' | null = null;
     const subscription = before.subscriptionId ? await tx.get('subscription', before.subscriptionId) : null;
     if (subscription && subscription.status !== 'canceled') {

@@ -40,6 +40,23 @@ export interface AuditChange {
   readonly extra?: Record<string, unknown>;
 }
 
+/**
+ * Records each billing event a billing-core transition caused as one audit entry about the same entity,
+ * with the entity's state before and after the transition and the event's own data.
+ */
+export async function recordTransitionEvents(
+  record: (entry: AuditChange) => Promise<void>,
+  events: readonly { readonly type: string; readonly data?: unknown }[],
+  entity: {
+    readonly entityType: string;
+    readonly entityId: string;
+    readonly before: unknown;
+    readonly after: unknown;
+  },
+): Promise<void> {
+  for (const event of events) await record({ ...entity, type: event.type, extra: { event: event.data } });
+}
+
 /** The tenant's store for this request (the only way routes reach data: tenant scoping by construction). */
 export function tenantOf(ctx: RouteContext, request: FastifyRequest): TenantStore {
   return ctx.store.forTenant(authOf(request).tenantId);

@@ -17,7 +17,14 @@ import { discountStateFor, invoiceRecord, persistTransition } from '../operation
 import type { TenantReader, TenantTransaction } from '../store/port.js';
 import type { CreditNoteRecord, InvoiceRecord } from '../store/records.js';
 import { upcomingInvoiceJson } from '../upcoming-invoice.js';
-import { type AuditChange, change, type RouteContext, type TypedApp, tenantOf } from './context.js';
+import {
+  type AuditChange,
+  change,
+  type RouteContext,
+  recordTransitionEvents,
+  type TypedApp,
+  tenantOf,
+} from './context.js';
 import { creditNoteJson, invoiceJson, presentCreditNote, presentInvoice } from './presenters.js';
 
 async function loadInvoice(reader: TenantReader, id: string): Promise<InvoiceRecord> {
@@ -120,16 +127,12 @@ async function settle(
     lastPaymentError: outcome.status === 'failed' ? (outcome.failure ?? 'payment_failed') : null,
   };
   await tx.update('invoice', after);
-  for (const event of t.events) {
-    await record({
-      type: event.type,
-      entityType: 'invoice',
-      entityId: before.id,
-      before,
-      after,
-      extra: { event: event.data },
-    });
-  }
+  await recordTransitionEvents(record, t.events, {
+    entityType: 'invoice',
+    entityId: before.id,
+    before,
+    after,
+  });
   if (before.subscriptionId) {
     const subscription = await tx.get('subscription', before.subscriptionId);
     if (subscription) {
@@ -307,16 +310,12 @@ export async function invoiceRoutes(app: TypedApp, ctx: RouteContext): Promise<v
         const t = finalizeInvoice(before, { number: await tx.nextNumber('invoice'), at, daysUntilDue: days });
         const after: InvoiceRecord = { ...before, ...t.invoice, updatedAt: at };
         await tx.update('invoice', after);
-        for (const event of t.events) {
-          await record({
-            type: event.type,
-            entityType: 'invoice',
-            entityId: after.id,
-            before,
-            after,
-            extra: { event: event.data },
-          });
-        }
+        await recordTransitionEvents(record, t.events, {
+          entityType: 'invoice',
+          entityId: after.id,
+          before,
+          after,
+        });
         return after;
       });
       return presentInvoice(invoice);
@@ -433,16 +432,12 @@ export async function invoiceRoutes(app: TypedApp, ctx: RouteContext): Promise<v
         const t = voidInvoice(before, { at });
         const after: InvoiceRecord = { ...before, ...t.invoice, updatedAt: at };
         await tx.update('invoice', after);
-        for (const event of t.events) {
-          await record({
-            type: event.type,
-            entityType: 'invoice',
-            entityId: after.id,
-            before,
-            after,
-            extra: { event: event.data },
-          });
-        }
+        await recordTransitionEvents(record, t.events, {
+          entityType: 'invoice',
+          entityId: after.id,
+          before,
+          after,
+        });
         return after;
       });
       return presentInvoice(invoice);
@@ -490,16 +485,12 @@ export async function invoiceRoutes(app: TypedApp, ctx: RouteContext): Promise<v
         );
         const saved: CreditNoteRecord = { ...creditNote, memo: b.memo ?? null, updatedAt: at };
         await tx.insert('credit_note', saved);
-        for (const event of events) {
-          await record({
-            type: event.type,
-            entityType: 'credit_note',
-            entityId: saved.id,
-            before: null,
-            after: saved,
-            extra: { event: event.data },
-          });
-        }
+        await recordTransitionEvents(record, events, {
+          entityType: 'credit_note',
+          entityId: saved.id,
+          before: null,
+          after: saved,
+        });
         return saved;
       });
       return reply.code(201).send(presentCreditNote(note));
