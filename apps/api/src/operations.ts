@@ -44,6 +44,14 @@ export async function persistTransition(
 ): Promise<{ subscription: SubscriptionRecord | null; invoice: InvoiceRecord | null }> {
   const now = ctx.clock().toISOString();
   const invoice: InvoiceRecord | null = t.invoice ? invoiceRecord(t.invoice, now) : null;
+  // Redemptions first: the rows written below reference these discounts (a foreign key takes a shared lock
+  // on each), so locking them for update afterwards would be a lock upgrade that deadlocks with a twin.
+  for (const applied of t.discounts?.applied ?? []) {
+    if (!applied.newRedemption) continue;
+    const discount = await tx.get('discount', applied.discountId);
+    if (discount)
+      await tx.update('discount', { ...discount, timesRedeemed: discount.timesRedeemed + 1, updatedAt: now });
+  }
   let subscription: SubscriptionRecord | null = null;
   if (t.subscription) {
     subscription = {
@@ -59,12 +67,6 @@ export async function persistTransition(
   if (invoice) {
     await tx.insert('invoice', invoice);
     ctx.metrics.invoicesCreated.inc({ billing_reason: invoice.billingReason });
-  }
-  for (const applied of t.discounts?.applied ?? []) {
-    if (!applied.newRedemption) continue;
-    const discount = await tx.get('discount', applied.discountId);
-    if (discount)
-      await tx.update('discount', { ...discount, timesRedeemed: discount.timesRedeemed + 1, updatedAt: now });
   }
   for (const event of t.events) {
     const isSubscription = event.subjectType === 'subscription' && subscription !== null;

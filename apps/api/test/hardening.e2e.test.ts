@@ -123,6 +123,46 @@ describe.each(backends())('limits and concurrency on $name', ({ start }) => {
     );
   });
 
+  it('counts each redemption of one discount by 12 parallel new subscriptions once and stops at max_redemptions', async () => {
+    const customer = await write('POST', '/v1/customers', chicagoCustomer);
+    const product = await write('POST', '/v1/products', { name: 'Bin rental' });
+    const price = await write('POST', '/v1/prices', {
+      product: product.body.id,
+      currency: 'USD',
+      billing_scheme: 'flat',
+      flat_amount: 2000,
+      recurring: { interval: 'month' },
+    });
+    const discount = await write('POST', '/v1/discounts', {
+      type: 'percentage',
+      name: 'Launch 10',
+      percent_off: '10',
+      duration: { type: 'forever' },
+      max_redemptions: 5,
+    });
+    expect(discount.status, JSON.stringify(discount.body)).toBe(201);
+    // Each subscription redeems the discount: a read-modify-write of one shared row per request.
+    const results = await Promise.all(
+      Array.from({ length: 12 }, () =>
+        write('POST', '/v1/subscriptions', {
+          customer: customer.body.id,
+          items: [{ price: price.body.id }],
+          discounts: [discount.body.id],
+          start_at: '2026-03-01T06:00:00Z',
+        }),
+      ),
+    );
+    for (const r of results) expect(r.status, JSON.stringify(r.body)).toBe(201);
+    // Like Stripe, an exhausted discount is not applied (the subscription is still created): exactly the
+    // first five redeemed it, each counted once.
+    const discounted = results.filter((r) => r.body.invoice.total_discount.amount > 0);
+    expect(discounted).toHaveLength(5);
+    for (const r of discounted) expect(r.body.invoice.total_discount.amount).toBe(200);
+    const after = await write('GET', `/v1/discounts/${discount.body.id}`);
+    expect(after.body.times_redeemed).toBe(5);
+    expect((await admin('GET', '/v1/audit-events/verify')).body.valid).toBe(true);
+  });
+
   it('runs 12 concurrent twins of one Idempotency-Key once: one subscription change, one audit event, one answer', async () => {
     const { subscription, large } = await subscriptionWithTwoPlans();
     const itemId = subscription.items[0].id as string;

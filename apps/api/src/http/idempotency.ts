@@ -107,16 +107,20 @@ export function transactionFor<T>(
     const response = new Promise<{ status: number; body: string } | null>((r) => {
       respond = r;
     });
-    const committed = tenant.transaction(async (tx) => {
-      const found = await tx.claimIdempotent(idem);
-      if (found) throw outcomeOf(found, idem.requestHash);
-      const result = await work(tx);
-      handedOver = true;
-      resolve(result);
-      const sent = await response;
-      if (sent === null) throw new RollBack();
-      await tx.completeIdempotent(idem.key, sent.status, sent.body);
-    });
+    const committed = tenant.transaction(
+      async (tx) => {
+        const found = await tx.claimIdempotent(idem);
+        if (found) throw outcomeOf(found, idem.requestHash);
+        const result = await work(tx);
+        handedOver = true;
+        resolve(result);
+        const sent = await response;
+        if (sent === null) throw new RollBack();
+        await tx.completeIdempotent(idem.key, sent.status, sent.body);
+        // Once the result is handed to the handler, the response is built from it: never run `work` again.
+      },
+      { mayRetry: () => !handedOver },
+    );
     idem.pending = { respond, committed };
     committed.catch((error: unknown) => {
       if (handedOver) return; // reported by onSend

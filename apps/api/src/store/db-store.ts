@@ -21,6 +21,7 @@ import type {
   TenantReader,
   TenantStore,
   TenantTransaction,
+  TransactionOptions,
 } from './port.js';
 import { StoreError } from './port.js';
 import type {
@@ -68,6 +69,14 @@ import {
 type Client = BillingClient;
 
 const TRANSACTION_OPTIONS = { maxWait: 15_000, timeout: 30_000 } as const;
+/**
+ * A tenant's transactions on MySQL run at READ COMMITTED: no gap locks (so concurrent inserts of unrelated
+ * rows never deadlock on an index gap), and a read after a row lock sees the latest committed row, which
+ * the lost-update check of `DbTransaction.update` relies on.
+ */
+const TENANT_TRANSACTION_OPTIONS = { ...TRANSACTION_OPTIONS, isolationLevel: 'ReadCommitted' } as const;
+/** How often a tenant transaction runs when it loses a race (see `DbTenantStore.transaction`). */
+const TRANSACTION_ATTEMPTS = 6;
 /** Rows read per round trip when a list filters on fields inside the JSON body. */
 const SCAN_BATCH = 200;
 
@@ -159,6 +168,39 @@ async function moveDocumentsToTables(db: BillingDatabase): Promise<void> {
     }, TRANSACTION_OPTIONS);
   }
 }
+/** The row a record's lost-update check locks: its table and id column (ApiDocument kinds otherwise). */
+const LOCK_TARGETS = {
+  customer: ['Customer', 'id'],
+  product: ['Product', 'id'],
+  price: ['Price', 'id'],
+  discount: ['DiscountDefinition', 'key'],
+  subscription: ['Subscription', 'id'],
+  invoice: ['Invoice', 'id'],
+  credit_note: ['CreditNote', 'id'],
+  webhook_event: ['WebhookEvent', 'id'],
+} as const satisfies Partial<Record<EntityKind, readonly [string, string]>>;
+
+/** A transaction that lost a race and may be run again: a conflict (see translate) or a lock wait timeout. */
+function lostRace(error: unknown): boolean {
+  if (error instanceof StoreError) return error.code === 'DB_VERSION_CONFLICT';
+  const seen = new Set<unknown>();
+  for (let e: unknown = error; typeof e === 'object' && e !== null && !seen.has(e); ) {
+    seen.add(e);
+    const c = e as {
+      code?: unknown;
+      errno?: unknown;
+      originalCode?: unknown;
+      meta?: { code?: unknown; driverAdapterError?: { cause?: unknown } };
+      cause?: unknown;
+    };
+    // 1213 deadlock, 1205 lock wait timeout: the server's errno, wherever the driver and Prisma keep it.
+    const server = String(c.errno ?? c.originalCode ?? c.meta?.code ?? '');
+    if (c.code === 'P2034' || server === '1213' || server === '1205') return true;
+    e = c.meta?.driverAdapterError?.cause ?? c.cause;
+  }
+  return false;
+}
+
 const asNumber = (value: unknown): number => (typeof value === 'bigint' ? Number(value) : Number(value));
 const isUniqueViolation = (error: unknown) =>
   typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'P2002';
@@ -604,7 +646,7 @@ class DbTransaction extends DbReader implements TenantTransaction {
           );
         throw error;
       }
-      await this.writeSide(kind, id, sideOf(kind, record));
+      await this.writeSide(kind, id, sideOf(kind, record), true);
       return;
     }
     if (await this.get(kind, id)) throw new StoreError('DB_UNIQUE_VIOLATION', `${kind} ${id} already exists`);
@@ -639,8 +681,68 @@ class DbTransaction extends DbReader implements TenantTransaction {
     });
   }
 
+  /**
+   * What this transaction read, by `kind:id`: the record's canonical JSON (MySQL only). An update of a record
+   * read here first locks its row and checks it still reads the same (see `update`).
+   */
+  private readonly readSet = new Map<string, string>();
+  /** Rows this transaction holds locked (checked or written): no second check needed. */
+  private readonly locked = new Set<string>();
+
+  override async get<K extends EntityKind>(kind: K, id: string): Promise<EntityMap[K] | null> {
+    const found = await super.get(kind, id);
+    if (found && this.db.provider === 'mysql') this.remember(kind, found);
+    return found;
+  }
+
+  override async getMany<K extends EntityKind>(kind: K, ids: readonly string[]): Promise<EntityMap[K][]> {
+    const found = await super.getMany(kind, ids);
+    if (this.db.provider === 'mysql') for (const entity of found) this.remember(kind, entity);
+    return found;
+  }
+
+  private remember(kind: EntityKind, entity: unknown): void {
+    const key = `${kind}:${(entity as { id: string }).id}`;
+    if (!this.readSet.has(key) && !this.locked.has(key)) this.readSet.set(key, canonicalJson(entity));
+  }
+
+  /**
+   * Lost-update check (MySQL): the tenant's transactions run concurrently, so a record read earlier in this
+   * transaction may have been changed since by another one. Lock its row (held to commit), read it again
+   * (READ COMMITTED: the latest committed state) and refuse with a retryable `DB_VERSION_CONFLICT` when it
+   * differs from what this transaction based its change on. Records never read here are blind writes.
+   */
+  private async lockAndCheck(kind: EntityKind, id: string): Promise<void> {
+    if (this.db.provider !== 'mysql') return;
+    const key = `${kind}:${id}`;
+    if (this.locked.has(key)) return;
+    const seen = this.readSet.get(key);
+    const [table, column]: readonly [string, string] = LOCK_TARGETS[kind as keyof typeof LOCK_TARGETS] ?? [
+      'ApiDocument',
+      'id',
+    ];
+    const kindFilter = table === 'ApiDocument' ? ' AND `kind` = ?' : '';
+    await this.client().$queryRawUnsafe(
+      `SELECT 1 FROM \`${table}\` WHERE \`tenantId\` = ? AND \`${column}\` = ?${kindFilter} FOR UPDATE`,
+      this.tenantId,
+      id,
+      ...(kindFilter ? [kind] : []),
+    );
+    this.locked.add(key);
+    if (seen === undefined) return;
+    this.readSet.delete(key);
+    const now = await super.get(kind, id);
+    if (now === null || canonicalJson(now) !== seen) {
+      throw new StoreError('DB_VERSION_CONFLICT', `${kind} ${id} was changed by another request`, {
+        reason: 'changed_since_read',
+      });
+    }
+  }
+
   async update<K extends EntityKind>(kind: K, entity: EntityMap[K], expectedVersion?: number): Promise<void> {
     const id = (entity as { id: string }).id;
+    // A subscription update with its expected version is checked by the UPDATE itself.
+    if (!(kind === 'subscription' && expectedVersion !== undefined)) await this.lockAndCheck(kind, id);
     if (kind === 'webhook_event') {
       const event = entity as WebhookEventRecord;
       const updated = await this.client().webhookEvent.updateMany({
@@ -669,9 +771,9 @@ class DbTransaction extends DbReader implements TenantTransaction {
       if (count === 0) {
         const actualVersion = await storedVersion(this.client(), this.tenantId, kind, id);
         if (actualVersion === null) throw new StoreError('DB_NOT_FOUND', `No such ${kind}: ${id}`);
-        // MySQL counts changed rows, not matched ones: an identical write answers 0 and is fine.
-        const own = versionOf(record);
-        if (expectedVersion !== undefined && actualVersion !== own) {
+        // MySQL may count changed rows, not matched ones: an identical write answers 0 and is fine, but
+        // only if the row still holds the expected version (a twin that made the same bump is a conflict).
+        if (expectedVersion !== undefined && actualVersion !== expectedVersion) {
           throw new StoreError('DB_VERSION_CONFLICT', `${kind} ${id} was changed by another request`, {
             expectedVersion,
             actualVersion,
@@ -707,8 +809,9 @@ class DbTransaction extends DbReader implements TenantTransaction {
     const current = rows[0];
     if (!current) throw new StoreError('DB_NOT_FOUND', `No such ${kind}: ${id}`);
     const actualVersion = asNumber(current.version);
-    // A driver reporting *changed* rather than matched rows answers 0 for an identical write: that is fine.
-    if (expectedVersion === undefined || actualVersion === versionOf(entity)) return;
+    // A driver reporting *changed* rather than matched rows answers 0 for an identical write: that is fine
+    // when the row still holds the expected version (a twin that made the same bump is a conflict).
+    if (expectedVersion === undefined || actualVersion === expectedVersion) return;
     throw new StoreError('DB_VERSION_CONFLICT', `${kind} ${id} was changed by another request`, {
       expectedVersion,
       actualVersion,
@@ -716,10 +819,11 @@ class DbTransaction extends DbReader implements TenantTransaction {
   }
 
   /** @internal Replaces (or removes) the side document of a relational record. */
-  async writeSide(kind: RelationalKind, id: string, side: SideDocument | null): Promise<void> {
+  async writeSide(kind: RelationalKind, id: string, side: SideDocument | null, fresh = false): Promise<void> {
     const sideKind = RELATIONAL_KINDS[kind];
     if (sideKind === null) return;
     const now = new Date().toISOString();
+    if (fresh && side === null) return; // a new record: there is no side document to remove
     if (side === null) {
       await this.client().$executeRawUnsafe(
         'DELETE FROM `ApiDocument` WHERE `tenantId` = ? AND `kind` = ? AND `id` = ?',
@@ -730,6 +834,7 @@ class DbTransaction extends DbReader implements TenantTransaction {
       return;
     }
     const body = JSON.stringify(side);
+    if (fresh) return this.insertSide(sideKind, id, body, now);
     const changed = await this.client().$executeRawUnsafe(
       'UPDATE `ApiDocument` SET `body` = ?, `updatedAt` = ? WHERE `tenantId` = ? AND `kind` = ? AND `id` = ?',
       body,
@@ -746,6 +851,10 @@ class DbTransaction extends DbReader implements TenantTransaction {
       id,
     );
     if (exists.length > 0) return; // an identical body (MySQL counts changed rows)
+    await this.insertSide(sideKind, id, body, now);
+  }
+
+  private async insertSide(sideKind: string, id: string, body: string, now: string): Promise<void> {
     await this.client().$executeRawUnsafe(
       'INSERT INTO `ApiDocument` (`tenantId`, `kind`, `id`, `version`, `body`, `createdAt`, `updatedAt`) VALUES (?, ?, ?, 0, ?, ?, ?)',
       this.tenantId,
@@ -811,29 +920,43 @@ class DbTransaction extends DbReader implements TenantTransaction {
   }
 
   async claimIdempotent(input: IdempotencyClaim): Promise<StoredIdempotency | null> {
-    // The tenant row is locked (MySQL) or the database is ours alone (SQLite), so read-then-insert is
-    // race-free; a twin request waits here until this transaction ends, then sees its record.
+    // SQLite: the database is ours alone, so read-then-insert is race-free. MySQL: a twin request's insert
+    // waits on the unique (tenant, key) index until this transaction ends, then fails as a duplicate,
+    // which is a retryable conflict: the twin's rerun reads the committed record and replays it.
     const now = new Date();
-    await this.client().idempotencyRecord.deleteMany({
-      where: { tenantId: this.tenantId, key: input.key, expiresAt: { lte: now } },
-    });
     const existing = await this.client().idempotencyRecord.findFirst({
       where: { tenantId: this.tenantId, key: input.key },
     });
-    if (existing) return idempotencyFromRow(existing);
-    await this.client().idempotencyRecord.create({
-      data: {
-        id: newId('idem'),
-        tenantId: this.tenantId,
-        key: input.key,
-        requestHash: input.requestHash,
-        method: input.method,
-        path: input.path,
-        createdAt: now,
-        expiresAt: new Date(now.getTime() + input.ttlMs),
-      },
-    });
+    if (existing && existing.expiresAt > now) return idempotencyFromRow(existing);
+    if (existing) await this.client().idempotencyRecord.deleteMany({ where: { id: existing.id } });
+    await this.createIdempotencyRecord(input, now);
     return null;
+  }
+
+  private async createIdempotencyRecord(input: IdempotencyClaim, now: Date): Promise<void> {
+    try {
+      await this.client().idempotencyRecord.create({
+        data: {
+          id: newId('idem'),
+          tenantId: this.tenantId,
+          key: input.key,
+          requestHash: input.requestHash,
+          method: input.method,
+          path: input.path,
+          createdAt: now,
+          expiresAt: new Date(now.getTime() + input.ttlMs),
+        },
+      });
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      throw new StoreError(
+        'DB_VERSION_CONFLICT',
+        `Idempotency-Key ${input.key} was claimed by a twin request`,
+        {
+          reason: 'idempotency_key_claimed',
+        },
+      );
+    }
   }
 
   async completeIdempotent(key: string, status: number, body: string): Promise<void> {
@@ -887,17 +1010,37 @@ class DbTenantStore extends DbReader implements TenantStore {
     );
   }
 
-  transaction<T>(work: (tx: TenantTransaction) => Promise<T>): Promise<T> {
-    return this.store.exclusive(() =>
-      this.store.db.prisma.$transaction(async (client) => {
-        if (this.store.provider === 'mysql') {
-          // One writer per tenant at a time: audit seq, counters and versions never interleave, and lock
-          // order is always tenant first, so concurrent changes queue instead of deadlocking.
-          await client.$queryRawUnsafe('SELECT `id` FROM `Tenant` WHERE `id` = ? FOR UPDATE', this.tenantId);
-        }
-        return work(new DbTransaction(this.store.db, client, this.tenantId, this.cache));
-      }, TRANSACTION_OPTIONS),
-    );
+  /**
+   * SQLite: one transaction at a time (see `DbStore.exclusive`). MySQL: a tenant's transactions run in
+   * parallel, with row locks only where they write: versions and `DbTransaction.update`'s check keep every
+   * change based on the state it read, db's audit chain head and document counters serialise only the
+   * tail of each transaction. A transaction that loses a race (deadlock, lock wait timeout, a record
+   * changed since it was read, a twin Idempotency-Key) is rolled back and run again from the start after a
+   * short random pause, up to TRANSACTION_ATTEMPTS times, while `options.mayRetry` allows; then the
+   * conflict goes up as a 409.
+   */
+  async transaction<T>(
+    work: (tx: TenantTransaction) => Promise<T>,
+    options: TransactionOptions = {},
+  ): Promise<T> {
+    const once = () =>
+      this.store.exclusive(() =>
+        this.store.db.prisma.$transaction(
+          async (client) => work(new DbTransaction(this.store.db, client, this.tenantId, this.cache)),
+          this.store.provider === 'mysql' ? TENANT_TRANSACTION_OPTIONS : TRANSACTION_OPTIONS,
+        ),
+      );
+    if (this.store.provider !== 'mysql') return once();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await once();
+      } catch (error) {
+        const retry = attempt < TRANSACTION_ATTEMPTS && lostRace(error) && (options.mayRetry?.() ?? true);
+        if (!retry) throw error;
+        // Jitter, growing with the attempt, so the transactions that collided do not meet again in lockstep.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 4 * attempt));
+      }
+    }
   }
 
   async verifyAudit(): Promise<AuditVerification> {

@@ -120,8 +120,24 @@ export type IdempotencyBegin =
   | { readonly state: 'mismatch' }
   | { readonly state: 'in_progress' };
 
+/** How a tenant transaction may be run. */
+export interface TransactionOptions {
+  /**
+   * Asked before `work` runs again after the database aborted the transaction for a lost race (deadlock,
+   * lock wait timeout, or an entity changed by another transaction since this one read it): a store may
+   * roll back and run `work` again from the start, but only while this answers true (default: always).
+   * `work` must have no effects outside the transaction for a rerun to be safe.
+   */
+  readonly mayRetry?: () => boolean;
+}
+
 export interface TenantStore extends TenantReader {
-  transaction<T>(work: (tx: TenantTransaction) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` in one transaction. Concurrent transactions of one tenant run in parallel; an entity that
+   * `work` read and then updates is checked under a row lock at the update, so no change is lost: a lost
+   * race rolls the transaction back and (see {@link TransactionOptions.mayRetry}) runs it again.
+   */
+  transaction<T>(work: (tx: TenantTransaction) => Promise<T>, options?: TransactionOptions): Promise<T>;
   verifyAudit(): Promise<AuditVerification>;
   /** The unexpired record of an Idempotency-Key, if any (a read; claims nothing). */
   findIdempotent(key: string): Promise<StoredIdempotency | null>;

@@ -58,8 +58,13 @@ export async function startServer(
     admin: (await store.addApiKey('ten_a', ['admin'])).secret,
     otherTenant: (await store.addApiKey('ten_b', ['admin'])).secret,
   };
-  const config = loadConfig({ LOG_LEVEL: 'silent', ...(options.env ?? {}) });
-  const app = await buildApp({ config, store, logger: false, ...(options.appDeps ?? {}) });
+  const config = loadConfig({ LOG_LEVEL: process.env.DEBUG_API_LOG ?? 'silent', ...(options.env ?? {}) });
+  const app = await buildApp({
+    config,
+    store,
+    logger: process.env.DEBUG_API_LOG !== undefined,
+    ...(options.appDeps ?? {}),
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('no address');
