@@ -46,8 +46,14 @@ export async function persistTransition(
   const invoice: InvoiceRecord | null = t.invoice ? invoiceRecord(t.invoice, now) : null;
   // Redemptions first: the rows written below reference these discounts (a foreign key takes a shared lock
   // on each), so locking them for update afterwards would be a lock upgrade that deadlocks with a twin.
+  // A discount this subscription has already been billed with was redeemed then: the discount engine
+  // calls a mid-period proration in the discount's first period a "new" redemption (it only sees that
+  // period's count, 0), which must not count again.
+  const redeemed = new Set(
+    (options.before?.discounts ?? []).filter((d) => d.periodsApplied > 0).map((d) => String(d.discount.id)),
+  );
   for (const applied of t.discounts?.applied ?? []) {
-    if (!applied.newRedemption) continue;
+    if (!applied.newRedemption || redeemed.has(applied.discountId)) continue;
     const discount = await tx.get('discount', applied.discountId);
     if (discount)
       await tx.update('discount', { ...discount, timesRedeemed: discount.timesRedeemed + 1, updatedAt: now });

@@ -163,6 +163,41 @@ describe.each(backends())('limits and concurrency on $name', ({ start }) => {
     expect((await admin('GET', '/v1/audit-events/verify')).body.valid).toBe(true);
   });
 
+  it('counts a subscription redeeming a discount once, however many prorated changes follow in its first period', async () => {
+    const { subscription, large, small } = await subscriptionWithTwoPlans();
+    const discount = await write('POST', '/v1/discounts', {
+      type: 'percentage',
+      name: 'Welcome 20',
+      percent_off: '20',
+      duration: { type: 'forever' },
+      max_redemptions: 2,
+    });
+    const withDiscount = await write('POST', '/v1/subscriptions', {
+      customer: subscription.customer,
+      items: [{ price: small }],
+      discounts: [discount.body.id],
+      start_at: '2026-03-01T06:00:00Z',
+    });
+    expect(withDiscount.status, JSON.stringify(withDiscount.body)).toBe(201);
+    expect((await write('GET', `/v1/discounts/${discount.body.id}`)).body.times_redeemed).toBe(1);
+    const itemId = withDiscount.body.subscription.items[0].id as string;
+    for (const [day, price] of [
+      [10, large],
+      [15, small],
+      [20, large],
+    ] as const) {
+      const changed = await write('POST', `/v1/subscriptions/${withDiscount.body.subscription.id}/change`, {
+        items: [{ id: itemId, price }],
+        proration_behavior: 'always_invoice',
+        proration_date: `2026-03-${day}T12:00:00Z`,
+      });
+      expect(changed.status, JSON.stringify(changed.body)).toBe(200);
+      // The discount still applies to the proration (it was not refused as exhausted).
+      expect(changed.body.invoice.total_discount.amount).not.toBe(0);
+    }
+    expect((await write('GET', `/v1/discounts/${discount.body.id}`)).body.times_redeemed).toBe(1);
+  });
+
   it('runs 12 concurrent twins of one Idempotency-Key once: one subscription change, one audit event, one answer', async () => {
     const { subscription, large } = await subscriptionWithTwoPlans();
     const itemId = subscription.items[0].id as string;
