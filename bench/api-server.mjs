@@ -85,6 +85,7 @@ export async function startApi(database, { nodeArgs = [] } = {}) {
     baseUrl,
     key,
     pid: child.pid,
+    child,
     /** The scratch MariaDB database name (undefined on SQLite). */
     database: dbName,
     /** Peak resident set size of the server process so far, MB (VmHWM). */

@@ -9,7 +9,7 @@ import autocannon from 'autocannon';
 import { client, seedSubscription, startApi } from './api-server.mjs';
 import { environment, printEnvironment, printTable, round, snakeize, writeResults } from './lib.mjs';
 
-function summarise(profile, top) {
+export function summarise(profile, top) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const dt = new Map();
   profile.samples.forEach((id, i) => {

@@ -93,11 +93,40 @@ function rowsPerChange(before, after, changes) {
   return profile;
 }
 
+/** Multi-row INSERT of `rows` (objects with the same keys) into `table`. */
+async function insertRows(conn, table, rows) {
+  if (rows.length === 0) return;
+  const columns = Object.keys(rows[0]);
+  const tuple = `(${columns.map(() => '?').join(', ')})`;
+  await conn.query(
+    `INSERT INTO \`${table}\` (${columns.map((c) => `\`${c}\``).join(', ')}) VALUES ${rows.map(() => tuple).join(', ')}`,
+    rows.flatMap((row) => columns.map((c) => row[c])),
+  );
+}
+
+const freshId = (prefix) => `${prefix}_raw${randomBytes(10).toString('hex')}`;
+
+/** The tables (ApiDocument kinds) the raw floor writes, as the profile names them. */
+const RAW_WRITES = [
+  'Subscription',
+  'SubscriptionItem',
+  'SubscriptionDiscount',
+  'Invoice',
+  'InvoiceLine',
+  'InvoiceLineTax',
+  'InvoiceLineDiscount',
+  'ApiDocument:invoice_extra',
+  'AuditEvent',
+];
+
 /**
- * The raw floor: one transaction per change with the plain driver, writing the rows the API wrote, with
- * bodies copied from the API's own rows: lock the tenant (as the API does, for the audit chain), update
- * the subscription document (version-checked), insert the invoice document, append the audit events
- * (seq + SHA-256 hash chain). Runs `connections` loops for `durationSeconds`.
+ * The raw floor: one transaction per change with the plain driver, writing the rows an API change was
+ * seen to write, with contents cloned from the API's own rows (the newest proration invoice with its lines,
+ * line taxes, line discounts and side document; each subscription's own items and discounts), as a
+ * hand-written data layer would: the subscription row updated under its version check, its items and
+ * discounts replaced, the invoice and its children inserted with one multi-row INSERT per table, and the
+ * audit events appended to the tenant's hash chain under its chain-head row lock (as @billkit/db does).
+ * Runs `connections` loops for `durationSeconds`.
  */
 async function rawFloor({ database, profile, subscriptionIds, connections, durationSeconds }) {
   const pool = mariadb.createPool({
@@ -107,21 +136,44 @@ async function rawFloor({ database, profile, subscriptionIds, connections, durat
     connectionLimit: connections,
     timezone: 'Z',
   });
-  const unsupported = Object.keys(profile).filter(
-    (k) => !['ApiDocument:invoice', 'ApiDocument:subscription', 'AuditEvent'].includes(k),
+  const unsupported = Object.keys(profile).filter((k) => !RAW_WRITES.includes(k));
+  const auditInserts = Math.round(profile.AuditEvent?.inserted ?? 0);
+  const invoices = Math.round(profile.Invoice?.inserted ?? 0);
+  const [invoice] = await pool.query(
+    "SELECT * FROM Invoice WHERE billingReason = 'subscription_update' ORDER BY createdAt DESC, id DESC LIMIT 1",
   );
-  const per = (key, field) => Math.round(profile[key]?.[field] ?? 0);
-  const invoiceInserts = per('ApiDocument:invoice', 'inserted');
-  const subscriptionUpdates = per('ApiDocument:subscription', 'updated');
-  const auditInserts = per('AuditEvent', 'inserted');
-  const [invoiceTemplate] = await pool.query(
-    "SELECT body FROM ApiDocument WHERE kind = 'invoice' ORDER BY updatedAt DESC LIMIT 1",
+  const lines = await pool.query('SELECT * FROM InvoiceLine WHERE invoiceId = ? ORDER BY position', [
+    invoice.id,
+  ]);
+  const lineIds = lines.map((l) => l.id);
+  const taxes = await pool.query(
+    `SELECT * FROM InvoiceLineTax WHERE invoiceLineId IN (${lineIds.map(() => '?').join(', ')})`,
+    lineIds,
   );
+  const lineDiscounts = await pool.query(
+    `SELECT * FROM InvoiceLineDiscount WHERE invoiceLineId IN (${lineIds.map(() => '?').join(', ')})`,
+    lineIds,
+  );
+  const [side] = await pool.query("SELECT * FROM ApiDocument WHERE kind = 'invoice_extra' AND id = ?", [
+    invoice.id,
+  ]);
   const auditTemplates = await pool.query(
     'SELECT tenantId, type, actor, entityType, entityId, data FROM AuditEvent ORDER BY seq DESC LIMIT ?',
     [Math.max(auditInserts, 1)],
   );
-  const tenantId = auditTemplates[0].tenantId;
+  const tenantId = invoice.tenantId;
+  const children = new Map();
+  for (const id of subscriptionIds) {
+    children.set(id, {
+      items: await pool.query('SELECT * FROM SubscriptionItem WHERE subscriptionId = ? ORDER BY position', [
+        id,
+      ]),
+      discounts: await pool.query(
+        'SELECT * FROM SubscriptionDiscount WHERE subscriptionId = ? ORDER BY position',
+        [id],
+      ),
+    });
+  }
   const latencies = [];
   let errors = 0;
   const deadline = Date.now() + durationSeconds * 1000;
@@ -134,54 +186,79 @@ async function rawFloor({ database, profile, subscriptionIds, connections, durat
       const conn = await pool.getConnection();
       try {
         await conn.beginTransaction();
-        await conn.query('SELECT id FROM Tenant WHERE id = ? FOR UPDATE', [tenantId]);
-        const now = new Date().toISOString();
-        for (let i = 0; i < subscriptionUpdates; i++) {
-          const [doc] = await conn.query(
-            "SELECT body, version FROM ApiDocument WHERE tenantId = ? AND kind = 'subscription' AND id = ?",
-            [tenantId, id],
+        const now = new Date();
+        const invoiceId = freshId('in');
+        const [sub] = await conn.query('SELECT version FROM Subscription WHERE tenantId = ? AND id = ?', [
+          tenantId,
+          id,
+        ]);
+        const updated = await conn.query(
+          'UPDATE Subscription SET version = ?, latestInvoiceId = ?, updatedAt = ? WHERE tenantId = ? AND id = ? AND version = ?',
+          [sub.version + 1, invoiceId, now, tenantId, id, sub.version],
+        );
+        if (updated.affectedRows !== 1) throw new Error('version conflict');
+        const own = children.get(id);
+        await conn.query('DELETE FROM SubscriptionItem WHERE subscriptionId = ? AND tenantId = ?', [
+          id,
+          tenantId,
+        ]);
+        await conn.query('DELETE FROM SubscriptionDiscount WHERE subscriptionId = ? AND tenantId = ?', [
+          id,
+          tenantId,
+        ]);
+        await insertRows(conn, 'SubscriptionItem', own.items);
+        await insertRows(conn, 'SubscriptionDiscount', own.discounts);
+        for (let n = 0; n < invoices; n++) {
+          const thisInvoice = n === 0 ? invoiceId : freshId('in');
+          await insertRows(conn, 'Invoice', [
+            { ...invoice, id: thisInvoice, subscriptionId: id, createdAt: now, updatedAt: now },
+          ]);
+          const lineIdOf = new Map(lines.map((l) => [l.id, freshId('il')]));
+          await insertRows(
+            conn,
+            'InvoiceLine',
+            lines.map((l) => ({ ...l, id: lineIdOf.get(l.id), invoiceId: thisInvoice })),
           );
-          const result = await conn.query(
-            "UPDATE ApiDocument SET body = ?, version = ?, updatedAt = ? WHERE tenantId = ? AND kind = 'subscription' AND id = ? AND version = ?",
-            [doc.body, doc.version + 1, now, tenantId, id, doc.version],
+          await insertRows(
+            conn,
+            'InvoiceLineTax',
+            taxes.map((t) => ({ ...t, id: freshId('ilt'), invoiceLineId: lineIdOf.get(t.invoiceLineId) })),
           );
-          if (result.affectedRows !== 1) throw new Error('version conflict');
-        }
-        for (let i = 0; i < invoiceInserts; i++) {
-          await conn.query(
-            "INSERT INTO ApiDocument (tenantId, kind, id, version, body, createdAt, updatedAt) VALUES (?, 'invoice', ?, 0, ?, ?, ?)",
-            [tenantId, `in_raw_${randomBytes(10).toString('hex')}`, invoiceTemplate.body, now, now],
+          await insertRows(
+            conn,
+            'InvoiceLineDiscount',
+            lineDiscounts.map((d) => ({
+              ...d,
+              id: freshId('ild'),
+              invoiceLineId: lineIdOf.get(d.invoiceLineId),
+            })),
           );
+          if (side)
+            await insertRows(conn, 'ApiDocument', [
+              { ...side, id: thisInvoice, createdAt: now, updatedAt: now },
+            ]);
         }
         if (auditInserts > 0) {
           const [head] = await conn.query(
-            'SELECT seq, hash FROM AuditEvent WHERE tenantId = ? ORDER BY seq DESC LIMIT 1',
+            'SELECT seq, hash FROM AuditChainHead WHERE tenantId = ? FOR UPDATE',
             [tenantId],
           );
-          let seq = Number(head?.seq ?? 0);
-          let prevHash = head?.hash ?? '0'.repeat(64);
+          let seq = Number(head.seq);
+          let prevHash = head.hash;
+          const events = [];
           for (let i = 0; i < auditInserts; i++) {
             const t = auditTemplates[i % auditTemplates.length];
             seq += 1;
             const hash = createHash('sha256').update(`${prevHash}|${seq}|${t.type}|${t.data}`).digest('hex');
-            await conn.query(
-              'INSERT INTO AuditEvent (id, tenantId, seq, type, actor, entityType, entityId, data, occurredAt, prevHash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-              [
-                `aud_raw_${randomBytes(10).toString('hex')}`,
-                tenantId,
-                seq,
-                t.type,
-                t.actor,
-                t.entityType,
-                t.entityId,
-                t.data,
-                new Date(),
-                prevHash,
-                hash,
-              ],
-            );
+            events.push({ ...t, id: freshId('aud'), seq, occurredAt: now, prevHash, hash });
             prevHash = hash;
           }
+          await insertRows(conn, 'AuditEvent', events);
+          await conn.query('UPDATE AuditChainHead SET seq = ?, hash = ? WHERE tenantId = ?', [
+            seq,
+            prevHash,
+            tenantId,
+          ]);
         }
         await conn.commit();
         latencies.push(performance.now() - started);
@@ -198,13 +275,7 @@ async function rawFloor({ database, profile, subscriptionIds, connections, durat
   await Promise.all(Array.from({ length: connections }, (_, slot) => loop(slot)));
   const seconds = (performance.now() - started) / 1000;
   await pool.end();
-  return {
-    latencies,
-    errors,
-    seconds,
-    unsupported,
-    shape: { invoiceInserts, subscriptionUpdates, auditInserts },
-  };
+  return { latencies, errors, seconds, unsupported };
 }
 
 export async function runWritesBench({ subscriptions = 200, connections = 20, durationSeconds = 20 } = {}) {
@@ -349,5 +420,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   await runWritesBench({
     durationSeconds: arg('--duration', 20),
     subscriptions: arg('--subscriptions', 200),
+    connections: arg('--connections', 20),
   });
 }

@@ -84,8 +84,16 @@ async function loadDiscounts(reader: TenantReader, ids: readonly string[]): Prom
 }
 
 async function checkPrices(reader: TenantReader, items: readonly { price: string }[]) {
+  const found = new Set(
+    (
+      await reader.getMany(
+        'price',
+        items.map((i) => i.price),
+      )
+    ).map((p) => p.id),
+  );
   for (const [index, item] of items.entries()) {
-    if (!(await reader.get('price', item.price))) {
+    if (!found.has(item.price)) {
       throw new ApiError('API_NOT_FOUND', `No such price: '${item.price}'`, {
         fields: [{ location: 'body', path: `items.${index}.price`, message: 'no such price' }],
       });

@@ -701,9 +701,14 @@ class DbTransaction extends DbReader implements TenantTransaction {
     return found;
   }
 
+  /** Records as this transaction first read them (MySQL), by `kind:id`. */
+  private readonly readRecords = new Map<string, unknown>();
+
   private remember(kind: EntityKind, entity: unknown): void {
     const key = `${kind}:${(entity as { id: string }).id}`;
-    if (!this.readSet.has(key) && !this.locked.has(key)) this.readSet.set(key, canonicalJson(entity));
+    if (this.readSet.has(key) || this.locked.has(key)) return;
+    this.readSet.set(key, canonicalJson(entity));
+    this.readRecords.set(key, structuredClone(entity));
   }
 
   /**
@@ -759,7 +764,10 @@ class DbTransaction extends DbReader implements TenantTransaction {
       const record = entity as RelationalRecord;
       let count: number;
       try {
-        count = await updateRow(this.client(), this.tenantId, kind, record, expectedVersion);
+        // What the row holds now: read in this transaction and checked (or version-checked) since.
+        const stored = this.readRecords.get(`${kind}:${id}`) as RelationalRecord | undefined;
+        count = await updateRow(this.client(), this.tenantId, kind, record, expectedVersion, stored);
+        this.readRecords.set(`${kind}:${id}`, structuredClone(record));
       } catch (error) {
         if (isUniqueViolation(error))
           throw new StoreError(
@@ -866,26 +874,29 @@ class DbTransaction extends DbReader implements TenantTransaction {
     );
   }
 
-  async appendAudit(input: AuditEventInput): Promise<AuditEventRecord> {
-    // Through @billkit/db, so the tenant's chain head advances and every writer (this API, billing-run
-    // workers, a host using the repositories) extends one chain.
-    const [event] = await appendAuditEventsInTransaction(
-      this.db,
-      this.client() as BillingClient,
-      this.tenantId,
-      [
-        {
-          type: input.type,
-          entityType: input.entityType,
-          entityId: input.entityId,
-          actor: input.actor ?? null,
-          data: input.data ?? null,
-          occurredAt: new Date(input.occurredAt).toISOString(),
-        },
-      ],
-    );
-    if (!event) throw new Error('the audit append returned no event');
-    return event as unknown as AuditEventRecord;
+  private readonly pendingAudit: AuditEventInput[] = [];
+
+  async appendAudit(input: AuditEventInput): Promise<void> {
+    this.pendingAudit.push(input);
+  }
+
+  /**
+   * @internal Writes the transaction's audit events, last thing before the commit: one append through
+   * @billkit/db (so the tenant's chain head advances and every writer, this API, billing-run workers or a
+   * host using the repositories, extends one chain), and its chain-head row lock is held only for the
+   * transaction's last statements.
+   */
+  async flushAudit(): Promise<void> {
+    if (this.pendingAudit.length === 0) return;
+    const events = this.pendingAudit.splice(0).map((input) => ({
+      type: input.type,
+      entityType: input.entityType,
+      entityId: input.entityId,
+      actor: input.actor ?? null,
+      data: input.data ?? null,
+      occurredAt: new Date(input.occurredAt).toISOString(),
+    }));
+    await appendAuditEventsInTransaction(this.db, this.client() as BillingClient, this.tenantId, events);
   }
 
   async createApiKey(input: Parameters<TenantTransaction['createApiKey']>[0]): Promise<ApiKeySummary> {
@@ -1026,7 +1037,12 @@ class DbTenantStore extends DbReader implements TenantStore {
     const once = () =>
       this.store.exclusive(() =>
         this.store.db.prisma.$transaction(
-          async (client) => work(new DbTransaction(this.store.db, client, this.tenantId, this.cache)),
+          async (client) => {
+            const tx = new DbTransaction(this.store.db, client, this.tenantId, this.cache);
+            const result = await work(tx);
+            await tx.flushAudit();
+            return result;
+          },
           this.store.provider === 'mysql' ? TENANT_TRANSACTION_OPTIONS : TRANSACTION_OPTIONS,
         ),
       );

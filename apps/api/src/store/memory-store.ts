@@ -232,7 +232,7 @@ class MemoryTransaction extends MemoryReader implements TenantTransaction {
     table.set(id, clone(entity));
   }
 
-  async appendAudit(input: AuditEventInput): Promise<AuditEventRecord> {
+  async appendAudit(input: AuditEventInput): Promise<void> {
     const state = this.stateOf();
     const last = state.audit.at(-1);
     const seq = (last?.seq ?? 0) + 1;
@@ -245,7 +245,6 @@ class MemoryTransaction extends MemoryReader implements TenantTransaction {
       hash: auditHash(prevHash, base),
     };
     state.audit.push(event);
-    return clone(event);
   }
 
   async createApiKey(input: Parameters<TenantTransaction['createApiKey']>[0]): Promise<ApiKeySummary> {

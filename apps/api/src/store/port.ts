@@ -75,7 +75,11 @@ export interface TenantTransaction extends TenantReader {
    * equals it (optimistic concurrency); otherwise throws StoreError `DB_VERSION_CONFLICT`.
    */
   update<K extends EntityKind>(kind: K, entity: EntityMap[K], expectedVersion?: number): Promise<void>;
-  appendAudit(event: AuditEventInput): Promise<AuditEventRecord>;
+  /**
+   * Appends an event to the tenant's audit chain with this transaction: it commits or rolls back with the
+   * change. A store may write the transaction's events together at its end (in the order appended).
+   */
+  appendAudit(event: AuditEventInput): Promise<void>;
   /** Next gap-free document number (`INV-000001`), consumed only if the transaction commits. */
   nextNumber(kind: 'invoice' | 'credit_note'): Promise<string>;
   /**

@@ -347,9 +347,31 @@ function subscriptionColumns(s: SubscriptionRecord) {
 }
 
 /** Items and discounts rows of a subscription, replaced whole on every write (as db's repository does). */
-async function writeSubscriptionChildren(client: BillingClient, tenantId: string, s: SubscriptionRecord) {
+/**
+ * Replaces a subscription's item and discount rows; with `before` (the record as stored, read in this
+ * transaction), only the kinds of rows that changed.
+ */
+async function writeSubscriptionChildren(
+  client: BillingClient,
+  tenantId: string,
+  s: SubscriptionRecord,
+  before?: SubscriptionRecord,
+) {
+  const same = (a: unknown, b: unknown) => before !== undefined && JSON.stringify(a) === JSON.stringify(b);
+  const itemsSame = same(
+    s.items.map((i) => [i.id, i.priceId, i.quantity]),
+    before?.items.map((i) => [i.id, i.priceId, i.quantity]),
+  );
+  const discountsSame = same(
+    s.discounts.map((d) => [d.id, d.discount, d.start, d.periodsApplied]),
+    before?.discounts.map((d) => [d.id, d.discount, d.start, d.periodsApplied]),
+  );
+  if (!itemsSame) await writeSubscriptionItems(client, tenantId, s);
+  if (!discountsSame) await writeSubscriptionDiscounts(client, tenantId, s);
+}
+
+async function writeSubscriptionItems(client: BillingClient, tenantId: string, s: SubscriptionRecord) {
   await client.subscriptionItem.deleteMany({ where: { subscriptionId: s.id, tenantId } });
-  await client.subscriptionDiscount.deleteMany({ where: { subscriptionId: s.id, tenantId } });
   if (s.items.length > 0) {
     await client.subscriptionItem.createMany({
       data: s.items.map((item, position) => ({
@@ -362,6 +384,10 @@ async function writeSubscriptionChildren(client: BillingClient, tenantId: string
       })),
     });
   }
+}
+
+async function writeSubscriptionDiscounts(client: BillingClient, tenantId: string, s: SubscriptionRecord) {
+  await client.subscriptionDiscount.deleteMany({ where: { subscriptionId: s.id, tenantId } });
   if (s.discounts.length === 0) return;
   const named = s.discounts.flatMap((d) => (typeof d.discount.id === 'string' ? [d.discount.id] : []));
   const known = new Map(
@@ -525,59 +551,71 @@ async function linesChanged(
   return stored.map((l) => l.id).join('\n') !== invoice.lines.map((l) => l.id).join('\n');
 }
 
-/** An invoice's lines with their discount and tax entries, replaced whole (ids as db's repository makes them). */
-async function writeInvoiceLines(client: BillingClient, tenantId: string, invoice: InvoiceRecord) {
+/**
+ * An invoice's lines with their discount and tax entries, replaced whole (ids as db's repository makes
+ * them): one multi-row INSERT per table. `fresh`: the invoice was just created, so there is nothing to
+ * delete first.
+ */
+async function writeInvoiceLines(
+  client: BillingClient,
+  tenantId: string,
+  invoice: InvoiceRecord,
+  fresh = false,
+) {
   const c = invoice.currency;
-  await client.invoiceLine.deleteMany({ where: { invoiceId: invoice.id, tenantId } });
-  for (const [position, line] of invoice.lines.entries()) {
-    await client.invoiceLine.create({
-      data: {
-        id: line.id,
-        tenantId,
-        invoiceId: invoice.id,
-        position,
-        type: line.type,
-        description: line.description,
-        priceId: line.priceId,
-        productId: line.productId,
-        subscriptionItemId: line.subscriptionItemId,
-        periodStart: line.period ? new Date(line.period.start) : null,
-        periodEnd: line.period ? new Date(line.period.end) : null,
-        quantity: line.quantity,
-        unitAmount: line.unitAmount === null ? null : minorOf(line.unitAmount, c, 'lines.unitAmount'),
-        amount: minorOf(line.amount, c, 'lines.amount'),
-        currency: c,
-        proration: line.proration,
-        taxBehavior: line.taxBehavior,
-        taxCategory: line.taxCategory,
-        discounts: {
-          create: line.discountAmounts.map((d, n) => ({
-            id: `${line.id}_d${String(n).padStart(3, '0')}`,
-            tenantId,
-            discountId: d.discountId,
-            amount: minorOf(d.amount, c, 'lines.discountAmounts'),
-            currency: c,
-          })),
-        },
-        taxes: {
-          create: line.taxAmounts.map((t, n) => ({
-            id: `${line.id}_t${String(n).padStart(3, '0')}`,
-            tenantId,
-            jurisdictionId: t.jurisdictionId,
-            jurisdictionName: t.jurisdictionName,
-            jurisdictionLevel: t.jurisdictionLevel,
-            taxType: t.taxType,
-            rate: t.rate,
-            taxableAmount: minorOf(t.taxableAmount, c, 'lines.taxAmounts.taxableAmount'),
-            amount: minorOf(t.amount, c, 'lines.taxAmounts.amount'),
-            currency: c,
-            inclusive: t.inclusive,
-            taxabilityReason: t.taxabilityReason,
-          })),
-        },
-      },
-    });
-  }
+  if (!fresh) await client.invoiceLine.deleteMany({ where: { invoiceId: invoice.id, tenantId } });
+  if (invoice.lines.length === 0) return;
+  await client.invoiceLine.createMany({
+    data: invoice.lines.map((line, position) => ({
+      id: line.id,
+      tenantId,
+      invoiceId: invoice.id,
+      position,
+      type: line.type,
+      description: line.description,
+      priceId: line.priceId,
+      productId: line.productId,
+      subscriptionItemId: line.subscriptionItemId,
+      periodStart: line.period ? new Date(line.period.start) : null,
+      periodEnd: line.period ? new Date(line.period.end) : null,
+      quantity: line.quantity,
+      unitAmount: line.unitAmount === null ? null : minorOf(line.unitAmount, c, 'lines.unitAmount'),
+      amount: minorOf(line.amount, c, 'lines.amount'),
+      currency: c,
+      proration: line.proration,
+      taxBehavior: line.taxBehavior,
+      taxCategory: line.taxCategory,
+    })),
+  });
+  const discounts = invoice.lines.flatMap((line) =>
+    line.discountAmounts.map((d, n) => ({
+      id: `${line.id}_d${String(n).padStart(3, '0')}`,
+      tenantId,
+      invoiceLineId: line.id,
+      discountId: d.discountId,
+      amount: minorOf(d.amount, c, 'lines.discountAmounts'),
+      currency: c,
+    })),
+  );
+  if (discounts.length > 0) await client.invoiceLineDiscount.createMany({ data: discounts });
+  const taxes = invoice.lines.flatMap((line) =>
+    line.taxAmounts.map((t, n) => ({
+      id: `${line.id}_t${String(n).padStart(3, '0')}`,
+      tenantId,
+      invoiceLineId: line.id,
+      jurisdictionId: t.jurisdictionId,
+      jurisdictionName: t.jurisdictionName,
+      jurisdictionLevel: t.jurisdictionLevel,
+      taxType: t.taxType,
+      rate: t.rate,
+      taxableAmount: minorOf(t.taxableAmount, c, 'lines.taxAmounts.taxableAmount'),
+      amount: minorOf(t.amount, c, 'lines.taxAmounts.amount'),
+      currency: c,
+      inclusive: t.inclusive,
+      taxabilityReason: t.taxabilityReason,
+    })),
+  );
+  if (taxes.length > 0) await client.invoiceLineTax.createMany({ data: taxes });
 }
 
 const INVOICE_INSTANTS = [
@@ -872,8 +910,11 @@ export async function createRow(
       await writeSubscriptionChildren(client, tenantId, record as SubscriptionRecord);
       return;
     case 'invoice':
-      await client.invoice.create({ data: { ...invoiceColumns(record as InvoiceRecord), id, tenantId } });
-      await writeInvoiceLines(client, tenantId, record as InvoiceRecord);
+      // createMany: a plain INSERT (create would read the row back).
+      await client.invoice.createMany({
+        data: [{ ...invoiceColumns(record as InvoiceRecord), id, tenantId }],
+      });
+      await writeInvoiceLines(client, tenantId, record as InvoiceRecord, true);
       return;
     case 'credit_note':
       await client.creditNote.create({
@@ -894,6 +935,7 @@ export async function updateRow(
   kind: RelationalKind,
   record: RelationalRecord,
   expectedVersion?: number,
+  before?: RelationalRecord,
 ): Promise<number> {
   const id = record.id;
   switch (kind) {
@@ -927,7 +969,13 @@ export async function updateRow(
         where: { tenantId, id, ...(expectedVersion !== undefined ? { version: expectedVersion } : {}) },
         data: subscriptionColumns(record as SubscriptionRecord),
       });
-      if (updated.count > 0) await writeSubscriptionChildren(client, tenantId, record as SubscriptionRecord);
+      if (updated.count > 0)
+        await writeSubscriptionChildren(
+          client,
+          tenantId,
+          record as SubscriptionRecord,
+          before as SubscriptionRecord | undefined,
+        );
       return updated.count;
     }
     case 'invoice': {
