@@ -35,6 +35,9 @@ export function mariadbReachable() {
  * Start the API on `database` ('sqlite' | 'mariadb'); resolves once the bootstrap key is printed.
  * `nodeArgs` go to the server's node (e.g. `--cpu-prof`).
  */
+/** The V8 old-space cap of the server, MB: the Dockerfile's `NODE_OPTIONS=--max-old-space-size`. */
+export const API_HEAP_MB = 160;
+
 export async function startApi(database, { nodeArgs = [] } = {}) {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'billkit-bench-'));
@@ -56,7 +59,8 @@ export async function startApi(database, { nodeArgs = [] } = {}) {
   } else delete env.DATABASE_URL_BILLING;
   const child = spawn(
     process.execPath,
-    [...nodeArgs, '--import', 'tsx', join(root, 'apps/api/src/main.ts')],
+    // As the Dockerfile runs it: the built server on plain node, with the Dockerfile's heap cap.
+    [...nodeArgs, `--max-old-space-size=${API_HEAP_MB}`, join(root, 'apps/api/dist/main.js')],
     {
       cwd: join(root, 'apps/api'),
       env,
