@@ -38,10 +38,15 @@ function remember(memo: Map<string, string>, key: string, body: string): void {
  * The JSON body of `GET /v1/invoices/upcoming?subscription=…` (what the route's zod response schema
  * would serialise), computed from the subscription's own prices and products only.
  */
-export async function upcomingInvoiceJson(reader: TenantReader, subscriptionId: string): Promise<string> {
-  // Read before the inputs: a change committing in between moves the marker, so this entry is never
-  // looked up again with older inputs than it was computed from.
-  const marker = `${subscriptionId}@${await reader.changeMarker()}`;
+export async function upcomingInvoiceJson(
+  reader: TenantReader,
+  subscriptionId: string,
+  changeMarker?: string,
+): Promise<string> {
+  // Read before the inputs (or given: read with the API key, earlier still): a change committing in
+  // between moves the marker, so this entry is never looked up again with older inputs than it was
+  // computed from.
+  const marker = `${subscriptionId}@${changeMarker ?? (await reader.changeMarker())}`;
   const marked = memoOf(reader, MARKED_KEY);
   const known = marked.get(marker);
   if (known !== undefined) return known;

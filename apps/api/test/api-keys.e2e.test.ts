@@ -69,6 +69,22 @@ describe.each(backends())('API key management on $name', ({ start }) => {
     expect((await admin('GET', '/v1/audit-events/verify')).body.valid).toBe(true);
   });
 
+  it('accepts a key until its expires_at and refuses it with 401 after', async () => {
+    const expiresAt = new Date(Date.now() + 2500).toISOString();
+    const created = await admin('POST', '/v1/api-keys', {
+      name: 'short',
+      scopes: ['read'],
+      expires_at: expiresAt,
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const short = client(h.baseUrl, created.body.secret as string);
+    expect((await short('GET', '/v1/customers')).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, Date.parse(expiresAt) - Date.now() + 100));
+    const refused = await short('GET', '/v1/customers');
+    expect(refused.status).toBe(401);
+    expect(refused.body.code).toBe('API_UNAUTHENTICATED');
+  });
+
   it("answers 404 for another tenant's key and never lists or revokes it", async () => {
     const mine = await admin('POST', '/v1/api-keys', { name: 'mine', scopes: ['read'] });
     const attempt = await other('POST', `/v1/api-keys/${mine.body.id}/revoke`, {});

@@ -11,6 +11,8 @@ export interface RequestAuth {
   readonly tenantId: string;
   readonly tenant: TenantRecord;
   readonly scopes: readonly Scope[];
+  /** The tenant's change marker read with the key (see `Store.findApiKey`), if the store read it. */
+  readonly changeMarker?: string;
 }
 
 declare module 'fastify' {
@@ -87,6 +89,7 @@ export function registerAuth(app: FastifyInstance, store: Store, failureLimitPer
       tenantId: key.tenantId,
       tenant: key.tenant,
       scopes: key.scopes,
+      ...(key.changeMarker !== undefined ? { changeMarker: key.changeMarker } : {}),
     };
     request.log = request.log.child({ tenant: key.tenantId, key: key.prefix });
     if (!grants(key.scopes, needed)) {

@@ -10,6 +10,7 @@ import {
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { billingFor, discountDefinition, toCoreCustomer } from '../billing.js';
+import { authOf } from '../http/auth.js';
 import { ApiError, notFound } from '../http/problem.js';
 import { idParams, listOf, listQuery, page } from '../http/schemas.js';
 import { newId } from '../ids.js';
@@ -187,7 +188,11 @@ export async function invoiceRoutes(app: TypedApp, ctx: RouteContext): Promise<v
       },
     },
     async (request, reply) => {
-      const body = await upcomingInvoiceJson(tenantOf(ctx, request), request.query.subscription);
+      const body = await upcomingInvoiceJson(
+        tenantOf(ctx, request),
+        request.query.subscription,
+        authOf(request).changeMarker,
+      );
       // Already serialised through invoiceJson: sent as is.
       return reply.type('application/json; charset=utf-8').send(body as never);
     },

@@ -201,6 +201,20 @@ function lostRace(error: unknown): boolean {
   return false;
 }
 
+/** An instant from a raw query's DATETIME column (a Date, an ISO string or, on SQLite, epoch ms). */
+function instantOf(value: unknown): string {
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'number' || typeof value === 'bigint') return new Date(Number(value)).toISOString();
+  const text = String(value);
+  return new Date(
+    /^\d+$/.test(text)
+      ? Number(text)
+      : text.includes('T') || text.endsWith('Z')
+        ? text
+        : `${text.replace(' ', 'T')}Z`,
+  ).toISOString();
+}
+
 const asNumber = (value: unknown): number => (typeof value === 'bigint' ? Number(value) : Number(value));
 const isUniqueViolation = (error: unknown) =>
   typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'P2002';
@@ -290,22 +304,35 @@ export class DbStore implements Store {
     );
   }
 
-  async findApiKey(hashedKey: string): Promise<(ApiKeyRecord & { tenant: TenantRecord }) | null> {
-    // Read on every request (a revocation applies to the very next one); the tenant row beside it is
-    // memoised, as the API never changes a tenant.
-    const row = await this.exclusive(() => this.db.prisma.apiKey.findUnique({ where: { hashedKey } }));
+  async findApiKey(
+    hashedKey: string,
+  ): Promise<(ApiKeyRecord & { tenant: TenantRecord; changeMarker: string }) | null> {
+    // Read on every request (a revocation applies to the very next one), in one round trip with the
+    // tenant's change marker (what `changeMarker()` reads), which the upcoming-invoice preview keys its
+    // cache by; the tenant row is memoised, as the API never changes a tenant.
+    const rows = await this.exclusive(() =>
+      this.db.prisma.$queryRawUnsafe<Row[]>(
+        'SELECT k.`id`, k.`tenantId`, k.`name`, k.`prefix`, k.`scopes`, k.`expiresAt`, k.`revokedAt`, ' +
+          '(SELECT MAX(e.`seq`) FROM `AuditEvent` e WHERE e.`tenantId` = k.`tenantId`) AS `head` ' +
+          'FROM `ApiKey` k WHERE k.`hashedKey` = ?',
+        hashedKey,
+      ),
+    );
+    const row = rows[0];
     if (!row || row.revokedAt !== null) return null;
-    const tenant = await this.tenantRecord(row.tenantId);
+    const tenantId = String(row.tenantId);
+    const tenant = await this.tenantRecord(tenantId);
     if (!tenant) return null;
     return {
-      id: row.id,
-      tenantId: row.tenantId,
-      name: row.name,
-      prefix: row.prefix,
-      scopes: JSON.parse(row.scopes) as Scope[],
-      expiresAt: row.expiresAt?.toISOString() ?? null,
+      id: String(row.id),
+      tenantId,
+      name: String(row.name),
+      prefix: String(row.prefix),
+      scopes: JSON.parse(String(row.scopes)) as Scope[],
+      expiresAt: row.expiresAt === null ? null : instantOf(row.expiresAt),
       revokedAt: null,
       tenant,
+      changeMarker: String(row.head ?? 0),
     };
   }
 

@@ -170,7 +170,13 @@ export interface Store {
   ping(): Promise<void>;
   close(): Promise<void>;
   /** The key whose secret hashes (SHA-256, hex) to `hashedKey`, if active. */
-  findApiKey(hashedKey: string): Promise<(ApiKeyRecord & { tenant: TenantRecord }) | null>;
+  /**
+   * The key with this SHA-256 (null when unknown or revoked) and its tenant; `changeMarker`, when the store
+   * can read it in the same round trip, is the tenant's `TenantReader.changeMarker()` at that moment.
+   */
+  findApiKey(
+    hashedKey: string,
+  ): Promise<(ApiKeyRecord & { tenant: TenantRecord; changeMarker?: string }) | null>;
   forTenant(tenantId: string): TenantStore;
   listTenants(): Promise<TenantRecord[]>;
 }
