@@ -60,7 +60,15 @@ export async function startApi(database, { nodeArgs = [] } = {}) {
   const child = spawn(
     process.execPath,
     // As the Dockerfile runs it: the built server on plain node, with the Dockerfile's heap cap.
-    [...nodeArgs, `--max-old-space-size=${API_HEAP_MB}`, join(root, 'apps/api/dist/main.js')],
+    [
+      ...nodeArgs,
+      // BENCH_API_CPU_PROF=<dir>: any benchmark's server writes a CPU profile there on exit.
+      ...(process.env.BENCH_API_CPU_PROF
+        ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_API_CPU_PROF]
+        : []),
+      `--max-old-space-size=${API_HEAP_MB}`,
+      join(root, 'apps/api/dist/main.js'),
+    ],
     {
       cwd: join(root, 'apps/api'),
       env,

@@ -173,7 +173,7 @@ async function retry(
   const at = ctx.clock().toISOString();
   await ctx.store.forTenant(tenantId).transaction(async (tx) => {
     const record = auditWriter(tx, at);
-    const before = await tx.get('invoice', invoice.id);
+    const before = await tx.getForUpdate('invoice', invoice.id);
     if (!before) return;
     await record({
       type: 'dunning.retry',
@@ -205,7 +205,7 @@ async function giveUp(
 ): Promise<DunningOutcome> {
   return ctx.store.forTenant(tenantId).transaction(async (tx) => {
     const record = auditWriter(tx, at);
-    const before = await tx.get('invoice', invoiceId);
+    const before = await tx.getForUpdate('invoice', invoiceId);
     if (before?.status !== 'open') {
       return { invoiceId, action: 'skipped', reason: `invoice is ${before?.status ?? 'gone'}` } as const;
     }

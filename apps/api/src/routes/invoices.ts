@@ -28,8 +28,17 @@ import {
 } from './context.js';
 import { creditNoteJson, invoiceJson, presentCreditNote, presentInvoice } from './presenters.js';
 
-async function loadInvoice(reader: TenantReader, id: string): Promise<InvoiceRecord> {
-  const found = await reader.get('invoice', id);
+/** The invoice, or 404; `forUpdate` (in a transaction that will update it): locked until the commit. */
+async function loadInvoice(reader: TenantReader, id: string, forUpdate?: false): Promise<InvoiceRecord>;
+async function loadInvoice(reader: TenantTransaction, id: string, forUpdate: true): Promise<InvoiceRecord>;
+async function loadInvoice(
+  reader: TenantReader | TenantTransaction,
+  id: string,
+  forUpdate = false,
+): Promise<InvoiceRecord> {
+  const found = forUpdate
+    ? await (reader as TenantTransaction).getForUpdate('invoice', id)
+    : await reader.get('invoice', id);
   if (!found) throw notFound('invoice', id);
   return found;
 }
@@ -307,7 +316,7 @@ export async function invoiceRoutes(app: TypedApp, ctx: RouteContext): Promise<v
     async (request) => {
       const days = request.body?.days_until_due ?? 30;
       const invoice = await change(ctx, request, async (tx, record) => {
-        const before = await loadInvoice(tx, request.params.id);
+        const before = await loadInvoice(tx, request.params.id, true);
         if (before.status !== 'draft') {
           throw new ApiError('API_INVALID_STATE', `Invoice ${before.id} is ${before.status}, not draft`);
         }
@@ -369,7 +378,7 @@ export async function invoiceRoutes(app: TypedApp, ctx: RouteContext): Promise<v
           // error, but do not count it: a retry must reuse this attempt id, so the gateway finds the
           // intent if one was created and never charges twice. A late webhook settles the invoice.
           await change(ctx, request, async (tx, record) => {
-            const before = await loadInvoice(tx, request.params.id);
+            const before = await loadInvoice(tx, request.params.id, true);
             const after: InvoiceRecord = {
               ...before,
               lastPaymentError: gatewayErrorSummary(error),
@@ -400,7 +409,7 @@ export async function invoiceRoutes(app: TypedApp, ctx: RouteContext): Promise<v
                 };
       }
       const invoice = await change(ctx, request, async (tx, record) => {
-        const before = await loadInvoice(tx, request.params.id);
+        const before = await loadInvoice(tx, request.params.id, true);
         const counted = {
           ...before,
           paymentAttempts: before.paymentAttempts + 1,
@@ -432,7 +441,7 @@ export async function invoiceRoutes(app: TypedApp, ctx: RouteContext): Promise<v
     },
     async (request) => {
       const invoice = await change(ctx, request, async (tx, record) => {
-        const before = await loadInvoice(tx, request.params.id);
+        const before = await loadInvoice(tx, request.params.id, true);
         const at = ctx.clock().toISOString();
         const t = voidInvoice(before, { at });
         const after: InvoiceRecord = { ...before, ...t.invoice, updatedAt: at };

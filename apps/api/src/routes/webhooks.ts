@@ -32,7 +32,7 @@ async function processEvent(
   const tenant = ctx.store.forTenant(tenantId);
   const at = ctx.clock().toISOString();
   const applied = await tenant.transaction(async (tx) => {
-    const current = await tx.get('webhook_event', stored.id);
+    const current = await tx.getForUpdate('webhook_event', stored.id);
     if (!current || current.processedAt) return false;
     const record = async (entry: {
       type: string;
@@ -61,7 +61,7 @@ async function processEvent(
       typeof invoiceId === 'string' &&
       (event.type === 'payment_intent.succeeded' || event.type === 'payment_intent.payment_failed')
     ) {
-      const invoice = await tx.get('invoice', invoiceId);
+      const invoice = await tx.getForUpdate('invoice', invoiceId);
       // The API already recorded this attempt's failure when the gateway answered: do not count it twice.
       const alreadyRecorded =
         event.type === 'payment_intent.payment_failed' &&

@@ -692,7 +692,8 @@ class DbTransaction extends DbReader implements TenantTransaction {
 
   /** @internal */
   async insertWebhook(event: WebhookEventRecord): Promise<void> {
-    await this.client().webhookEvent.create({
+    // createMany: a plain INSERT (create would read the row back).
+    await this.client().webhookEvent.createMany({
       data: {
         id: event.id,
         tenantId: this.tenantId,
@@ -718,13 +719,13 @@ class DbTransaction extends DbReader implements TenantTransaction {
 
   override async get<K extends EntityKind>(kind: K, id: string): Promise<EntityMap[K] | null> {
     const found = await super.get(kind, id);
-    if (found && this.db.provider === 'mysql') this.remember(kind, found);
+    if (found) this.remember(kind, found);
     return found;
   }
 
   override async getMany<K extends EntityKind>(kind: K, ids: readonly string[]): Promise<EntityMap[K][]> {
     const found = await super.getMany(kind, ids);
-    if (this.db.provider === 'mysql') for (const entity of found) this.remember(kind, entity);
+    for (const entity of found) this.remember(kind, entity);
     return found;
   }
 
@@ -733,9 +734,36 @@ class DbTransaction extends DbReader implements TenantTransaction {
 
   private remember(kind: EntityKind, entity: unknown): void {
     const key = `${kind}:${(entity as { id: string }).id}`;
-    if (this.readSet.has(key) || this.locked.has(key)) return;
-    this.readSet.set(key, canonicalJson(entity));
+    if (this.readRecords.has(key)) return;
     this.readRecords.set(key, structuredClone(entity));
+    // SQLite runs one transaction at a time: nothing can change what this one read.
+    if (this.db.provider === 'mysql' && !this.locked.has(key)) this.readSet.set(key, canonicalJson(entity));
+  }
+
+  async getForUpdate<K extends EntityKind>(kind: K, id: string): Promise<EntityMap[K] | null> {
+    const key = `${kind}:${id}`;
+    if (this.db.provider === 'mysql' && !this.locked.has(key)) {
+      await this.lockRow(kind, id);
+      // Locked before it is read: what is read now stays so until the commit, no later check needed.
+      this.locked.add(key);
+      this.readSet.delete(key);
+      this.readRecords.delete(key);
+    }
+    return this.get(kind, id);
+  }
+
+  private async lockRow(kind: EntityKind, id: string): Promise<void> {
+    const [table, column]: readonly [string, string] = LOCK_TARGETS[kind as keyof typeof LOCK_TARGETS] ?? [
+      'ApiDocument',
+      'id',
+    ];
+    const kindFilter = table === 'ApiDocument' ? ' AND `kind` = ?' : '';
+    await this.client().$queryRawUnsafe(
+      `SELECT 1 FROM \`${table}\` WHERE \`tenantId\` = ? AND \`${column}\` = ?${kindFilter} FOR UPDATE`,
+      this.tenantId,
+      id,
+      ...(kindFilter ? [kind] : []),
+    );
   }
 
   /**
@@ -749,17 +777,7 @@ class DbTransaction extends DbReader implements TenantTransaction {
     const key = `${kind}:${id}`;
     if (this.locked.has(key)) return;
     const seen = this.readSet.get(key);
-    const [table, column]: readonly [string, string] = LOCK_TARGETS[kind as keyof typeof LOCK_TARGETS] ?? [
-      'ApiDocument',
-      'id',
-    ];
-    const kindFilter = table === 'ApiDocument' ? ' AND `kind` = ?' : '';
-    await this.client().$queryRawUnsafe(
-      `SELECT 1 FROM \`${table}\` WHERE \`tenantId\` = ? AND \`${column}\` = ?${kindFilter} FOR UPDATE`,
-      this.tenantId,
-      id,
-      ...(kindFilter ? [kind] : []),
-    );
+    await this.lockRow(kind, id);
     this.locked.add(key);
     if (seen === undefined) return;
     this.readSet.delete(key);
@@ -1147,15 +1165,13 @@ class DbTenantStore extends DbReader implements TenantStore {
   ): Promise<{ readonly stored: boolean; readonly existing: WebhookEventRecord | null }> {
     return this.store.exclusive(async () => {
       const where = { tenantId: this.tenantId, provider: event.provider, eventId: event.eventId };
-      const existing = await this.store.db.prisma.webhookEvent.findFirst({ where });
-      if (existing) return { stored: false, existing: webhookFromRow(existing) };
+      // Insert first: a redelivery (rare) fails on the unique (tenant, provider, event id) and is read.
       try {
         await new DbTransaction(this.store.db, this.store.db.prisma, this.tenantId, this.cache).insertWebhook(
           event,
         );
         return { stored: true, existing: null };
       } catch (error) {
-        // MySQL: a redelivery raced us between the read and the insert.
         if (!isUniqueViolation(error)) throw error;
         const raced = await this.store.db.prisma.webhookEvent.findFirstOrThrow({ where });
         return { stored: false, existing: webhookFromRow(raced) };

@@ -206,6 +206,10 @@ class MemoryReader implements TenantReader {
 }
 
 class MemoryTransaction extends MemoryReader implements TenantTransaction {
+  getForUpdate<K extends EntityKind>(kind: K, id: string): Promise<EntityMap[K] | null> {
+    return this.get(kind, id); // the memory store runs one transaction at a time
+  }
+
   async insert<K extends EntityKind>(kind: K, entity: EntityMap[K]): Promise<void> {
     const state = this.stateOf();
     let table = state.entities.get(kind);

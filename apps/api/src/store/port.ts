@@ -69,6 +69,11 @@ export interface TenantReader {
 
 /** Writes inside one transaction: everything (including audit events) commits together or not at all. */
 export interface TenantTransaction extends TenantReader {
+  /**
+   * Reads an entity this transaction is about to update, locking it until the commit (MySQL: a row
+   * lock), so concurrent changes of it queue here instead of failing the lost-update check later.
+   */
+  getForUpdate<K extends EntityKind>(kind: K, id: string): Promise<EntityMap[K] | null>;
   insert<K extends EntityKind>(kind: K, entity: EntityMap[K]): Promise<void>;
   /**
    * Replaces an entity. With `expectedVersion` the write succeeds only if the stored `version` still

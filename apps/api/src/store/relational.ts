@@ -548,8 +548,10 @@ async function linesChanged(
     orderBy: { position: 'asc' },
     select: { id: true },
   });
-  return stored.map((l) => l.id).join('\n') !== invoice.lines.map((l) => l.id).join('\n');
+  return stored.map((l) => l.id).join('\n') !== lineIds(invoice);
 }
+
+const lineIds = (invoice: InvoiceRecord) => invoice.lines.map((l) => l.id).join('\n');
 
 /**
  * An invoice's lines with their discount and tax entries, replaced whole (ids as db's repository makes
@@ -983,8 +985,13 @@ export async function updateRow(
         where: { tenantId, id },
         data: invoiceColumns(record as InvoiceRecord),
       });
-      if (updated.count > 0 && (await linesChanged(client, tenantId, record as InvoiceRecord)))
-        await writeInvoiceLines(client, tenantId, record as InvoiceRecord);
+      const invoice = record as InvoiceRecord;
+      // With the stored record at hand (read in this transaction), compare its line ids; else ask.
+      const changed =
+        before === undefined
+          ? await linesChanged(client, tenantId, invoice)
+          : lineIds(before as InvoiceRecord) !== lineIds(invoice);
+      if (updated.count > 0 && changed) await writeInvoiceLines(client, tenantId, invoice);
       return updated.count;
     }
     case 'credit_note': {
