@@ -24,11 +24,13 @@ if (full) {
   const writes = await runWritesBench({ durationSeconds: 20, subscriptions: 200 });
   await runBillingRunBench({ subscriptions: arg('--subscriptions', 100_000) });
   const webhooks = await runWebhooksBench({ events: 1000 });
+  const webhooksMariadb = await runWebhooksBench({ events: 1000, database: 'mariadb' });
   await runProfile();
   const memory = [
     ...api.summary.map((s) => ({ run: `API read path (${s.database})`, 'peak RSS MB': s['peak RSS MB'] })),
     { run: 'API write path (mariadb)', 'peak RSS MB': writes.peakRssMb ?? '' },
     { run: 'API webhooks (sqlite)', 'peak RSS MB': webhooks.summary?.['API peak RSS MB'] ?? '' },
+    { run: 'API webhooks (mariadb)', 'peak RSS MB': webhooksMariadb.summary?.['API peak RSS MB'] ?? '' },
   ].map((r) => ({ ...r, 'target ≤ 250 MB': Number(r['peak RSS MB']) <= 250 ? 'met' : 'not met' }));
   printTable('Memory: API peak RSS (VmHWM) per load test', memory);
   renderReport();

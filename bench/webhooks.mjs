@@ -178,7 +178,14 @@ async function measure(events, database, inFlight) {
     rows,
   );
   printTable('Memory', [summary]);
-  writeResults('webhooks', { environment: env, events, database, inFlight, results: rows, summary });
+  writeResults(database === 'sqlite' ? 'webhooks' : `webhooks-${database}`, {
+    environment: env,
+    events,
+    database,
+    inFlight,
+    results: rows,
+    summary,
+  });
   return { rows, summary };
 }
 
