@@ -27,7 +27,11 @@ export function toFixedHalfUp(text: string, places: number): string {
   const kept = fraction.length >= places ? fraction.slice(0, places) : fraction.padEnd(places, '0');
   const roundUp = fraction.length > places && fraction.charCodeAt(places) >= 53; // next digit ≥ 5
   let digits = `${whole}${kept}`;
-  if (roundUp) digits = (BigInt(digits) + 1n).toString().padStart(places + 1, '0');
+  if (roundUp) {
+    // Up to 15 digits the increment is exact in a number; longer ones take a bigint.
+    const next = digits.length <= 15 ? String(Number(digits) + 1) : (BigInt(digits) + 1n).toString();
+    digits = next.padStart(places + 1, '0');
+  }
   const at = digits.length - places;
   // big.js keeps the sign of a nonzero value that rounds to zero ("-0.0000").
   return `${negative && nonZero ? '-' : ''}${digits.slice(0, at)}.${digits.slice(at)}`;

@@ -1,4 +1,9 @@
-import { applyDiscounts, type DiscountDefinitionInput, type DiscountResult } from '@billkit/discount';
+import {
+  applyDiscounts,
+  type DiscountDefinitionInput,
+  type DiscountLineInput,
+  type DiscountResult,
+} from '@billkit/discount';
 import { type Money, money } from '@billkit/money';
 import type { BillingConfig } from './billing-config.js';
 import type { DraftLine } from './draft-line.js';
@@ -36,11 +41,29 @@ export interface InvoiceRejectedDiscount {
 }
 
 export interface DiscountStepResult {
-  readonly perLine: ReadonlyMap<string, DiscountAmount[]>;
+  /** The discount amounts of each line, in the order of the lines discounted. */
+  readonly perLine: readonly DiscountAmount[][];
   readonly explanation: ExplanationEntry[];
   readonly applied: InvoiceAppliedDiscount[];
   readonly rejected: InvoiceRejectedDiscount[];
   readonly creditsRemaining: Record<string, Money>;
+}
+
+/** A draft line as the discount engine reads it (fields set one by one: no spread per line). */
+function discountLine(line: DraftLine, subscriptionId: string | null): DiscountLineInput {
+  const result: { -readonly [K in keyof DiscountLineInput]: DiscountLineInput[K] } = {
+    id: line.id,
+    amount: line.amount,
+    quantity: line.quantity,
+  };
+  if (line.productId) result.productId = line.productId;
+  if (line.priceId) {
+    result.priceId = line.priceId;
+    result.planId = line.priceId;
+  }
+  if (subscriptionId) result.subscriptionId = subscriptionId;
+  result.kind = !line.proration ? 'charge' : line.amount.amount < 0 ? 'proration_credit' : 'proration_charge';
+  return result;
 }
 
 /** Step 2 of Proration → Discount → Tax: run `@billkit/discount` over the draft lines. */
@@ -56,7 +79,8 @@ export function discountLines(
   },
   config: BillingConfig,
 ): DiscountStepResult {
-  const perLine = new Map<string, DiscountAmount[]>(lines.map((l) => [l.id, []]));
+  const perLine: DiscountAmount[][] = new Array(lines.length);
+  for (let i = 0; i < lines.length; i += 1) perLine[i] = [];
   if (discounts.length === 0 || lines.length === 0) {
     return { perLine, explanation: [], applied: [], rejected: [], creditsRemaining: {} };
   }
@@ -65,15 +89,7 @@ export function discountLines(
     result = applyDiscounts(
       {
         currency: context.currency,
-        lines: lines.map((line) => ({
-          id: line.id,
-          amount: line.amount,
-          quantity: line.quantity,
-          ...(line.productId ? { productId: line.productId } : {}),
-          ...(line.priceId ? { priceId: line.priceId, planId: line.priceId } : {}),
-          ...(context.subscriptionId ? { subscriptionId: context.subscriptionId } : {}),
-          kind: !line.proration ? 'charge' : line.amount.amount < 0 ? 'proration_credit' : 'proration_charge',
-        })),
+        lines: lines.map((line) => discountLine(line, context.subscriptionId)),
         discounts: [...discounts],
         context: {
           now: context.now,
@@ -103,8 +119,10 @@ export function discountLines(
     );
   }
   const explanation: ExplanationEntry[] = [];
-  for (const discounted of result.lines) {
-    const amounts = perLine.get(discounted.id);
+  const at = lineIndex(lines);
+  for (let position = 0; position < result.lines.length; position += 1) {
+    const discounted = result.lines[position] as DiscountResult['lines'][number];
+    const amounts = perLine[at(discounted.id, position)];
     if (!amounts) continue;
     for (const application of discounted.applications) {
       if (application.amount.amount === 0) continue;
@@ -151,14 +169,33 @@ export function discountLines(
   };
 }
 
-/** Combine several discount runs over disjoint lines into one result. */
-export function mergeDiscountRuns(runs: readonly DiscountStepResult[]): DiscountStepResult {
-  const perLine = new Map<string, DiscountAmount[]>();
+/**
+ * Where a result line (by id) sits among the request lines: engines answer in request order, so the
+ * line at the same position is checked first; an id elsewhere is looked up (−1 when unknown).
+ */
+export function lineIndex(
+  lines: readonly { readonly id: string }[],
+): (id: string, position: number) => number {
+  let byId: Map<string, number> | undefined;
+  return (id, position) => {
+    if (lines[position]?.id === id) return position;
+    if (byId === undefined) {
+      byId = new Map();
+      // Line ids are unique (the builder numbers its lines); a Map built in order keeps the last.
+      for (let i = 0; i < lines.length; i += 1) byId.set((lines[i] as { readonly id: string }).id, i);
+    }
+    return byId.get(id) ?? -1;
+  };
+}
+
+/** Combine several discount runs over disjoint lines (their per-line amounts are read per run). */
+export function mergeDiscountRuns(runs: readonly DiscountStepResult[]): Omit<DiscountStepResult, 'perLine'> {
+  const explanation: ExplanationEntry[] = [];
   const applied = new Map<string, InvoiceAppliedDiscount>();
   const rejected = new Map<string, InvoiceRejectedDiscount>();
   let creditsRemaining: Record<string, Money> = {};
   for (const run of runs) {
-    for (const [id, amounts] of run.perLine) perLine.set(id, amounts);
+    for (const entry of run.explanation) explanation.push(entry);
     for (const a of run.applied) {
       const previous = applied.get(a.discountId);
       applied.set(
@@ -178,8 +215,7 @@ export function mergeDiscountRuns(runs: readonly DiscountStepResult[]): Discount
   }
   for (const id of applied.keys()) rejected.delete(id);
   return {
-    perLine,
-    explanation: runs.flatMap((r) => r.explanation),
+    explanation,
     applied: [...applied.values()],
     rejected: [...rejected.values()],
     creditsRemaining,

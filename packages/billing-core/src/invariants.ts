@@ -22,6 +22,13 @@ export interface InvariantViolation {
 
 const sumOf = (values: readonly Money[]): number => values.reduce((total, m) => total + m.amount, 0);
 
+/** The keys of `a`, then those of `b` not in `a`: `new Set([...a.keys(), ...b.keys()])`. */
+function unionKeys(a: ReadonlyMap<string, number>, b: ReadonlyMap<string, number>): string[] {
+  const keys = [...a.keys()];
+  for (const key of b.keys()) if (!a.has(key)) keys.push(key);
+  return keys;
+}
+
 function sameSign(discounted: number, original: number): boolean {
   return original >= 0
     ? discounted >= 0 && discounted <= original
@@ -113,9 +120,10 @@ export function checkInvoiceInvariants(invoice: Invoice): InvariantViolation[] {
       });
     }
   }
-  const discountTotals = new Map(invoice.totalDiscountAmounts.map((d) => [d.discountId, d.amount.amount]));
-  const discountKeys = new Set([...discountByLines.keys(), ...discountTotals.keys()]);
-  for (const key of discountKeys) {
+  const discountTotals = new Map<string, number>();
+  for (const d of invoice.totalDiscountAmounts) discountTotals.set(d.discountId, d.amount.amount);
+  // Every key of either side, in first-seen order (the lines' keys, then the totals' others).
+  for (const key of unionKeys(discountByLines, discountTotals)) {
     if ((discountByLines.get(key) ?? 0) !== (discountTotals.get(key) ?? 0)) {
       violations.push({
         rule: 'discounts_sum_to_total_discount',
@@ -129,8 +137,9 @@ export function checkInvoiceInvariants(invoice: Invoice): InvariantViolation[] {
       message: 'totalDiscount is not the sum of totalDiscountAmounts',
     });
   }
-  const taxTotals = new Map(invoice.totalTaxAmounts.map((t) => [taxTotalKey(t), t.amount.amount]));
-  for (const key of new Set([...taxByLines.keys(), ...taxTotals.keys()])) {
+  const taxTotals = new Map<string, number>();
+  for (const t of invoice.totalTaxAmounts) taxTotals.set(taxTotalKey(t), t.amount.amount);
+  for (const key of unionKeys(taxByLines, taxTotals)) {
     if ((taxByLines.get(key) ?? 0) !== (taxTotals.get(key) ?? 0)) {
       violations.push({
         rule: 'taxes_sum_to_total_tax',

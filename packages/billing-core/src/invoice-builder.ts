@@ -17,6 +17,7 @@ import type { ExplanationEntry } from './explanation.js';
 import { assertInvoiceInvariants } from './invariants.js';
 import type {
   BillingReason,
+  DiscountAmount,
   Invoice,
   InvoiceDiscountTotal,
   InvoiceLine,
@@ -149,6 +150,59 @@ function priceLine(id: string, item: InvoiceItemInput, catalog: Catalog, currenc
   };
 }
 
+/**
+ * `{ pendingInvoiceItemId, ...inputs }`: the spread onto a literal that already has a key was a visible
+ * share of building a line; Object.assign copies the same own enumerable properties (an own
+ * `__proto__` key, which assignment would not copy as a property, keeps the spread).
+ */
+function pendingInputs(item: PendingInvoiceItem): Record<string, unknown> {
+  const inputs = item.inputs;
+  if (inputs == null || Object.hasOwn(inputs, '__proto__'))
+    return { pendingInvoiceItemId: item.id, ...inputs };
+  if (hasProrationInputs(inputs)) {
+    // The inputs billing-core's own proration step records, key for key in their order: one literal.
+    return {
+      pendingInvoiceItemId: item.id,
+      changeType: inputs.changeType,
+      kind: inputs.kind,
+      configurationId: inputs.configurationId,
+      basis: inputs.basis,
+      fraction: inputs.fraction,
+      unroundedAmount: inputs.unroundedAmount,
+      precision: inputs.precision,
+      rounding: inputs.rounding,
+      prorationDate: inputs.prorationDate,
+    };
+  }
+  return Object.assign({ pendingInvoiceItemId: item.id }, inputs);
+}
+
+const PRORATION_INPUT_KEYS = [
+  'changeType',
+  'kind',
+  'configurationId',
+  'basis',
+  'fraction',
+  'unroundedAmount',
+  'precision',
+  'rounding',
+  'prorationDate',
+];
+
+/**
+ * True when `inputs` is a plain object whose own enumerable keys are exactly the proration step's, in
+ * its order, with no symbol keys: copying those nine fields by name is then what the spread copies.
+ */
+function hasProrationInputs(inputs: Record<string, unknown>): boolean {
+  if (Object.getPrototypeOf(inputs) !== Object.prototype) return false;
+  let i = 0;
+  for (const key in inputs) {
+    if (key !== PRORATION_INPUT_KEYS[i]) return false;
+    i += 1;
+  }
+  return i === PRORATION_INPUT_KEYS.length && Object.getOwnPropertySymbols(inputs).length === 0;
+}
+
 function pendingLine(id: string, item: PendingInvoiceItem, catalog: Catalog, currency: string): DraftLine {
   const price = findPrice(catalog, item.priceId);
   const product = findProduct(catalog, price.productId);
@@ -172,7 +226,7 @@ function pendingLine(id: string, item: PendingInvoiceItem, catalog: Catalog, cur
       target: `lines.${id}.amount`,
       source: item.proration ? 'proration' : 'pricing',
       amount,
-      inputs: { pendingInvoiceItemId: item.id, ...item.inputs },
+      inputs: pendingInputs(item),
       note: item.note || item.description,
     },
   };
@@ -196,6 +250,81 @@ function runState(
   if (state.redemptions !== undefined) result.redemptions = state.redemptions;
   if (balances !== undefined) result.creditBalances = balances;
   return result;
+}
+
+/** Lines discounted together: one group per distinct period state, in order, then the invoice's own. */
+interface DiscountGroup {
+  /** The period state (periods billed per discount id), or `null` for the invoice's own state. */
+  readonly snapshot: Record<string, number> | null;
+  readonly lines: DraftLine[];
+  /** Positions of the lines in the invoice. */
+  readonly indices: number[];
+  readonly state: Readonly<Record<string, number>> | null;
+}
+
+/** True when JSON.stringify would print both records alike (the grouping key this replaces). */
+function sameState(a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>): boolean {
+  if (a === b) return true;
+  const keys = Object.keys(a);
+  const others = Object.keys(b);
+  if (keys.length !== others.length) return false;
+  for (let i = 0; i < keys.length; i += 1) {
+    const key = keys[i] as string;
+    if (key !== others[i]) return false;
+    const x = a[key];
+    const y = b[key];
+    if (typeof x !== 'number' || typeof y !== 'number' || !Number.isFinite(x) || !Number.isFinite(y))
+      return JSON.stringify(a) === JSON.stringify(b);
+    if (x !== y) return false;
+  }
+  return true;
+}
+
+/** A copy of a period state as JSON would round-trip it (finite numbers are copied as they are). */
+function stateSnapshot(state: Readonly<Record<string, number>>): Record<string, number> {
+  const snapshot: Record<string, number> = {};
+  for (const key of Object.keys(state)) {
+    const value = state[key];
+    if (key === '__proto__' || typeof value !== 'number' || !Number.isFinite(value))
+      return JSON.parse(JSON.stringify(state)) as Record<string, number>;
+    snapshot[key] = value === 0 ? 0 : value;
+  }
+  return snapshot;
+}
+
+/**
+ * Lines grouped by the discount state they carry (`discountPeriodsBilled`): the proration groups in
+ * order of first appearance, then the lines billed with the invoice's own state. States are compared as
+ * their JSON text was (the key of the Map this replaces), without printing and parsing it per line.
+ */
+function groupByDiscountState(lines: readonly DraftLine[]): DiscountGroup[] {
+  const groups: DiscountGroup[] = [];
+  const own: DraftLine[] = [];
+  const ownIndices: number[] = [];
+  for (let index = 0; index < lines.length; index += 1) {
+    const line = lines[index] as DraftLine;
+    const state = line.discountPeriodsBilled;
+    if (state === null) {
+      own.push(line);
+      ownIndices.push(index);
+      continue;
+    }
+    let group: DiscountGroup | undefined;
+    for (const g of groups) {
+      if (sameState(g.state as Readonly<Record<string, number>>, state)) {
+        group = g;
+        break;
+      }
+    }
+    if (group === undefined)
+      groups.push({ snapshot: stateSnapshot(state), lines: [line], indices: [index], state });
+    else {
+      group.lines.push(line);
+      group.indices.push(index);
+    }
+  }
+  if (own.length > 0) groups.push({ snapshot: null, lines: own, indices: ownIndices, state: null });
+  return groups;
 }
 
 function invoicePeriod(input: BuildInvoiceInput, lines: readonly DraftLine[]): BillingPeriod {
@@ -233,28 +362,20 @@ export function buildInvoice(input: BuildInvoiceInput, env: BillingEnvironment):
   const nextId = (): string => `${input.invoiceId}_li_${++counter}`;
 
   // 1. Proration (already computed into pending items) and pricing.
-  const lines: DraftLine[] = [
-    ...(input.items ?? []).map((item) => priceLine(nextId(), item, env.catalog, currency)),
-    ...(input.pendingInvoiceItems ?? []).map((item) => pendingLine(nextId(), item, env.catalog, currency)),
-  ];
+  const lines: DraftLine[] = [];
+  for (const item of input.items ?? []) lines.push(priceLine(nextId(), item, env.catalog, currency));
+  for (const item of input.pendingInvoiceItems ?? [])
+    lines.push(pendingLine(nextId(), item, env.catalog, currency));
 
   // 2. Discount. Proration lines carry the discount state of the period they belong to; lines sharing a
   // state are discounted together, earlier periods first, credit balances threaded from run to run.
-  const groups = new Map<string, DraftLine[]>();
-  for (const line of lines) {
-    const key = line.discountPeriodsBilled === null ? '' : JSON.stringify(line.discountPeriodsBilled);
-    // Appended in place (was a copy of the group per line).
-    const group = groups.get(key);
-    if (group) group.push(line);
-    else groups.set(key, [line]);
-  }
-  const ordered = [...groups.entries()].sort(([a], [b]) => (a === '' ? 1 : b === '' ? -1 : 0));
+  const groups = groupByDiscountState(lines);
   const state = input.discountState ?? {};
   let creditBalances = state.creditBalances;
   const runs: DiscountStepResult[] = [];
-  for (const [key, group] of ordered) {
+  const lineDiscounts: DiscountAmount[][] = new Array(lines.length);
+  for (const { snapshot, lines: group, indices } of groups) {
     // A proration group is discounted only by the discounts that were in force in its period.
-    const snapshot = key === '' ? null : (JSON.parse(key) as Record<string, number>);
     const run = discountLines(
       group,
       (input.discounts ?? []).filter((d) => snapshot === null || d.id in snapshot),
@@ -269,12 +390,17 @@ export function buildInvoice(input: BuildInvoiceInput, env: BillingEnvironment):
     );
     creditBalances = { ...(creditBalances ?? {}), ...run.creditsRemaining };
     runs.push(run);
+    for (let k = 0; k < indices.length; k += 1)
+      lineDiscounts[indices[k] as number] = run.perLine[k] as DiscountAmount[];
   }
   const discountStep = mergeDiscountRuns(runs);
-  const discounted = new Map<string, Money>();
-  for (const line of lines) {
-    const off = (discountStep.perLine.get(line.id) ?? []).reduce((s, d) => s + d.amount.amount, 0);
-    discounted.set(line.id, money(line.amount.amount - off, currency));
+  const discounted: Money[] = new Array(lines.length);
+  for (let i = 0; i < lines.length; i += 1) {
+    const line = lines[i] as DraftLine;
+    const amounts = lineDiscounts[i];
+    let off = 0;
+    if (amounts !== undefined) for (const d of amounts) off += d.amount.amount;
+    discounted[i] = off === 0 ? line.amount : money(line.amount.amount - off, currency);
   }
 
   // 3. Tax, on the discounted amounts.
@@ -285,7 +411,12 @@ export function buildInvoice(input: BuildInvoiceInput, env: BillingEnvironment):
     config,
   );
 
-  const invoiceLines: InvoiceLine[] = lines.map((line) => ({
+  const explanation: ExplanationEntry[] = [];
+  for (const line of lines) explanation.push(line.explanation);
+  for (const entry of discountStep.explanation) explanation.push(entry);
+  for (const entry of taxStep.explanation) explanation.push(entry);
+
+  const invoiceLines: InvoiceLine[] = lines.map((line, i) => ({
     id: line.id,
     type: line.type,
     description: line.description,
@@ -299,8 +430,8 @@ export function buildInvoice(input: BuildInvoiceInput, env: BillingEnvironment):
     proration: line.proration,
     taxBehavior: line.taxBehavior,
     taxCategory: line.taxCategory,
-    discountAmounts: discountStep.perLine.get(line.id) ?? [],
-    taxAmounts: taxStep.perLine.get(line.id) ?? [],
+    discountAmounts: lineDiscounts[i] ?? [],
+    taxAmounts: taxStep.perLine[i] ?? [],
   }));
 
   const invoice = totalInvoice(
@@ -313,7 +444,7 @@ export function buildInvoice(input: BuildInvoiceInput, env: BillingEnvironment):
       period: invoicePeriod(input, lines),
     },
     invoiceLines,
-    [...lines.map((l) => l.explanation), ...discountStep.explanation, ...taxStep.explanation],
+    explanation,
   );
   assertInvoiceInvariants(invoice);
   return {
@@ -350,7 +481,8 @@ function totalInvoice(
 ): Invoice {
   const c = header.customer.currency;
   const m = (amount: number): Money => money(amount, c);
-  const subtotal = lines.reduce((s, l) => s + l.amount.amount, 0);
+  let subtotal = 0;
+  for (const line of lines) subtotal += line.amount.amount;
 
   const discountTotals = new Map<string, number>();
   let exclusiveTax = 0;
@@ -363,16 +495,16 @@ function totalInvoice(
       discountTotals.set(d.discountId, (discountTotals.get(d.discountId) ?? 0) + d.amount.amount);
     for (const t of line.taxAmounts) {
       const key = taxTotalKey(t);
-      const sums = taxSums.get(key);
+      let sums = taxSums.get(key);
       if (sums === undefined) {
-        taxSums.set(key, { last: t, taxable: t.taxableAmount.amount, amount: t.amount.amount });
+        sums = { last: t, taxable: t.taxableAmount.amount, amount: t.amount.amount };
+        taxSums.set(key, sums);
       } else {
         sums.last = t;
         sums.taxable += t.taxableAmount.amount;
         sums.amount += t.amount.amount;
       }
-      const current = taxSums.get(key) as { taxable: number; amount: number };
-      if (!Number.isSafeInteger(current.taxable) || !Number.isSafeInteger(current.amount)) sumsSafe = false;
+      if (!Number.isSafeInteger(sums.taxable) || !Number.isSafeInteger(sums.amount)) sumsSafe = false;
       if (!t.inclusive) exclusiveTax += t.amount.amount;
     }
   }
@@ -407,59 +539,82 @@ function totalInvoice(
       }
     }
   }
-  const totalDiscountAmounts: InvoiceDiscountTotal[] = [...discountTotals.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([discountId, amount]) => ({ discountId, amount: m(amount) }));
-  const totalDiscount = totalDiscountAmounts.reduce((s, d) => s + d.amount.amount, 0);
+  const discountIds = [...discountTotals.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const totalDiscountAmounts: InvoiceDiscountTotal[] = [];
+  const byDiscount: Record<string, number> = {};
+  let totalDiscount = 0;
+  for (const discountId of discountIds) {
+    const amount = m(discountTotals.get(discountId) as number);
+    totalDiscountAmounts.push({ discountId, amount });
+    totalDiscount += amount.amount;
+    // An own property whatever the id (as Object.fromEntries defined it, `__proto__` included).
+    if (discountId === '__proto__')
+      Object.defineProperty(byDiscount, discountId, {
+        value: amount.amount,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    else byDiscount[discountId] = amount.amount;
+  }
   const totalTaxAmounts = [...taxTotals.values()];
-  const tax = totalTaxAmounts.reduce((s, t) => s + t.amount.amount, 0);
+  let tax = 0;
+  for (const t of totalTaxAmounts) tax += t.amount.amount;
   const total = subtotal - totalDiscount + exclusiveTax;
   const startingBalance = header.customer.balance;
   const net = total + startingBalance;
   const amountDue = Math.max(0, net);
   const endingBalance = Math.min(0, net);
+  // Each total is one (frozen) Money wherever it appears.
+  const subtotalMoney = m(subtotal);
+  const totalDiscountMoney = m(totalDiscount);
+  const taxMoney = m(tax);
+  const totalMoney = m(total);
+  const amountDueMoney = m(amountDue);
+  const lineAmounts: number[] = new Array(lines.length);
+  for (let i = 0; i < lines.length; i += 1) lineAmounts[i] = (lines[i] as InvoiceLine).amount.amount;
 
-  const explanation: ExplanationEntry[] = [
-    ...lineExplanation,
+  const explanation = lineExplanation;
+  explanation.push(
     {
       target: 'subtotal',
       source: 'billing-core',
-      amount: m(subtotal),
-      inputs: { lines: lines.map((l) => l.amount.amount) },
+      amount: subtotalMoney,
+      inputs: { lines: lineAmounts },
       note: 'sum of line amounts (before discounts; tax-inclusive lines include their tax)',
     },
     {
       target: 'totalDiscount',
       source: 'billing-core',
-      amount: m(totalDiscount),
-      inputs: Object.fromEntries(totalDiscountAmounts.map((d) => [d.discountId, d.amount.amount])),
+      amount: totalDiscountMoney,
+      inputs: byDiscount,
       note: 'sum of per-line discount amounts, by discount',
     },
     {
       target: 'tax',
       source: 'billing-core',
-      amount: m(tax),
+      amount: taxMoney,
       inputs: { exclusive: exclusiveTax, inclusive: tax - exclusiveTax },
       note: 'sum of per-line taxes, by jurisdiction and tax type',
     },
     {
       target: 'total',
       source: 'billing-core',
-      amount: m(total),
+      amount: totalMoney,
       inputs: { subtotal, totalDiscount, exclusiveTax },
       note: 'subtotal − totalDiscount + exclusive tax (inclusive tax is already in the subtotal)',
     },
     {
       target: 'amountDue',
       source: 'billing-core',
-      amount: m(amountDue),
+      amount: amountDueMoney,
       inputs: { total, startingBalance },
       note:
         startingBalance < 0
           ? `customer credit balance of ${-startingBalance} applied; ending balance ${endingBalance}`
           : 'total + startingBalance, never below zero (a negative remainder becomes customer credit)',
     },
-  ];
+  );
 
   return {
     id: header.id,
@@ -479,17 +634,17 @@ function totalInvoice(
     voidedAt: null,
     markedUncollectibleAt: null,
     lines,
-    subtotal: m(subtotal),
+    subtotal: subtotalMoney,
     totalDiscountAmounts,
-    totalDiscount: m(totalDiscount),
+    totalDiscount: totalDiscountMoney,
     totalTaxAmounts,
-    tax: m(tax),
-    total: m(total),
+    tax: taxMoney,
+    total: totalMoney,
     startingBalance: m(startingBalance),
     endingBalance: m(endingBalance),
-    amountDue: m(amountDue),
+    amountDue: amountDueMoney,
     amountPaid: m(0),
-    amountRemaining: m(amountDue),
+    amountRemaining: amountDueMoney,
     explanation,
   };
 }

@@ -1,4 +1,4 @@
-import { type Money, money } from '@billkit/money';
+import { isCurrencyCode, type Money, money } from '@billkit/money';
 import { BillingError } from './errors.js';
 import type { Price } from './price.js';
 
@@ -130,4 +130,24 @@ export function computePriceAmount(price: Price, quantity: number): PriceAmount 
       };
     }
   }
+}
+
+/**
+ * `computePriceAmount(price, quantity).amount.amount`, with the same checks and errors, without the
+ * tier breakdown and explanation text: what validating and classifying items need. A per-unit price
+ * whose product is a safe integer is multiplied directly (a float product is exact in that range);
+ * anything else goes through {@link computePriceAmount}.
+ */
+export function priceAmountOf(price: Price, quantity: number): number {
+  if (
+    price.billingScheme === 'per_unit' &&
+    Number.isSafeInteger(quantity) &&
+    quantity >= 0 &&
+    Number.isSafeInteger(price.unitAmount) &&
+    isCurrencyCode(price.currency)
+  ) {
+    const amount = price.unitAmount * quantity;
+    if (Number.isSafeInteger(amount)) return amount === 0 ? 0 : amount;
+  }
+  return computePriceAmount(price, quantity).amount.amount;
 }

@@ -1,5 +1,11 @@
 import { type Money, money } from '@billkit/money';
-import { type ChangeType, type ProrationItem, prorate } from '@billkit/proration';
+import {
+  type BilledLine as BilledLineInput,
+  type ChangeType,
+  type ProrationItem,
+  prorate,
+  type SubscriptionChange,
+} from '@billkit/proration';
 import type { BillingConfig, ProrationBehavior } from './billing-config.js';
 import { type Catalog, findPrice, findProduct } from './catalog.js';
 import { toFixedHalfUp } from './decimal-text.js';
@@ -7,7 +13,7 @@ import { BillingError } from './errors.js';
 import type { Price } from './price.js';
 import { computePriceAmount } from './pricing.js';
 import type { BilledLine, PendingInvoiceItem } from './subscription.js';
-import { type BillingPeriod, toIso } from './time.js';
+import { type BillingPeriod, parseInstantOrNaN, toIso } from './time.js';
 
 /**
  * How a price looks to the proration engine, which prices a configuration as unit amount × quantity:
@@ -41,6 +47,37 @@ export function periodChargeLine(
     amount: computePriceAmount(price, item.quantity).amount,
     slice: period,
   };
+}
+
+/**
+ * `toFixedHalfUp(item.unroundedAmount, 4)`: the unrounded amount to 4 places, half up. The unrounded
+ * amount is basis × fraction (negated for a credit) carried to 40 places; with number-sized terms the
+ * 4-place rounding of that exact product is computed directly (a 40-place rounding cannot move a value
+ * across a 4-place half when the denominator is this small), else the 40-place text is rounded.
+ */
+export function fourPlaces(item: ProrationItem): string {
+  const { numerator, denominator } = item.fraction;
+  const product = item.basis.amount * numerator;
+  const scaled = product * 10_000;
+  if (
+    Number.isSafeInteger(product) &&
+    Number.isSafeInteger(scaled) &&
+    Number.isSafeInteger(denominator) &&
+    denominator > 0 &&
+    denominator <= 900_000_000_000_000 &&
+    product !== 0
+  ) {
+    const negative = product < 0 !== (item.kind === 'credit');
+    const magnitude = scaled < 0 ? -scaled : scaled;
+    const remainder = magnitude % denominator;
+    let rounded = (magnitude - remainder) / denominator;
+    if (remainder * 2 >= denominator) rounded += 1;
+    const digits = String(rounded).padStart(5, '0');
+    const point = digits.length - 4;
+    // Like big.js, a negative value keeps its sign even when it rounds to zero ("-0.0000").
+    return `${negative ? '-' : ''}${digits.slice(0, point)}.${digits.slice(point)}`;
+  }
+  return toFixedHalfUp(item.unroundedAmount, 4);
 }
 
 /** One item-level change for the proration engine. */
@@ -92,14 +129,19 @@ export function prorateChanges(
   const chargedAt = (configurationId: string): string => {
     let at = chargedAtCache.get(configurationId);
     if (at === undefined) {
-      const starts = context.billed
-        .filter((b) => b.configurationId === configurationId && b.kind === 'charge')
-        .map((b) => Date.parse(b.slice.start));
-      at = starts.length > 0 ? toIso(Math.min(...starts)) : context.period.start;
+      // The earliest charge of the configuration (Math.min over the charges' starts, as a loop).
+      let earliest: number | undefined;
+      for (const b of context.billed) {
+        if (b.configurationId !== configurationId || b.kind !== 'charge') continue;
+        const start = parseInstantOrNaN(b.slice.start);
+        earliest = earliest === undefined ? start : Math.min(earliest, start);
+      }
+      at = earliest !== undefined ? toIso(earliest) : context.period.start;
       chargedAtCache.set(configurationId, at);
     }
     return at;
   };
+
   const discountStates = new Map<string, Readonly<Record<string, number>>>();
   const discountStateAt = (instant: string): Readonly<Record<string, number>> => {
     let state = discountStates.get(instant);
@@ -110,10 +152,42 @@ export function prorateChanges(
     return state;
   };
   for (const change of changes) {
-    const mine = context.billed.filter((b) => b.subscriptionItemId === change.subscriptionItemId);
+    // This item's billed lines (as the engine's BilledLine: no subscriptionItemId) and, in order of
+    // first appearance, the configurations they pay for.
+    const engineBilled: BilledLineInput[] = [];
+    const configurationIds: string[] = [];
+    for (const b of context.billed) {
+      if (b.subscriptionItemId !== change.subscriptionItemId) continue;
+      engineBilled.push({
+        configurationId: b.configurationId,
+        kind: b.kind,
+        priceId: b.priceId,
+        description: b.description,
+        quantity: b.quantity,
+        unitAmount: b.unitAmount,
+        amount: b.amount,
+        slice: b.slice,
+      });
+      if (!configurationIds.includes(b.configurationId)) configurationIds.push(b.configurationId);
+    }
     const to = change.to ? findPrice(context.catalog, change.to.priceId) : undefined;
     const terms = to && change.to ? engineTerms(to, change.to.quantity) : undefined;
-    const configurationIds = [...new Set(mine.map((b) => b.configurationId))];
+    // Written out field by field (no spreads); the same keys, in the same order, as before.
+    const engineChange: { -readonly [K in keyof SubscriptionChange]: SubscriptionChange[K] } = {
+      type: change.type,
+    };
+    if (to && terms) {
+      engineChange.to = {
+        configurationId: `${change.subscriptionItemId}@${context.prorationDate}`,
+        priceId: to.id,
+        description: findProduct(context.catalog, to.productId).name,
+        unitAmount: terms.unitAmount,
+        quantity: terms.quantity,
+      };
+    }
+    engineChange.replaces = configurationIds;
+    engineChange.effective = 'immediately';
+    engineChange.prorationBehavior = context.behavior;
     let result: ReturnType<typeof prorate>;
     try {
       result = prorate(
@@ -122,33 +196,8 @@ export function prorateChanges(
           timeZone: context.timeZone,
           period: context.period,
           prorationDate: context.prorationDate,
-          billed: mine.map((b) => ({
-            configurationId: b.configurationId,
-            kind: b.kind,
-            priceId: b.priceId,
-            description: b.description,
-            quantity: b.quantity,
-            unitAmount: b.unitAmount,
-            amount: b.amount,
-            slice: b.slice,
-          })),
-          change: {
-            type: change.type,
-            ...(to && terms
-              ? {
-                  to: {
-                    configurationId: `${change.subscriptionItemId}@${context.prorationDate}`,
-                    priceId: to.id,
-                    description: findProduct(context.catalog, to.productId).name,
-                    unitAmount: terms.unitAmount,
-                    quantity: terms.quantity,
-                  },
-                }
-              : {}),
-            ...(configurationIds.length > 0 ? { replaces: configurationIds } : { replaces: [] }),
-            effective: 'immediately',
-            prorationBehavior: context.behavior,
-          },
+          billed: engineBilled,
+          change: engineChange,
           trial: context.trial,
         },
         {
@@ -205,7 +254,7 @@ export function prorateChanges(
           rounding: config.prorationRounding,
           prorationDate: result.prorationDate,
         },
-        note: `${item.kind === 'credit' ? 'credit for unused time' : 'charge for remaining time'}: ${fraction} × ${item.basis.amount} = ${toFixedHalfUp(item.unroundedAmount, 4)} → ${item.amount.amount} (${config.prorationRounding})`,
+        note: `${item.kind === 'credit' ? 'credit for unused time' : 'charge for remaining time'}: ${fraction} × ${item.basis.amount} = ${fourPlaces(item)} → ${item.amount.amount} (${config.prorationRounding})`,
         // A credit gives back what was paid, so it is discounted as its configuration was when charged;
         // a charge is discounted by what is in force now.
         discountPeriodsBilled: {

@@ -15,7 +15,7 @@ import {
   type InvoiceItemInput,
 } from './invoice-builder.js';
 import type { Price, Recurring } from './price.js';
-import { computePriceAmount } from './pricing.js';
+import { priceAmountOf } from './pricing.js';
 import { type ItemChange, periodChargeLine, prorateChanges } from './proration-step.js';
 import type { Subscription, SubscriptionItem, SubscriptionStatus } from './subscription.js';
 import { subscriptionDiscountSchema } from './subscription-discount.js';
@@ -111,9 +111,30 @@ function periodAt(
   return billingPeriodFor(subscription.billingCycleAnchor, recurring, at, timeZone);
 }
 
+/**
+ * `Object.fromEntries(entries)` for a record of counts, written as a loop (fromEntries was a visible
+ * share of a change): later entries win, and every key — `__proto__` included — is an own property.
+ */
+function countsRecord(): {
+  readonly record: Record<string, number>;
+  readonly set: (key: string, value: number) => void;
+} {
+  const record: Record<string, number> = {};
+  return {
+    record,
+    set: (key, value) => {
+      if (key === '__proto__')
+        Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+      else record[key] = value;
+    },
+  };
+}
+
 /** Periods billed per attached discount, as the discount engine counts them. */
 function periodsBilled(subscription: Subscription): Record<string, number> {
-  return Object.fromEntries(subscription.discounts.map((d) => [d.discount.id, d.periodsApplied]));
+  const { record, set } = countsRecord();
+  for (const d of subscription.discounts) set(d.discount.id, d.periodsApplied);
+  return record;
 }
 
 /**
@@ -123,14 +144,13 @@ function periodsBilled(subscription: Subscription): Record<string, number> {
 function discountStateAt(subscription: Subscription, instant: string): Record<string, number> {
   const periodStart = toInstant(subscription.currentPeriodStart);
   const at = toInstant(instant);
-  return Object.fromEntries(
-    subscription.discounts
-      .filter((d) => toInstant(d.start) <= at)
-      .map((d) => [
-        d.discount.id,
-        d.periodsApplied - (toInstant(d.start) <= periodStart && d.periodsApplied > 0 ? 1 : 0),
-      ]),
-  );
+  const { record, set } = countsRecord();
+  for (const d of subscription.discounts) {
+    const start = toInstant(d.start);
+    if (start > at) continue;
+    set(d.discount.id, d.periodsApplied - (start <= periodStart && d.periodsApplied > 0 ? 1 : 0));
+  }
+  return record;
 }
 
 function periodItems(
@@ -256,7 +276,7 @@ export function createSubscription(
     priceId: i.priceId,
     quantity: i.quantity ?? 1,
   }));
-  for (const item of items) computePriceAmount(findPrice(env.catalog, item.priceId), item.quantity);
+  for (const item of items) priceAmountOf(findPrice(env.catalog, item.priceId), item.quantity);
   const recurring = recurringOf(items, env.catalog, customer.currency);
   const trial = input.trialEnd !== undefined;
   if (trial && toInstant(input.trialEnd as string) <= toInstant(input.startAt)) {
@@ -460,8 +480,8 @@ export interface ChangeSubscriptionInput {
 
 function classify(before: SubscriptionItem, after: SubscriptionItem, catalog: Catalog): ItemChange['type'] {
   if (before.priceId === after.priceId) return 'quantity_change';
-  const oldAmount = computePriceAmount(findPrice(catalog, before.priceId), before.quantity).amount.amount;
-  const newAmount = computePriceAmount(findPrice(catalog, after.priceId), after.quantity).amount.amount;
+  const oldAmount = priceAmountOf(findPrice(catalog, before.priceId), before.quantity);
+  const newAmount = priceAmountOf(findPrice(catalog, after.priceId), after.quantity);
   return newAmount > oldAmount ? 'upgrade' : newAmount < oldAmount ? 'downgrade' : 'price_change';
 }
 
@@ -481,6 +501,19 @@ export function changeSubscription(
   input: ChangeSubscriptionInput,
   env: BillingEnvironment,
 ): SubscriptionTransition {
+  return applyChange(subscription, input, env, false) as SubscriptionTransition;
+}
+
+/**
+ * {@link changeSubscription}; with `invoiceOnly` it stops once the invoice is built and returns just
+ * it (a preview discards the new state and the events, so it does not assemble them).
+ */
+function applyChange(
+  subscription: Subscription,
+  input: ChangeSubscriptionInput,
+  env: BillingEnvironment,
+  invoiceOnly: boolean,
+): SubscriptionTransition | Invoice | null {
   requireStatus(subscription, 'change', ['active', 'trialing', 'past_due']);
   const config = configOf(env);
   const behavior = input.prorationBehavior ?? config.prorationBehavior;
@@ -489,7 +522,7 @@ export function changeSubscription(
     priceId: i.priceId,
     quantity: i.quantity ?? 1,
   }));
-  for (const item of items) computePriceAmount(findPrice(env.catalog, item.priceId), item.quantity);
+  for (const item of items) priceAmountOf(findPrice(env.catalog, item.priceId), item.quantity);
   const newRecurring = recurringOf(items, env.catalog, subscription.currency);
   const oldRecurring = recurringOf(subscription.items, env.catalog, subscription.currency);
   if (
@@ -513,7 +546,8 @@ export function changeSubscription(
   }
 
   const changes: ItemChange[] = [];
-  const before = new Map(subscription.items.map((i) => [i.id, i]));
+  const before = new Map<string, SubscriptionItem>();
+  for (const item of subscription.items) before.set(item.id, item);
   for (const item of items) {
     const old = before.get(item.id);
     if (!old) {
@@ -556,6 +590,36 @@ export function changeSubscription(
     },
     config,
   );
+  if (invoiceOnly && behavior === 'always_invoice') {
+    // The invoice of the branch below, with the same checks; nothing else is assembled.
+    const pending = [...subscription.pendingInvoiceItems, ...outcome.pending];
+    if (pending.length === 0) return null;
+    if (!input.invoiceId) {
+      throw new BillingError(
+        'BILLING_INVALID_INPUT',
+        'invoiceId is required when the change is invoiced now (always_invoice)',
+        { subscriptionId: subscription.id },
+      );
+    }
+    return invoiceFor(
+      subscription,
+      input.customer,
+      {
+        invoiceId: input.invoiceId,
+        billingReason: 'subscription_update',
+        at,
+        period: { start: at, end: subscription.currentPeriodEnd },
+        items: [],
+        pending,
+        state: {
+          ...input.discountState,
+          isFirstInvoice: false,
+          periodsBilled: discountStateAt(subscription, at),
+        },
+      },
+      env,
+    ).invoice;
+  }
   const events: BillingEvent[] = [
     billingEvent('subscription.updated', 'subscription', subscription.id, at, {
       changes: changes.map((c) => ({
@@ -641,7 +705,8 @@ export function previewSubscriptionChange(
   };
   if (input.changeTypes !== undefined) change.changeTypes = input.changeTypes;
   if (input.discountState !== undefined) change.discountState = input.discountState;
-  return changeSubscription(subscription, change, env).invoice;
+  const result = applyChange(subscription, change, env, true);
+  return result !== null && 'subscription' in result ? result.invoice : result;
 }
 
 /** The upcoming renewal invoice (next period plus pending items), without renewing. */

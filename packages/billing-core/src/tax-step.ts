@@ -8,6 +8,7 @@ import {
 } from '@billkit/tax';
 import type { BillingConfig } from './billing-config.js';
 import type { Customer } from './customer.js';
+import { lineIndex } from './discount-step.js';
 import type { DraftLine } from './draft-line.js';
 import { BillingError } from './errors.js';
 import type { ExplanationEntry } from './explanation.js';
@@ -17,7 +18,8 @@ import type { TaxAmount } from './invoice.js';
 export type TaxSource = RateTable | TaxProvider;
 
 export interface TaxStepResult {
-  readonly perLine: ReadonlyMap<string, TaxAmount[]>;
+  /** The tax amounts of each line, in the order of the lines taxed. */
+  readonly perLine: readonly TaxAmount[][];
   readonly explanation: ExplanationEntry[];
 }
 
@@ -59,11 +61,12 @@ export function toTaxCustomer(customer: Customer): TaxRequest['customer'] {
 
 /**
  * Step 3 of Proration → Discount → Tax: tax each line on its discounted amount with `@billkit/tax`.
- * `discounted` maps line id → amount after discounts (negative for credits: their tax is negative too).
+ * `discounted` holds each line's amount after discounts, in line order (negative for credits: their
+ * tax is negative too).
  */
 export function taxLines(
   lines: readonly DraftLine[],
-  discounted: ReadonlyMap<string, Money>,
+  discounted: readonly Money[],
   context: {
     readonly currency: string;
     readonly taxDate: string;
@@ -72,15 +75,16 @@ export function taxLines(
   },
   config: BillingConfig,
 ): TaxStepResult {
-  const perLine = new Map<string, TaxAmount[]>(lines.map((l) => [l.id, []]));
+  const perLine: TaxAmount[][] = new Array(lines.length);
+  for (let i = 0; i < lines.length; i += 1) perLine[i] = [];
   if (lines.length === 0) return { perLine, explanation: [] };
   const request: TaxRequest = {
     currency: context.currency,
     taxDate: context.taxDate,
     customer: toTaxCustomer(context.customer),
-    lines: lines.map((line) => ({
+    lines: lines.map((line, i) => ({
       id: line.id,
-      amount: discounted.get(line.id) ?? line.amount,
+      amount: discounted[i] ?? line.amount,
       taxCategory: line.taxCategory,
       taxBehavior: line.taxBehavior,
     })),
@@ -113,10 +117,15 @@ export function taxLines(
   }
   const explanation: ExplanationEntry[] = [];
   const zero = money(0, context.currency);
-  for (const result of calculation.lines) {
-    const amounts = perLine.get(result.lineId);
+  // The same for every entry: printed once.
+  const rounding = `${calculation.rounding}/${calculation.roundingMode}`;
+  const at = lineIndex(lines);
+  for (let position = 0; position < calculation.lines.length; position += 1) {
+    const result = calculation.lines[position] as TaxCalculation['lines'][number];
+    const amounts = perLine[at(result.lineId, position)];
     if (!amounts) continue;
     const inclusive = result.taxBehavior === 'inclusive';
+    const extracted = inclusive ? ' (extracted from an inclusive amount)' : '';
     for (const entry of result.breakdown) {
       amounts.push({
         jurisdictionId: entry.jurisdiction.id,
@@ -142,10 +151,10 @@ export function taxLines(
           compound: entry.compound,
           taxBehavior: result.taxBehavior,
           unroundedAmount: entry.unroundedAmount,
-          rounding: `${calculation.rounding}/${calculation.roundingMode}`,
+          rounding,
           taxDate: calculation.taxDate,
         },
-        note: `${entry.taxabilityReason}: ${entry.rate} × ${entry.base.amount}${inclusive ? ' (extracted from an inclusive amount)' : ''}${
+        note: `${entry.taxabilityReason}: ${entry.rate} × ${entry.base.amount}${extracted}${
           result.exemptionCertificateId && entry.amount.amount === 0
             ? ` — certificate ${result.exemptionCertificateId}`
             : ''

@@ -99,14 +99,35 @@ function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
 
+// Subscriptions are read at the same few instants (period bounds, discount starts, the change date)
+// again and again: parses are memoised per string (a pure function of it; failures are not cached).
+const MAX_CACHED_INSTANTS = 1024;
+const instantCache = new Map<string, number>();
+
+/** `Date.parse(iso)` (NaN for nonsense), from the same memo as {@link toInstant}. */
+export function parseInstantOrNaN(iso: string): number {
+  const cached = instantCache.get(iso);
+  if (cached !== undefined) return cached;
+  const ms = Date.parse(iso);
+  if (!Number.isNaN(ms)) {
+    if (instantCache.size >= MAX_CACHED_INSTANTS) instantCache.clear();
+    instantCache.set(iso, ms);
+  }
+  return ms;
+}
+
 /** Parse an ISO-8601 instant to epoch milliseconds, refusing nonsense with a typed error. */
 export function toInstant(iso: string): number {
+  const cached = instantCache.get(iso);
+  if (cached !== undefined) return cached;
   const ms = Date.parse(iso);
   if (Number.isNaN(ms)) {
     throw new BillingError('BILLING_INVALID_INPUT', `Not an ISO-8601 instant: ${JSON.stringify(iso)}`, {
       value: iso,
     });
   }
+  if (instantCache.size >= MAX_CACHED_INSTANTS) instantCache.clear();
+  instantCache.set(iso, ms);
   return ms;
 }
 

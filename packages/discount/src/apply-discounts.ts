@@ -11,6 +11,7 @@ import {
 } from './discount-request.js';
 import type {
   AppliedDiscount,
+  DiscountApplication,
   DiscountedLine,
   DiscountResult,
   RejectedDiscount,
@@ -28,10 +29,21 @@ const byId = <T extends { readonly discountId: string }>(a: T, b: T) =>
   a.discountId < b.discountId ? -1 : a.discountId > b.discountId ? 1 : 0;
 
 function assertUnique(ids: readonly string[], what: string): void {
+  // The first id that repeats an earlier one. A few ids are compared pairwise (no Set to fill with
+  // freshly made strings); many go through a Set.
+  const duplicate = (id: string): never => {
+    throw new DiscountError('DISCOUNT_DUPLICATE_ID', `Duplicate ${what} id ${JSON.stringify(id)}`, { id });
+  };
+  if (ids.length <= 16) {
+    for (let j = 1; j < ids.length; j += 1) {
+      const id = ids[j] as string;
+      for (let i = 0; i < j; i += 1) if (ids[i] === id) duplicate(id);
+    }
+    return;
+  }
   const seen = new Set<string>();
   for (const id of ids) {
-    if (seen.has(id))
-      throw new DiscountError('DISCOUNT_DUPLICATE_ID', `Duplicate ${what} id ${JSON.stringify(id)}`, { id });
+    if (seen.has(id)) duplicate(id);
     seen.add(id);
   }
 }
@@ -54,6 +66,29 @@ function validate(request: DiscountRequest): void {
       );
     }
   }
+}
+
+/**
+ * A copy sorted by id (ids are unique: `validate` checked). An insertion sort: invoices have a few
+ * lines and discounts, and it is the same order `sort` with an id comparison gives.
+ */
+function sortedById<T extends { readonly id: string }>(items: readonly T[]): T[] {
+  return sortedOrder(items).map((index) => items[index] as T);
+}
+
+/** The positions of `items` in id order (an insertion sort of positions; ids are unique). */
+function sortedOrder(items: readonly { readonly id: string }[]): number[] {
+  const order: number[] = new Array(items.length);
+  for (let i = 0; i < items.length; i += 1) {
+    const id = (items[i] as { readonly id: string }).id;
+    let j = i - 1;
+    while (j >= 0 && (items[order[j] as number] as { readonly id: string }).id > id) {
+      order[j + 1] = order[j] as number;
+      j -= 1;
+    }
+    order[j + 1] = i;
+  }
+  return order;
 }
 
 interface Candidate {
@@ -216,8 +251,9 @@ export function applyDiscounts(
     rounding: parsedOptions.rounding,
   };
   // Canonical order: results never depend on the order the caller listed things in.
-  const lines = [...parsed.lines].sort((a, b) => (a.id < b.id ? -1 : 1));
-  const definitions = [...parsed.discounts].sort((a, b) => (a.id < b.id ? -1 : 1));
+  const lineOrder = sortedOrder(parsed.lines);
+  const lines = lineOrder.map((index) => parsed.lines[index] as DiscountRequest['lines'][number]);
+  const definitions = sortedById(parsed.discounts);
   const subtotal = money(
     lines.reduce((acc, l) => acc + l.amount.amount, 0),
     currency,
@@ -264,16 +300,31 @@ export function applyDiscounts(
   summarise(credits, creditRun.tallies, currency, applied, rejected);
   for (const [id, balance] of creditRun.remaining) creditsRemaining[id] = balance;
 
-  const states = new Map(run.states.map((s) => [s.line.id, s]));
-  const resultLines: DiscountedLine[] = parsed.lines.map((line) => {
-    const state = states.get(line.id);
+  // The run's states follow the sorted lines: request line i is sorted line positions[i] (ids are
+  // unique), found without a Map of line ids.
+  const positions: number[] = new Array(lineOrder.length);
+  for (let k = 0; k < lineOrder.length; k += 1) positions[lineOrder[k] as number] = k;
+  const resultLines: DiscountedLine[] = parsed.lines.map((line, index) => {
+    const candidate = run.states[positions[index] as number];
+    const state =
+      candidate !== undefined && candidate.line === line
+        ? candidate
+        : run.states.find((s) => s.line.id === line.id);
     const remaining = state?.remaining ?? line.amount.amount;
+    const applications = state?.applications ?? [];
+    const original = line.amount;
+    // Frozen Money of an equal amount is shared: the untouched line's own, a single application's.
+    const only = applications.length === 1 ? (applications[0] as DiscountApplication) : undefined;
     return {
       id: line.id,
-      original: line.amount,
-      discounted: money(remaining, currency),
-      discountTotal: money(line.amount.amount - remaining, currency),
-      applications: state?.applications ?? [],
+      original,
+      discounted:
+        remaining === original.amount && Object.isFrozen(original) ? original : money(remaining, currency),
+      discountTotal:
+        only !== undefined && only.amount.amount === original.amount - remaining
+          ? only.amount
+          : money(original.amount - remaining, currency),
+      applications,
     };
   });
   const totalDiscount = resultLines.reduce((acc, l) => acc + l.discountTotal.amount, 0);

@@ -104,7 +104,8 @@ export function applyCredits(
         base: money(base, currency),
         requested: money(requested, currency),
         ...(limited ? { limitedBy: 'balance' as const } : {}),
-        explanation: `${show(money(amount, currency))} paid from a credit balance of ${show(money(balance, currency))}`,
+        // Printing reads only the amount and the currency: no frozen Money is made for it.
+        explanation: `${show({ amount, currency })} paid from a credit balance of ${show({ amount: balance, currency })}`,
       });
     });
     remaining.set(id, money(balance - consumable, currency));

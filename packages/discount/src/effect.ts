@@ -9,6 +9,11 @@ import { tierOutcome } from './volume.js';
 export interface LineRate {
   readonly fraction: Ratio;
   readonly percent: Decimal;
+  /**
+   * The fraction as `int / divisor` with both safe integers, when it is a plain percentage of at most
+   * 15 digits: the stack then computes amounts with integer arithmetic (see stack.ts).
+   */
+  readonly exact?: { readonly int: number; readonly divisor: number };
 }
 
 /** An amount spread over a group of charge lines in proportion to their amounts. */
@@ -36,12 +41,38 @@ export type Resolution =
   | { readonly ok: true; readonly value: ResolvedDiscount }
   | { readonly ok: false; readonly rejection: RejectedDiscount };
 
+const PLAIN_PERCENT = /^(\d+)(?:\.(\d+))?$/;
+
+// A flat rate depends only on its percentage string and is never changed: one per string is kept (its
+// big.js value parsed once, its printed form cached by the stack on the object).
+const MAX_CACHED_RATES = 1024;
+const flatRates = new Map<string, LineRate>();
+
 function flat(percentOff: string): LineRate {
-  return { fraction: { numerator: percentOff, denominator: 100 }, percent: toDecimal(percentOff) };
+  let rate = flatRates.get(percentOff);
+  if (rate === undefined) {
+    const match = PLAIN_PERCENT.exec(percentOff);
+    const digits = match === null ? '' : `${match[1]}${match[2] ?? ''}`;
+    const places = match?.[2]?.length ?? 0;
+    const exact =
+      match !== null && digits.length <= 15 && places <= 12
+        ? { int: Number(digits), divisor: 100 * 10 ** places }
+        : undefined;
+    rate = {
+      fraction: { numerator: percentOff, denominator: 100 },
+      percent: toDecimal(percentOff),
+      ...(exact === undefined ? {} : { exact }),
+    };
+    if (flatRates.size >= MAX_CACHED_RATES) flatRates.clear();
+    flatRates.set(percentOff, rate);
+  }
+  return rate;
 }
 
 function percentOn(lines: readonly DiscountLine[], rate: LineRate): DiscountEffect {
-  return { kind: 'percent', rates: new Map(lines.map((line) => [line.id, rate])) };
+  const rates = new Map<string, LineRate>();
+  for (const line of lines) rates.set(line.id, rate);
+  return { kind: 'percent', rates };
 }
 
 /** Credit lines are never charged a fixed amount: a fixed amount lowers what the customer pays. */

@@ -57,6 +57,22 @@ export function isInForce(definition: DiscountDefinition, billed: number): boole
   }
 }
 
+// The invoice date and the validity windows are read for every discount of every invoice: `Date.parse`
+// results are memoised per string (a pure function of it; a NaN is returned as before, not cached).
+const MAX_CACHED_INSTANTS = 4096;
+const instants = new Map<string, number>();
+
+function millisOf(text: string): number {
+  let millis = instants.get(text);
+  if (millis === undefined) {
+    millis = Date.parse(text);
+    if (Number.isNaN(millis)) return millis;
+    if (instants.size >= MAX_CACHED_INSTANTS) instants.clear();
+    instants.set(text, millis);
+  }
+  return millis;
+}
+
 function describe(m: Money): string {
   return `${toDecimalString(m)} ${m.currency}`;
 }
@@ -89,11 +105,11 @@ export function checkEligibility(
       `Amounts in ${foreign} cannot discount a ${subtotal.currency} invoice`,
     );
   }
-  const now = Date.parse(context.now);
-  if (definition.startsAt !== undefined && now < Date.parse(definition.startsAt)) {
+  const now = millisOf(context.now);
+  if (definition.startsAt !== undefined && now < millisOf(definition.startsAt)) {
     return reject(definition, 'not_started', `Not in force before ${definition.startsAt}`);
   }
-  if (definition.expiresAt !== undefined && now >= Date.parse(definition.expiresAt)) {
+  if (definition.expiresAt !== undefined && now >= millisOf(definition.expiresAt)) {
     return reject(definition, 'expired', `Expired at ${definition.expiresAt}`);
   }
   if (definition.firstInvoiceOnly && !context.isFirstInvoice) {

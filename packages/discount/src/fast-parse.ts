@@ -22,14 +22,20 @@ function plainObject(value: unknown): value is Plain {
   return proto === Object.prototype || proto === null;
 }
 
-/** A plain object whose own keys are all in `allowed`, none `undefined`, and all of `required` present. */
+/**
+ * A plain object whose own keys are all in `allowed`, none `undefined`, and all of `required` present.
+ * Keys are walked with for…in, where V8 reads `value[key]` from the enumeration cache (no key array, no
+ * generic lookup by a computed key): on a plain object it lists the own enumerable string keys, as
+ * Object.keys does — and any enumerable key inherited from a tampered Object.prototype, which only
+ * makes the check stricter.
+ */
 function shaped(
   value: unknown,
   allowed: ReadonlySet<string>,
   required: readonly string[] = [],
 ): value is Plain {
   if (!plainObject(value)) return false;
-  for (const key of Object.keys(value)) if (!allowed.has(key) || value[key] === undefined) return false;
+  for (const key in value) if (!allowed.has(key) || value[key] === undefined) return false;
   for (const key of required) if (!(key in value)) return false;
   return true;
 }
@@ -37,7 +43,7 @@ function shaped(
 /** A plain record (string keys only, no `__proto__`) whose every value passes `check`. */
 function record(value: unknown, check: (v: unknown) => boolean): boolean {
   if (!plainObject(value) || Object.getOwnPropertySymbols(value).length > 0) return false;
-  for (const key of Object.keys(value)) if (key === '__proto__' || !check(value[key])) return false;
+  for (const key in value) if (key === '__proto__' || !check(value[key])) return false;
   return true;
 }
 

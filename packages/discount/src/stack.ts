@@ -27,7 +27,41 @@ export interface StackPolicy {
   readonly rounding: RoundingMode;
 }
 
-const show = (amount: number, currency: string) => `${toDecimalString(money(amount, currency))} ${currency}`;
+// Printing reads only the amount and the currency, both already checked: no frozen Money is made for it.
+const show = (amount: number, currency: string) => `${toDecimalString({ amount, currency })} ${currency}`;
+
+/**
+ * `p / q` (q > 0) rounded to an integer with `mode`, sign-symmetric (what `multiply` does with its
+ * exact integer path), for safe-integer `p` and `q`: integer arithmetic on numbers is exact there.
+ */
+function roundQuotient(p: number, q: number, mode: RoundingMode): number {
+  const negative = p < 0;
+  const magnitude = negative ? -p : p;
+  const remainder = magnitude % q;
+  let quotient = (magnitude - remainder) / q;
+  if (remainder !== 0) {
+    if (mode === 'up') quotient += 1;
+    else if (mode !== 'down') {
+      const twice = remainder * 2;
+      if (twice > q || (twice === q && (mode === 'half_up' || quotient % 2 === 1))) quotient += 1;
+    }
+  }
+  return quotient === 0 ? 0 : negative ? -quotient : quotient;
+}
+
+/** `base × rate`, rounded once with `mode`: `multiply(money(base), rate.fraction, mode).amount`. */
+function percentOf(base: number, rate: LineRate, policy: StackPolicy): number {
+  const exact = rate.exact;
+  const mode = policy.rounding;
+  if (
+    exact !== undefined &&
+    (mode === 'half_up' || mode === 'half_even' || mode === 'down' || mode === 'up')
+  ) {
+    const product = base * exact.int;
+    if (Number.isSafeInteger(product)) return roundQuotient(product, exact.divisor, mode);
+  }
+  return multiply(money(base, policy.currency), rate.fraction, mode).amount;
+}
 
 /** Priority first (lower first), then percentages before amounts, then id, so input order never matters. */
 export function stackOrder(a: ResolvedDiscount, b: ResolvedDiscount): number {
@@ -81,15 +115,36 @@ function record(
   tally.touched = true;
   state.remaining -= amount;
   state.discounted += amount;
-  state.applications.push({
-    discountId: discount.definition.id,
-    type: discount.definition.type,
-    amount: money(amount, currency),
-    base: money(base, currency),
-    requested: money(requested, currency),
-    ...(limitedBy === undefined ? {} : { limitedBy }),
-    explanation: values.explanation,
-  });
+  // Money is frozen plain data: an amount equal to one already made (the line's own, a frozen one; the
+  // amount itself) is shared rather than made again.
+  const amountMoney = money(amount, currency);
+  const original = state.line.amount;
+  const baseMoney =
+    base === original.amount && original.currency === currency && Object.isFrozen(original)
+      ? original
+      : money(base, currency);
+  const requestedMoney = requested === amount ? amountMoney : money(requested, currency);
+  const { id, type } = discount.definition;
+  state.applications.push(
+    limitedBy === undefined
+      ? {
+          discountId: id,
+          type,
+          amount: amountMoney,
+          base: baseMoney,
+          requested: requestedMoney,
+          explanation: values.explanation,
+        }
+      : {
+          discountId: id,
+          type,
+          amount: amountMoney,
+          base: baseMoney,
+          requested: requestedMoney,
+          limitedBy,
+          explanation: values.explanation,
+        },
+  );
 }
 
 // One LineRate is shared by every line a discount covers: print its percentage once.
@@ -114,8 +169,8 @@ function applyRate(
   const additive = discount.definition.additive;
   const base = additive ? state.line.amount.amount : state.remaining;
   // multiply() is roundToMinorUnits(timesFactor(…)) with an exact integer fast path (no 40-place
-  // big.js division per line); the currency only labels the result.
-  const requested = multiply(money(base, policy.currency), rate.fraction, policy.rounding).amount;
+  // big.js division per line); a plain percentage is computed here with numbers (percentOf).
+  const requested = percentOf(base, rate, policy);
   const magnitude = Math.min(Math.abs(requested), Math.abs(state.remaining), capRoom(state));
   const amount = Math.sign(state.line.amount.amount) * Math.max(0, magnitude);
   const percent = percentText(rate);
@@ -181,7 +236,8 @@ export function runStack(
   policy: StackPolicy,
 ): StackRun {
   const states = freshStates(lines, policy);
-  const byId = new Map(states.map((s) => [s.line.id, s]));
+  // Lines by id, for amount groups only (made on first use: percentages do not need it).
+  let byId: Map<string, LineState> | undefined;
   const tallies = new Map<string, DiscountTally>();
   for (const discount of [...discounts].sort(stackOrder)) {
     const tally = newTally();
@@ -193,6 +249,10 @@ export function runStack(
         if (rate !== undefined) applyRate(state, rate, discount, tally, policy);
       }
     } else {
+      if (byId === undefined) {
+        byId = new Map();
+        for (const state of states) byId.set(state.line.id, state);
+      }
       for (const group of effect.groups) applyGroup(byId, group, discount, tally, policy);
     }
   }

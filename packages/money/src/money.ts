@@ -20,6 +20,9 @@ function assertSafeInteger(amount: unknown, context: string): asserts amount is 
   }
 }
 
+/** The currency of the last Money made on the fast path (a known ISO code). */
+let lastKnownCurrency = 'USD';
+
 /**
  * Make a Money value from integer minor units. Rejects floats, unsafe integers and unknown
  * currencies with a typed {@link MoneyError}.
@@ -28,7 +31,14 @@ function assertSafeInteger(amount: unknown, context: string): asserts amount is 
  */
 export function money(amount: number | bigint, currency: string): Money {
   // Fast path for the common case (a safe-integer number in a known currency): same checks, no bigint.
-  if (typeof amount === 'number' && Number.isSafeInteger(amount) && isCurrencyCode(currency)) {
+  // An engine makes dozens of amounts in one currency in a row: the last code found known is
+  // remembered, so the table lookup is a string comparison.
+  if (
+    typeof amount === 'number' &&
+    Number.isSafeInteger(amount) &&
+    (currency === lastKnownCurrency || isCurrencyCode(currency))
+  ) {
+    lastKnownCurrency = currency;
     return Object.freeze({ amount: amount === 0 ? 0 : amount, currency });
   }
   getCurrency(currency);

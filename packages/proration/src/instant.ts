@@ -25,11 +25,25 @@ export interface TimeSlice {
   readonly end: string;
 }
 
+// A proration reads the same few instant strings (period bounds, the change date, billed slices) over
+// and over, and `Date.parse` is the costliest step of reading one: results are memoised per string (a
+// pure function of it; unreadable strings are not cached and still throw).
+const MAX_CACHED_MILLIS = 4096;
+const parsedMillis = new Map<string, number>();
+
 /** Epoch milliseconds of an instant; throws `PRORATION_INVALID_REQUEST` for an unreadable one. */
 export function toMillis(instant: Instant): number {
+  if (typeof instant === 'string') {
+    const cached = parsedMillis.get(instant);
+    if (cached !== undefined) return cached;
+  }
   const millis = instant instanceof Date ? instant.getTime() : Date.parse(instant);
   if (!Number.isFinite(millis)) {
     throw new ProrationError('PRORATION_INVALID_REQUEST', `Not an instant: ${String(instant)}`, { instant });
+  }
+  if (typeof instant === 'string') {
+    if (parsedMillis.size >= MAX_CACHED_MILLIS) parsedMillis.clear();
+    parsedMillis.set(instant, millis);
   }
   return millis;
 }

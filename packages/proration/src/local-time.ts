@@ -43,12 +43,54 @@ const two = (value: number) => (value < 10 ? `0${value}` : String(value));
  */
 export function formatLocal(millis: number, timeZone: string, withTime: boolean): string {
   const zone = zoneOf(timeZone);
-  const local = new Date(millis + offsetMinutes(zone, millis) * 60_000);
-  const year = local.getUTCFullYear();
-  if (year < 1 || year > 9999) return luxonFormat(millis, zone, withTime);
-  const day = `${local.getUTCDate()} ${shortMonth(local.getUTCMonth())} ${String(year).padStart(4, '0')}`;
-  return withTime ? `${day} ${two(local.getUTCHours())}:${two(local.getUTCMinutes())}` : day;
+  // Descriptions print the same few instants (period bounds, change dates) for every item: the text
+  // is memoised per zone and instant, like the offsets above (a pure function of both).
+  let texts = (withTime ? timedTexts : dateTexts).get(zone);
+  if (texts === undefined) {
+    texts = new Map();
+    (withTime ? timedTexts : dateTexts).set(zone, texts);
+  }
+  let text = texts.get(millis);
+  if (text === undefined) {
+    text = formatAt(millis, zone, withTime);
+    if (texts.size >= MAX_CACHED_OFFSETS) texts.clear();
+    texts.set(millis, text);
+  }
+  return text;
 }
+
+const timedTexts = new WeakMap<Zone, Map<number, string>>();
+const dateTexts = new WeakMap<Zone, Map<number, string>>();
+
+function formatAt(millis: number, zone: Zone, withTime: boolean): string {
+  // Truncated as a Date would (an offset of local mean time can have seconds).
+  const local = Math.trunc(millis + offsetMinutes(zone, millis) * 60_000);
+  // The proleptic Gregorian date of the local day, by integer arithmetic (Hinnant's civil_from_days)
+  // rather than a Date object per instant.
+  const days = Math.floor(local / DAY_MS);
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const dayOfEra = z - era * 146_097;
+  const yearOfEra = Math.floor(
+    (dayOfEra -
+      Math.floor(dayOfEra / 1460) +
+      Math.floor(dayOfEra / 36_524) -
+      Math.floor(dayOfEra / 146_096)) /
+      365,
+  );
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const shifted = Math.floor((5 * dayOfYear + 2) / 153); // months from March
+  const day = dayOfYear - Math.floor((153 * shifted + 2) / 5) + 1;
+  const month = shifted < 10 ? shifted + 2 : shifted - 10; // 0 = January
+  const year = yearOfEra + era * 400 + (month <= 1 ? 1 : 0);
+  if (!(year >= 1 && year <= 9999)) return luxonFormat(millis, zone, withTime);
+  const date = `${day} ${shortMonth(month)} ${year < 1000 ? String(year).padStart(4, '0') : year}`;
+  if (!withTime) return date;
+  const minutes = Math.floor((local - days * DAY_MS) / 60_000);
+  return `${date} ${two(Math.floor(minutes / 60))}:${two(minutes % 60)}`;
+}
+
+const DAY_MS = 86_400_000;
 
 /** The luxon formatting `formatLocal` replaces; still used for years outside 1…9999 and for day steps. */
 export function luxonFormat(millis: number, zone: Zone | string, withTime: boolean, daysBack = 0): string {

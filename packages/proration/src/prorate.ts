@@ -9,7 +9,7 @@ import {
   zero,
 } from '@billkit/money';
 import { type BillingPeriod, periodEndFrom } from './billing-period.js';
-import { type ChangeEffective, type ChangeType, resolveChangePolicy } from './change-policy.js';
+import { type ChangeEffective, resolveChangePolicy } from './change-policy.js';
 import { describeItem } from './describe.js';
 import { ProrationError } from './errors.js';
 import { exactAmount } from './exact-amount.js';
@@ -61,9 +61,11 @@ interface Context {
   readonly pos: (millis: number) => number;
 }
 
-const CHANGES_WITHOUT_NEW_TERMS: readonly ChangeType[] = ['cancel', 'pause'];
-
 function listPrice(unitAmount: Money, quantity: number): Money {
+  // A product within the safe range is exact as a number (the bigint path gives the same Money, or
+  // the same error once it is not safe).
+  const product = unitAmount.amount * quantity;
+  if (Number.isSafeInteger(product)) return money(product, unitAmount.currency);
   return money(BigInt(unitAmount.amount) * BigInt(quantity), unitAmount.currency);
 }
 
@@ -145,14 +147,32 @@ function item(
   };
 }
 
+/** Σ amounts, as `sum` computes it (and with its error once a running total leaves the safe range). */
+function sumAmounts(amounts: readonly Money[], currency: string): Money {
+  let result = 0;
+  for (const amount of amounts) {
+    result += amount.amount;
+    if (!Number.isSafeInteger(result)) return sum(amounts, currency);
+  }
+  return money(result, currency);
+}
+
 function creditFor(
   ctx: Context,
   configuration: Configuration,
   creditStartMs: number,
   basis: CreditBasis,
 ): ProrationItem | undefined {
-  const charges = configuration.lines.filter((line) => line.kind === 'charge');
-  const latest = charges[charges.length - 1];
+  // The latest charge line, and the span of every charge line (loops: no filtered copy, no spread).
+  let latest: Line | undefined;
+  let earliestStartMs = Number.POSITIVE_INFINITY;
+  let latestEndMs = Number.NEGATIVE_INFINITY;
+  for (const line of configuration.lines) {
+    if (line.kind !== 'charge') continue;
+    latest = line;
+    if (line.startMs < earliestStartMs) earliestStartMs = line.startMs;
+    if (line.endMs > latestEndMs) latestEndMs = line.endMs;
+  }
   if (latest === undefined) return undefined;
   const w0 = ctx.pos(creditStartMs);
   const w1 = ctx.pos(ctx.periodEndMs);
@@ -166,15 +186,15 @@ function creditFor(
     fraction = { numerator: remaining, denominator: ctx.periodUnits };
   } else {
     // What the customer actually paid for this configuration, spread over the time it still covers.
-    basisAmount = sum(
+    basisAmount = sumAmounts(
       configuration.lines.map((line) => line.amount),
       ctx.currency,
     );
     if (basisAmount.amount <= 0) return undefined;
     fraction = { numerator: remaining, denominator: total };
   }
-  const startMs = Math.max(creditStartMs, Math.min(...charges.map((line) => line.startMs)));
-  const endMs = Math.max(...charges.map((line) => line.endMs));
+  const startMs = Math.max(creditStartMs, earliestStartMs);
+  const endMs = latestEndMs;
   return item(ctx, {
     kind: 'credit',
     lead: 'Unused time on',
@@ -276,9 +296,14 @@ export function prorate(request: ProrationRequest, options: ProrationOptions = {
 
   // Group what was billed by configuration, checking every line on the way.
   const configurations = new Map<string, Configuration>();
-  req.billed.forEach((billed, index) => {
-    assertCurrency(currency, billed.amount, `billed[${index}].amount`);
-    assertCurrency(currency, billed.unitAmount, `billed[${index}].unitAmount`);
+  const billedLines = req.billed;
+  for (let index = 0; index < billedLines.length; index += 1) {
+    const billed = billedLines[index] as (typeof billedLines)[number];
+    // The label is only built for the error (a string per line per call otherwise).
+    if (billed.amount.currency !== currency)
+      assertCurrency(currency, billed.amount, `billed[${index}].amount`);
+    if (billed.unitAmount.currency !== currency)
+      assertCurrency(currency, billed.unitAmount, `billed[${index}].unitAmount`);
     const kind = billed.kind ?? 'charge';
     if ((kind === 'charge' && billed.amount.amount < 0) || (kind === 'credit' && billed.amount.amount > 0)) {
       throw new ProrationError(
@@ -310,11 +335,11 @@ export function prorate(request: ProrationRequest, options: ProrationOptions = {
     const existing = configurations.get(billed.configurationId);
     if (existing) existing.lines.push(line);
     else configurations.set(billed.configurationId, { id: billed.configurationId, lines: [line] });
-  });
+  }
 
   // The change itself: who it ends and what it moves to.
   const to = change.to;
-  if (CHANGES_WITHOUT_NEW_TERMS.includes(change.type)) {
+  if (change.type === 'cancel' || change.type === 'pause') {
     if (to !== undefined) {
       throw new ProrationError(
         'PRORATION_INVALID_REQUEST',
@@ -342,13 +367,28 @@ export function prorate(request: ProrationRequest, options: ProrationOptions = {
   const candidates = change.replaces
     ? change.replaces.map((id) => configurations.get(id) as Configuration)
     : [...configurations.values()];
-  const activeAt = (millis: number) =>
-    candidates.filter((c) => coveredUnits(ctx, c, pos(millis), pos(periodEndMs)) > 0);
+  const endPosition = pos(periodEndMs);
+  const activeAt = (millis: number): Configuration[] => {
+    const from = pos(millis);
+    const active: Configuration[] = [];
+    for (const c of candidates) if (coveredUnits(ctx, c, from, endPosition) > 0) active.push(c);
+    return active;
+  };
 
   // When it takes effect and what happens to the money: the change's own word, then the policy table.
-  const fromPrices = new Set(activeAt(prorationMs).flatMap((c) => c.lines.map((line) => line.priceId)));
+  // The policy's `from` is the one price the active configurations were billed at (none when several).
+  let fromPrice: string | undefined;
+  let fromPrices = 0;
+  for (const c of activeAt(prorationMs)) {
+    for (const line of c.lines) {
+      if (fromPrices === 0) {
+        fromPrice = line.priceId;
+        fromPrices = 1;
+      } else if (line.priceId !== fromPrice) fromPrices = 2;
+    }
+  }
   const policy = resolveChangePolicy(opts.changePolicy ?? [], {
-    from: fromPrices.size === 1 ? [...fromPrices][0] : undefined,
+    from: fromPrices === 1 ? fromPrice : undefined,
     to: to?.priceId,
     type: change.type,
   });
@@ -411,7 +451,7 @@ export function prorate(request: ProrationRequest, options: ProrationOptions = {
     }
   }
 
-  const net = sum(
+  const net = sumAmounts(
     items.map((i) => i.amount),
     currency,
   );

@@ -125,6 +125,21 @@ describe('the fast request check in front of zod', () => {
     },
   );
 
+  it('accepts ProrationItems passed back as billed lines (zod strips their own fields, prorate ignores them)', () => {
+    const [, request] = REQUESTS[0]!;
+    const first = prorate(request);
+    const next: ProrationRequest = {
+      ...request,
+      prorationDate: '2024-01-24T00:00:00Z',
+      billed: [...request.billed, ...first.items],
+      change: { type: 'downgrade', to: { ...PRO, priceId: 'price_basic', unitAmount: usd(1000) } },
+    };
+    expect(isParsedProrationRequest(next)).toBe(true);
+    expect(prorationRequestSchema.safeParse(next).success).toBe(true);
+    expect(prorate(next)).toEqual(prorate(viaZod(next)));
+    expect(prorate(next).items.map((i) => i.amount.amount)).toEqual([-1548, 258]);
+  });
+
   const base = REQUESTS[0]![1];
   const line = base.billed[0]!;
   it.each([

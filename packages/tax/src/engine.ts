@@ -1,18 +1,26 @@
-import {
-  type Decimal,
-  type Money,
-  money,
-  type RoundingMode,
-  roundToMinorUnits,
-  toDecimal,
-} from '@billkit/money';
+import { money, type RoundingMode } from '@billkit/money';
 import type {
   TaxBreakdownEntry,
   TaxCalculation,
   TaxJurisdictionTotal,
   TaxLineResult,
 } from './calculation.js';
+import { toIsoString } from './dates.js';
 import { TaxError } from './errors.js';
+import {
+  divide,
+  type Exact,
+  exactInteger,
+  ONE,
+  parseExact,
+  plus,
+  rescale,
+  times,
+  toMinorUnits,
+  toText,
+  unroundedText,
+  ZERO,
+} from './exact.js';
 import { resolveJurisdictionDefinitions, type TaxJurisdiction, toTaxJurisdiction } from './jurisdictions.js';
 import {
   type CategoryTreatment,
@@ -22,32 +30,75 @@ import {
   type TaxType,
 } from './rate-table.js';
 import type { CustomerExemption, ResolvedTaxRequest, TaxLine } from './request.js';
-import { roundPartsToTotal, sumDecimals, unroundedString } from './rounding.js';
+import { roundExactPartsToTotal, sumExact } from './rounding.js';
 import { isTaxableReason, lineTaxabilityReason, type TaxabilityReason } from './taxability.js';
+
+/*
+ * The arithmetic is exact integer math on `int / 10^scale` values (exact.ts): the same numbers big.js
+ * gave (sums and products exact, the inclusive extraction rounded to 40 places half-up, every rounding
+ * to minor units explicit), without a big.js object per amount. Rates of a plan share one scale, so an
+ * exclusive line's parts are plain integer products.
+ */
 
 /** What one jurisdiction's tax type does to lines of one tax category, at the tax date. */
 interface PlannedTax {
   readonly jurisdiction: TaxJurisdiction;
   readonly taxType: TaxType;
-  readonly rate: Decimal;
-  /** `rate.toFixed()`, printed once per plan instead of once per line. */
+  /** The rate, at the plan's common scale (see {@link Plan}). */
+  rate: Exact;
+  /** The rate as big.js printed it (`'0.0625'`, `'0'`), once per plan instead of once per line. */
   readonly rateText: string;
   readonly reason: TaxabilityReason;
   readonly compound: boolean;
   readonly key: string;
+  /** Index of this entry's jurisdiction total within one calculation (shared by entries of one key). */
+  readonly slot: number;
+}
+
+/** The planned taxes of one tax category, with what every line of the category shares. */
+interface Plan {
+  readonly entries: readonly PlannedTax[];
+  /** Σ rates of the simple (non-compound) and of the compound entries. */
+  readonly simpleRates: Exact;
+  readonly compoundRates: Exact;
+  readonly hasCompound: boolean;
+  /** (1 + Σ simple) × (1 + Σ compound): what an inclusive amount is divided by. */
+  readonly inclusiveDivisor: Exact;
+}
+
+/** The running sums of one jurisdiction total. */
+interface JurisdictionSums {
+  readonly jurisdiction: TaxJurisdiction;
+  readonly taxType: TaxType;
+  taxable: number;
+  nonTaxable: number;
+  amount: number;
+  unrounded: Exact;
 }
 
 /** A line's taxes before rounding. */
 interface UnroundedLine {
   readonly line: TaxLine;
   readonly behavior: 'exclusive' | 'inclusive';
-  readonly plan: readonly PlannedTax[];
-  readonly parts: readonly Decimal[];
+  readonly plan: Plan;
+  readonly parts: readonly Exact[];
   /** Σ parts, computed once: both rounding and the result's unrounded line tax need it. */
-  readonly total: Decimal;
+  readonly total: Exact;
 }
 
-const ZERO = toDecimal(0);
+// Rates are read from a few distinct strings (the table's): each is parsed once.
+const MAX_CACHED_RATES = 4096;
+const rates = new Map<string, Exact>();
+
+function rateOf(text: string): Exact {
+  let rate = rates.get(text);
+  if (rate === undefined) {
+    rate = parseExact(text);
+    if (rates.size >= MAX_CACHED_RATES) rates.clear();
+    rates.set(text, rate);
+  }
+  return rate;
+}
 
 function exemptionCovers(exemption: CustomerExemption | undefined, jurisdictionId: string): boolean {
   if (exemption?.type !== 'exempt') return false;
@@ -61,7 +112,7 @@ function treat(
   treatment: CategoryTreatment,
   standardRate: string,
   exemption: CustomerExemption | undefined,
-): { rate: Decimal; reason: TaxabilityReason } {
+): { rate: Exact; reason: TaxabilityReason } {
   if (definition.collecting === false) return { rate: ZERO, reason: 'not_collecting' };
   if (treatment.treatment === 'exempt') return { rate: ZERO, reason: 'product_exempt' };
   if (treatment.treatment === 'zero') return { rate: ZERO, reason: 'zero_rated' };
@@ -69,8 +120,26 @@ function treat(
     return { rate: ZERO, reason: 'reverse_charge' };
   }
   if (exemptionCovers(exemption, definition.id)) return { rate: ZERO, reason: 'customer_exempt' };
-  if (treatment.treatment === 'reduced') return { rate: toDecimal(treatment.rate), reason: 'reduced_rated' };
-  return { rate: toDecimal(standardRate), reason: 'standard_rated' };
+  if (treatment.treatment === 'reduced') return { rate: rateOf(treatment.rate), reason: 'reduced_rated' };
+  return { rate: rateOf(standardRate), reason: 'standard_rated' };
+}
+
+// The key of a jurisdiction total, `${id}\u0000${taxType}`, made once per (frozen) definition and tax
+// type: a Map lookup then hashes a string it has seen before instead of a new one per calculation.
+const totalKeys = new WeakMap<TaxJurisdictionDefinition, Map<TaxType, string>>();
+
+function totalKey(definition: TaxJurisdictionDefinition, taxType: TaxType): string {
+  let byType = totalKeys.get(definition);
+  if (byType === undefined) {
+    byType = new Map();
+    if (Object.isFrozen(definition)) totalKeys.set(definition, byType);
+  }
+  let key = byType.get(taxType);
+  if (key === undefined) {
+    key = `${definition.id}\u0000${taxType}`;
+    byType.set(taxType, key);
+  }
+  return key;
 }
 
 function planTaxes(
@@ -78,7 +147,8 @@ function planTaxes(
   jurisdictions: readonly TaxJurisdictionDefinition[],
   taxCategory: string,
   resolved: ResolvedTaxRequest,
-): PlannedTax[] {
+  slots: Map<string, number>,
+): Plan {
   const category = index.categories.get(taxCategory);
   if (category === undefined) {
     throw new TaxError('TAX_UNKNOWN_TAX_CATEGORY', `The rate table has no tax category "${taxCategory}"`, {
@@ -89,23 +159,29 @@ function planTaxes(
     treatment: category.treatment ?? 'standard',
   } as CategoryTreatment;
   const exemption = resolved.request.customer.exemption;
-  const plan: PlannedTax[] = [];
+  const entries: PlannedTax[] = [];
   for (const definition of jurisdictions) {
     const byType = index.rates.get(definition.id);
     // A jurisdiction without any rate levies nothing (e.g. the US federal level, Oregon).
     if (byType === undefined) continue;
     for (const [taxType, periods] of byType) {
       const jurisdiction = toTaxJurisdiction(definition);
-      const key = `${definition.id}\u0000${taxType}`;
+      const key = totalKey(definition, taxType);
+      let slot = slots.get(key);
+      if (slot === undefined) {
+        slot = slots.size;
+        slots.set(key, slot);
+      }
       if (definition.collecting === false) {
-        plan.push({
+        entries.push({
           jurisdiction,
           taxType,
           rate: ZERO,
-          rateText: ZERO.toFixed(),
+          rateText: '0',
           reason: 'not_collecting',
           compound: false,
           key,
+          slot,
         });
         continue;
       }
@@ -121,26 +197,29 @@ function planTaxes(
       const treatment = inForce.period.categories?.[taxCategory] ?? defaultTreatment;
       const { rate, reason } = treat(definition, taxType, treatment, inForce.period.rate, exemption);
       const compound = inForce.period.compound ?? false;
-      plan.push({ jurisdiction, taxType, rate, rateText: rate.toFixed(), reason, compound, key });
+      entries.push({ jurisdiction, taxType, rate, rateText: toText(rate), reason, compound, key, slot });
     }
   }
-  return plan;
-}
-
-// A plan is shared by every line of its tax category, so its rate sums are computed once per plan
-// rather than once per line (big.js additions were the largest self time of a calculation).
-const planRateSums = new WeakMap<readonly PlannedTax[], { simpleRates: Decimal; compoundRates: Decimal }>();
-
-function rateSums(plan: readonly PlannedTax[]): { simpleRates: Decimal; compoundRates: Decimal } {
-  let sums = planRateSums.get(plan);
-  if (sums === undefined) {
-    sums = {
-      simpleRates: sumDecimals(plan.filter((p) => !p.compound).map((p) => p.rate)),
-      compoundRates: sumDecimals(plan.filter((p) => p.compound).map((p) => p.rate)),
-    };
-    planRateSums.set(plan, sums);
+  // One scale for every rate of the plan: a line's parts then share it too (same values).
+  let scale = 0;
+  for (const entry of entries) if (entry.rate.scale > scale) scale = entry.rate.scale;
+  let simpleRates = rescale(ZERO, scale);
+  let compoundRates = simpleRates;
+  let hasCompound = false;
+  for (const entry of entries) {
+    entry.rate = rescale(entry.rate, scale);
+    if (entry.compound) {
+      compoundRates = plus(compoundRates, entry.rate);
+      hasCompound = true;
+    } else simpleRates = plus(simpleRates, entry.rate);
   }
-  return sums;
+  return {
+    entries,
+    simpleRates,
+    compoundRates,
+    hasCompound,
+    inclusiveDivisor: times(plus(simpleRates, ONE), plus(compoundRates, ONE)),
+  };
 }
 
 /**
@@ -148,18 +227,17 @@ function rateSums(plan: readonly PlannedTax[]): { simpleRates: Decimal; compound
  * amount plus the simple taxes. For an inclusive line the net amount is solved from the gross:
  * gross = net × (1 + Σ simple rates) × (1 + Σ compound rates).
  */
-function unroundedParts(
-  amount: number,
-  behavior: 'exclusive' | 'inclusive',
-  plan: readonly PlannedTax[],
-): Decimal[] {
-  const { simpleRates, compoundRates } = rateSums(plan);
+function unroundedParts(amount: number, behavior: 'exclusive' | 'inclusive', plan: Plan): Exact[] {
   const net =
-    behavior === 'exclusive'
-      ? toDecimal(amount)
-      : toDecimal(amount).div(simpleRates.plus(1).times(compoundRates.plus(1)));
-  const simpleTax = net.times(simpleRates);
-  return plan.map((p) => (p.compound ? net.plus(simpleTax).times(p.rate) : net.times(p.rate)));
+    behavior === 'exclusive' ? exactInteger(amount) : divide(exactInteger(amount), plan.inclusiveDivisor);
+  const withSimpleTax = plan.hasCompound ? plus(net, times(net, plan.simpleRates)) : net;
+  const entries = plan.entries;
+  const parts: Exact[] = new Array(entries.length);
+  for (let i = 0; i < entries.length; i += 1) {
+    const p = entries[i] as PlannedTax;
+    parts[i] = times(p.compound ? withSimpleTax : net, p.rate);
+  }
+  return parts;
 }
 
 function roundLines(
@@ -168,21 +246,21 @@ function roundLines(
   mode: RoundingMode,
 ): number[][] {
   if (rounding === 'line') {
-    return lines.map(({ parts, total }) => roundPartsToTotal(parts, roundToMinorUnits(total, mode), mode));
+    return lines.map(({ parts, total }) => roundExactPartsToTotal(parts, toMinorUnits(total, mode), mode));
   }
   // Per invoice: each jurisdiction's total is rounded once and spread back over its line entries.
   const result = lines.map(({ parts }) => parts.map(() => 0));
-  const groups = new Map<string, { line: number; entry: number; value: Decimal }[]>();
+  const groups = new Map<string, { line: number; entry: number; value: Exact }[]>();
   lines.forEach(({ plan, parts }, line) => {
-    plan.forEach((p, entry) => {
+    plan.entries.forEach((p, entry) => {
       const group = groups.get(p.key) ?? [];
-      group.push({ line, entry, value: parts[entry] as Decimal });
+      group.push({ line, entry, value: parts[entry] as Exact });
       groups.set(p.key, group);
     });
   });
   for (const group of groups.values()) {
     const values = group.map((g) => g.value);
-    const amounts = roundPartsToTotal(values, roundToMinorUnits(sumDecimals(values), mode), mode);
+    const amounts = roundExactPartsToTotal(values, toMinorUnits(sumExact(values), mode), mode);
     group.forEach((g, i) => {
       (result[g.line] as number[])[g.entry] = amounts[i] as number;
     });
@@ -211,108 +289,142 @@ export function calculateFromRateTable(
       );
     }
   }
-  const plans = new Map<string, PlannedTax[]>();
+  const plans = new Map<string, Plan>();
+  const slots = new Map<string, number>();
   const unrounded: UnroundedLine[] = request.lines.map((line) => {
     let plan = plans.get(line.taxCategory);
     if (plan === undefined) {
-      plan = planTaxes(index, definitions, line.taxCategory, resolved);
+      plan = planTaxes(index, definitions, line.taxCategory, resolved, slots);
       plans.set(line.taxCategory, plan);
     }
     const behavior = line.taxBehavior ?? 'exclusive';
     const parts = unroundedParts(line.amount.amount, behavior, plan);
-    return { line, behavior, plan, parts, total: sumDecimals(parts) };
+    return { line, behavior, plan, parts, total: sumExact(parts) };
   });
   const rounded = roundLines(unrounded, rounding, roundingMode);
   const certificateId = request.customer.exemption?.certificateId ?? null;
 
-  const lines: TaxLineResult[] = unrounded.map(({ line, behavior, plan, parts, total }, lineIndex) => {
+  // Jurisdiction totals by slot (see PlannedTax), listed in the order their keys first appear.
+  const totals: (JurisdictionSums | undefined)[] = new Array(slots.size);
+  const totalOrder: JurisdictionSums[] = [];
+  let netSum = 0;
+  let taxSum = 0;
+  let grossSum = 0;
+  const lines: TaxLineResult[] = new Array(unrounded.length);
+  for (let lineIndex = 0; lineIndex < unrounded.length; lineIndex += 1) {
+    const { line, behavior, plan, parts, total: lineTotal } = unrounded[lineIndex] as UnroundedLine;
+    const entries = plan.entries;
     const amounts = rounded[lineIndex] as number[];
-    const tax = amounts.reduce((a, b) => a + b, 0);
+    let tax = 0;
+    let simpleTax = 0;
+    for (let i = 0; i < entries.length; i += 1) {
+      const amount = amounts[i] as number;
+      tax += amount;
+      if (!(entries[i] as PlannedTax).compound) simpleTax += amount;
+    }
     const net = behavior === 'exclusive' ? line.amount.amount : line.amount.amount - tax;
-    const simpleTax = amounts.filter((_, i) => !(plan[i] as PlannedTax).compound).reduce((a, b) => a + b, 0);
-    const breakdown: TaxBreakdownEntry[] = plan.map((p, i) => ({
-      jurisdiction: p.jurisdiction,
-      taxType: p.taxType,
-      rate: p.rateText,
-      taxabilityReason: p.reason,
-      compound: p.compound,
-      base: money(p.compound ? net + simpleTax : net, currency),
-      amount: money(amounts[i] as number, currency),
-      unroundedAmount: unroundedString(parts[i] as Decimal),
-    }));
-    const reasons = plan.map((p) => p.reason);
-    const reverseCharge = reasons.includes('reverse_charge');
-    const exempted = reverseCharge || reasons.includes('customer_exempt');
-    return {
+    // Every simple entry's base is the net amount: one Money (frozen, so shared) serves them all.
+    const netAmount = money(net, currency);
+    const compoundBase = plan.hasCompound ? money(net + simpleTax, currency) : netAmount;
+    const breakdown: TaxBreakdownEntry[] = new Array(entries.length);
+    let reduced = false;
+    let standard = false;
+    let reverseCharge = false;
+    let customerExempt = false;
+    for (let i = 0; i < entries.length; i += 1) {
+      const p = entries[i] as PlannedTax;
+      const amount = amounts[i] as number;
+      const base = p.compound ? compoundBase : netAmount;
+      const entry: TaxBreakdownEntry = {
+        jurisdiction: p.jurisdiction,
+        taxType: p.taxType,
+        rate: p.rateText,
+        taxabilityReason: p.reason,
+        compound: p.compound,
+        base,
+        amount: money(amount, currency),
+        unroundedAmount: unroundedText(parts[i] as Exact),
+      };
+      breakdown[i] = entry;
+      switch (p.reason) {
+        case 'reduced_rated':
+          reduced = true;
+          break;
+        case 'standard_rated':
+          standard = true;
+          break;
+        case 'reverse_charge':
+          reverseCharge = true;
+          break;
+        case 'customer_exempt':
+          customerExempt = true;
+          break;
+      }
+      const sums = totals[p.slot];
+      if (sums === undefined) {
+        const first: JurisdictionSums = {
+          jurisdiction: p.jurisdiction,
+          taxType: p.taxType,
+          taxable: isTaxableReason(p.reason) ? base.amount : 0,
+          nonTaxable: isTaxableReason(p.reason) ? 0 : base.amount,
+          amount,
+          unrounded: parts[i] as Exact,
+        };
+        totals[p.slot] = first;
+        totalOrder.push(first);
+      } else {
+        if (isTaxableReason(p.reason)) sums.taxable += base.amount;
+        else sums.nonTaxable += base.amount;
+        sums.amount += amount;
+        sums.unrounded = plus(sums.unrounded, parts[i] as Exact);
+      }
+    }
+    const exempted = reverseCharge || customerExempt;
+    netSum += net;
+    taxSum += tax;
+    grossSum += net + tax;
+    lines[lineIndex] = {
       lineId: line.id,
       taxCategory: line.taxCategory,
       taxBehavior: behavior,
-      netAmount: money(net, currency),
+      netAmount,
       taxAmount: money(tax, currency),
       grossAmount: money(net + tax, currency),
-      unroundedTaxAmount: unroundedString(total),
-      taxabilityReason: lineTaxabilityReason(reasons),
+      unroundedTaxAmount: unroundedText(lineTotal),
+      taxabilityReason: reduced
+        ? 'reduced_rated'
+        : standard
+          ? 'standard_rated'
+          : lineTaxabilityReason(entries.map((p) => p.reason)),
       reverseCharge,
       exemptionCertificateId: exempted ? certificateId : null,
       breakdown,
     };
-  });
+  }
 
-  const totals = new Map<
-    string,
-    {
-      jurisdiction: TaxJurisdiction;
-      taxType: TaxType;
-      taxable: number;
-      nonTaxable: number;
-      amount: number;
-      unrounded: Decimal;
-    }
-  >();
-  unrounded.forEach(({ plan, parts }, lineIndex) => {
-    const breakdown = (lines[lineIndex] as TaxLineResult).breakdown;
-    plan.forEach((p, i) => {
-      const entry = breakdown[i] as TaxBreakdownEntry;
-      const total = totals.get(p.key) ?? {
-        jurisdiction: p.jurisdiction,
-        taxType: p.taxType,
-        taxable: 0,
-        nonTaxable: 0,
-        amount: 0,
-        unrounded: ZERO,
-      };
-      if (isTaxableReason(p.reason)) total.taxable += entry.base.amount;
-      else total.nonTaxable += entry.base.amount;
-      total.amount += entry.amount.amount;
-      total.unrounded = total.unrounded.plus(parts[i] as Decimal);
-      totals.set(p.key, total);
+  const jurisdictionTotals: TaxJurisdictionTotal[] = [];
+  for (const t of totalOrder) {
+    jurisdictionTotals.push({
+      jurisdiction: t.jurisdiction,
+      taxType: t.taxType,
+      taxableAmount: money(t.taxable, currency),
+      nonTaxableAmount: money(t.nonTaxable, currency),
+      amount: money(t.amount, currency),
+      unroundedAmount: unroundedText(t.unrounded),
     });
-  });
-  const jurisdictionTotals: TaxJurisdictionTotal[] = [...totals.values()].map((t) => ({
-    jurisdiction: t.jurisdiction,
-    taxType: t.taxType,
-    taxableAmount: money(t.taxable, currency),
-    nonTaxableAmount: money(t.nonTaxable, currency),
-    amount: money(t.amount, currency),
-    unroundedAmount: unroundedString(t.unrounded),
-  }));
+  }
 
-  const sumOf = (pick: (line: TaxLineResult) => Money): Money =>
-    money(
-      lines.reduce((a, line) => a + pick(line).amount, 0),
-      currency,
-    );
   return {
     provider,
     currency,
-    taxDate: new Date(resolved.taxDate).toISOString(),
+    taxDate: toIsoString(resolved.taxDate),
     rounding,
     roundingMode,
     jurisdictions: definitions.map(toTaxJurisdiction),
     lines,
     jurisdictionTotals,
-    netTotal: sumOf((line) => line.netAmount),
-    taxTotal: sumOf((line) => line.taxAmount),
-    grossTotal: sumOf((line) => line.grossAmount),
+    netTotal: money(netSum, currency),
+    taxTotal: money(taxSum, currency),
+    grossTotal: money(grossSum, currency),
   };
 }

@@ -14,16 +14,64 @@ import type { TaxRequest } from './request.js';
 
 type Plain = Record<string, unknown>;
 
-/** A plain object whose own keys are all in `allowed` and none of them is `undefined`. */
-function plain(value: unknown, allowed: ReadonlySet<string>): value is Plain {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) return false;
-  for (const key of Object.keys(value)) {
-    if (!allowed.has(key) || (value as Plain)[key] === undefined) return false;
+// The shapes checked, and the keys each may have (a switch: cheaper per key than a Set lookup).
+const MONEY = 0;
+const LINE = 1;
+const LOCATION = 2;
+const CUSTOMER = 3;
+const REQUEST = 4;
+const OPTIONS = 5;
+
+function isKeyOf(shape: number, key: string): boolean {
+  switch (shape) {
+    case MONEY:
+      return key === 'amount' || key === 'currency';
+    case LINE:
+      return key === 'id' || key === 'amount' || key === 'taxCategory' || key === 'taxBehavior';
+    case LOCATION:
+      switch (key) {
+        case 'country':
+        case 'region':
+        case 'postalCode':
+        case 'county':
+        case 'city':
+        case 'districts':
+          return true;
+        default:
+          return false;
+      }
+    case CUSTOMER:
+      return key === 'location';
+    case REQUEST:
+      return key === 'currency' || key === 'taxDate' || key === 'customer' || key === 'lines';
+    case OPTIONS:
+      return key === 'rounding' || key === 'roundingMode';
+    default:
+      return false;
   }
-  return true;
 }
+
+/**
+ * The number of keys of a plain object whose keys are all keys of `shape`, or −1 for anything else.
+ * A check then reads its fields by name and compares how many are defined with this count: a key set
+ * to `undefined` makes them differ, so it is declined too. Keys are walked with for…in (no key array
+ * is made): on a plain object it lists the own enumerable string keys, as Object.keys does — and any
+ * enumerable key inherited from a tampered Object.prototype, which only makes the check stricter.
+ */
+function keyCount(value: unknown, shape: number): number {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return -1;
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return -1;
+  let count = 0;
+  for (const key in value) {
+    if (!isKeyOf(shape, key)) return -1;
+    count += 1;
+  }
+  return count;
+}
+
+/** 1 for a defined value, 0 for `undefined`. */
+const defined = (value: unknown): number => (value === undefined ? 0 : 1);
 
 /** Every element passes (an index loop, so a hole in a sparse array fails as it does in zod). */
 function allOf(value: unknown, check: (element: unknown) => boolean): boolean {
@@ -39,71 +87,68 @@ const optionalText = (value: unknown, min: number, max: number): boolean =>
 const isCurrency = (value: unknown): boolean =>
   typeof value === 'string' && value.length === 3 && isCurrencyCode(value);
 
-const MONEY_KEYS = new Set(['amount', 'currency']);
 function isMoney(value: unknown): boolean {
-  return (
-    plain(value, MONEY_KEYS) &&
-    typeof value.amount === 'number' &&
-    Number.isSafeInteger(value.amount) &&
-    isCurrency(value.currency)
-  );
+  if (keyCount(value, MONEY) !== 2) return false;
+  const { amount, currency } = value as Plain;
+  return typeof amount === 'number' && Number.isSafeInteger(amount) && isCurrency(currency);
 }
 
-const LINE_KEYS = new Set(['id', 'amount', 'taxCategory', 'taxBehavior']);
 function isLine(value: unknown): boolean {
+  const count = keyCount(value, LINE);
+  if (count < 0) return false;
+  const { id, amount, taxCategory, taxBehavior } = value as Plain;
   return (
-    plain(value, LINE_KEYS) &&
-    text(value.id, 1, 200) &&
-    isMoney(value.amount) &&
-    text(value.taxCategory, 1, 100) &&
-    (value.taxBehavior === undefined ||
-      value.taxBehavior === 'exclusive' ||
-      value.taxBehavior === 'inclusive')
+    count === 3 + defined(taxBehavior) &&
+    text(id, 1, 200) &&
+    isMoney(amount) &&
+    text(taxCategory, 1, 100) &&
+    (taxBehavior === undefined || taxBehavior === 'exclusive' || taxBehavior === 'inclusive')
   );
 }
 
 const COUNTRY = /^[A-Za-z]{2}$/;
-const LOCATION_KEYS = new Set(['country', 'region', 'postalCode', 'county', 'city', 'districts']);
 function isLocation(value: unknown): boolean {
+  const count = keyCount(value, LOCATION);
+  if (count < 0) return false;
+  const { country, region, postalCode, county, city, districts } = value as Plain;
   return (
-    plain(value, LOCATION_KEYS) &&
-    typeof value.country === 'string' &&
-    COUNTRY.test(value.country) &&
-    optionalText(value.region, 1, 100) &&
-    optionalText(value.postalCode, 1, 20) &&
-    optionalText(value.county, 1, 100) &&
-    optionalText(value.city, 1, 100) &&
-    (value.districts === undefined || allOf(value.districts, (d) => text(d, 1, 100)))
+    count ===
+      1 + defined(region) + defined(postalCode) + defined(county) + defined(city) + defined(districts) &&
+    typeof country === 'string' &&
+    COUNTRY.test(country) &&
+    optionalText(region, 1, 100) &&
+    optionalText(postalCode, 1, 20) &&
+    optionalText(county, 1, 100) &&
+    optionalText(city, 1, 100) &&
+    (districts === undefined || allOf(districts, (d) => text(d, 1, 100)))
   );
 }
-
-const CUSTOMER_KEYS = new Set(['location']);
-const REQUEST_KEYS = new Set(['currency', 'taxDate', 'customer', 'lines']);
 
 /** True when `taxRequestSchema` would accept `value` and return it unchanged. */
 export function isParsedTaxRequest(value: unknown): value is TaxRequest {
+  if (keyCount(value, REQUEST) !== 4) return false;
+  const { currency, taxDate, customer, lines } = value as Plain;
   return (
-    plain(value, REQUEST_KEYS) &&
-    isCurrency(value.currency) &&
-    typeof value.taxDate === 'string' &&
-    parseInstant(value.taxDate) !== undefined &&
-    plain(value.customer, CUSTOMER_KEYS) &&
-    isLocation(value.customer.location) &&
-    allOf(value.lines, isLine)
+    isCurrency(currency) &&
+    typeof taxDate === 'string' &&
+    parseInstant(taxDate) !== undefined &&
+    keyCount(customer, CUSTOMER) === 1 &&
+    isLocation((customer as Plain).location) &&
+    allOf(lines, isLine)
   );
 }
-
-const OPTION_KEYS = new Set(['rounding', 'roundingMode']);
 
 /** True when `taxCalculationOptionsSchema` would accept `value` and return it unchanged. */
 export function isParsedTaxOptions(
   value: unknown,
 ): value is { rounding?: 'line' | 'invoice'; roundingMode?: (typeof ROUNDING_MODES)[number] } {
+  const count = keyCount(value, OPTIONS);
+  if (count < 0) return false;
+  const { rounding, roundingMode } = value as Plain;
   return (
-    plain(value, OPTION_KEYS) &&
-    (value.rounding === undefined || value.rounding === 'line' || value.rounding === 'invoice') &&
-    (value.roundingMode === undefined ||
-      (typeof value.roundingMode === 'string' &&
-        (ROUNDING_MODES as readonly string[]).includes(value.roundingMode)))
+    count === defined(rounding) + defined(roundingMode) &&
+    (rounding === undefined || rounding === 'line' || rounding === 'invoice') &&
+    (roundingMode === undefined ||
+      (typeof roundingMode === 'string' && (ROUNDING_MODES as readonly string[]).includes(roundingMode)))
   );
 }

@@ -47,20 +47,65 @@ function matches(jurisdiction: TaxJurisdictionDefinition, location: TaxLocation)
   return true;
 }
 
+// A jurisdiction's result form is frozen, so one object per (frozen) definition serves every result.
+const resultForms = new WeakMap<TaxJurisdictionDefinition, TaxJurisdiction>();
+
 export function toTaxJurisdiction(definition: TaxJurisdictionDefinition): TaxJurisdiction {
-  return Object.freeze({
-    id: definition.id,
-    name: definition.name,
-    level: definition.level,
-    parentId: definition.parentId ?? null,
-  });
+  let jurisdiction = resultForms.get(definition);
+  if (jurisdiction === undefined) {
+    jurisdiction = Object.freeze({
+      id: definition.id,
+      name: definition.name,
+      level: definition.level,
+      parentId: definition.parentId ?? null,
+    });
+    // Only a frozen definition (every table the engine indexes is) can be answered from the cache.
+    if (Object.isFrozen(definition)) resultForms.set(definition, jurisdiction);
+  }
+  return jurisdiction;
+}
+
+// A table's jurisdictions for a location are a pure function of the two (tables are frozen, indexes
+// cached per table): resolutions are kept per index and location, so an invoice does not normalise and
+// match every jurisdiction again. Failed resolutions throw as before and are not kept.
+const MAX_CACHED_LOCATIONS = 1024;
+const resolutions = new WeakMap<RateTableIndex, Map<string, readonly TaxJurisdictionDefinition[]>>();
+
+/** An unambiguous key of a location's fields: each one as its length and text (`-` when absent). */
+function locationKey(location: TaxLocation): string {
+  const field = (value: string | undefined): string =>
+    value === undefined ? '-' : `${value.length}:${value}`;
+  let key = `${field(location.country)}${field(location.region)}${field(location.postalCode)}${field(
+    location.county,
+  )}${field(location.city)}`;
+  const districts = location.districts;
+  if (districts === undefined) return `${key}-`;
+  key += `${districts.length}[`;
+  for (const district of districts) key += field(district);
+  return key;
 }
 
 /** Resolve against an index; the engine's entry point. Returns definitions, outermost level first. */
 export function resolveJurisdictionDefinitions(
   location: TaxLocation,
   index: RateTableIndex,
-): TaxJurisdictionDefinition[] {
+): readonly TaxJurisdictionDefinition[] {
+  let cache = resolutions.get(index);
+  if (cache === undefined) {
+    cache = new Map();
+    resolutions.set(index, cache);
+  }
+  const key = locationKey(location);
+  let resolved = cache.get(key);
+  if (resolved === undefined) {
+    resolved = Object.freeze(resolveAt(location, index));
+    if (cache.size >= MAX_CACHED_LOCATIONS) cache.clear();
+    cache.set(key, resolved);
+  }
+  return resolved;
+}
+
+function resolveAt(location: TaxLocation, index: RateTableIndex): TaxJurisdictionDefinition[] {
   const country = index.countries.get(normalise(location.country));
   if (country === undefined) {
     throw new TaxError(

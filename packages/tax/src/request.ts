@@ -126,12 +126,21 @@ export function parseTaxRequest(
   if ('success' in parsedOptions && !parsedOptions.success)
     throw invalidRequest(parsedOptions.error, 'tax calculation options');
 
-  const seen = new Set<string>();
-  for (const line of parsed.data.lines) {
-    if (seen.has(line.id)) {
+  // Line ids must be unique: a few are compared pairwise (no Set to fill), many go through a Set.
+  const lines = parsed.data.lines;
+  const seen = lines.length > 16 ? new Set<string>() : undefined;
+  for (let j = 0; j < lines.length; j += 1) {
+    const line = lines[j] as TaxLine;
+    let repeated = false;
+    if (seen === undefined) {
+      for (let i = 0; i < j && !repeated; i += 1) repeated = (lines[i] as TaxLine).id === line.id;
+    } else {
+      repeated = seen.has(line.id);
+      seen.add(line.id);
+    }
+    if (repeated) {
       throw new TaxError('TAX_INVALID_REQUEST', `Duplicate line id "${line.id}"`, { lineId: line.id });
     }
-    seen.add(line.id);
     if (line.amount.currency !== parsed.data.currency) {
       throw new TaxError(
         'TAX_CURRENCY_MISMATCH',

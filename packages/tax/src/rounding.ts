@@ -1,4 +1,17 @@
-import { type Decimal, type RoundingMode, roundDecimal, roundToMinorUnits, toDecimal } from '@billkit/money';
+import type { Decimal, RoundingMode } from '@billkit/money';
+import {
+  atScale,
+  cmpInt,
+  type Exact,
+  type Int,
+  negInt,
+  parseExact,
+  plus,
+  pow10,
+  subInt,
+  toMinorUnits,
+  ZERO,
+} from './exact.js';
 
 /**
  * Round each exact part to minor units so that the parts sum to `total` exactly (largest remainder).
@@ -8,42 +21,87 @@ import { type Decimal, type RoundingMode, roundDecimal, roundToMinorUnits, toDec
  * right way: a part that is exactly zero stays zero, no part changes sign, and negating every input
  * negates every output.
  */
-export function roundPartsToTotal(parts: readonly Decimal[], total: number, mode: RoundingMode): number[] {
-  const rounded = parts.map((part) => roundToMinorUnits(part, mode));
-  const difference = total - rounded.reduce((a, b) => a + b, 0);
+export function roundExactPartsToTotal(parts: readonly Exact[], total: number, mode: RoundingMode): number[] {
+  const count = parts.length;
+  const rounded: number[] = new Array(count);
+  let sum = 0;
+  for (let i = 0; i < count; i += 1) {
+    const value = toMinorUnits(parts[i] as Exact, mode);
+    rounded[i] = value;
+    sum += value;
+  }
+  const difference = total - sum;
   if (difference === 0) return rounded;
-  if (Math.abs(difference) > parts.length) {
-    throw new RangeError(`Cannot spread a difference of ${difference} over ${parts.length} parts`);
+  if (Math.abs(difference) > count) {
+    throw new RangeError(`Cannot spread a difference of ${difference} over ${count} parts`);
   }
   const step = difference > 0 ? 1 : -1;
-  // residual × step with step = ±1: the value itself, or `neg()` (the same digits, sign flipped)
-  // rather than a big.js long multiplication by ±1 per part.
-  const order = parts
-    .map((part, index) => {
-      const residual = part.minus(rounded[index] as number);
-      return { index, residual: step > 0 ? residual : residual.neg() };
-    })
-    .sort((a, b) => b.residual.cmp(a.residual) || a.index - b.index);
-  for (const { index } of order.slice(0, Math.abs(difference))) {
+  const units = Math.abs(difference);
+  // Residuals (part − rounded) × step, compared at one scale: exact integers.
+  let scale = 0;
+  let numbers = true;
+  for (const part of parts) {
+    if (part.scale > scale) scale = part.scale;
+    if (typeof part.int !== 'number') numbers = false;
+  }
+  if (numbers && scale <= 15) {
+    // Parts of one scale held as numbers (every exclusive line): residual × 10^scale is a safe integer
+    // (|residual| < 1). The `units` largest residuals, earlier parts first on ties: the order the sort
+    // below gives, picked by repeated scans (units is at most the number of parts, usually 1).
+    const unit = pow10(scale) as number;
+    const residuals: number[] = new Array(count);
+    let sameScale = true;
+    // |part| + 10^scale within the safe range keeps rounded × 10^scale (within 10^scale of it) exact.
+    const limit = Number.MAX_SAFE_INTEGER - unit;
+    for (let i = 0; i < count; i += 1) {
+      const part = parts[i] as Exact;
+      const int = part.int as number;
+      if (part.scale !== scale || int > limit || int < -limit) sameScale = false;
+      residuals[i] = (int - (rounded[i] as number) * unit) * step;
+    }
+    if (sameScale) {
+      const taken: boolean[] = new Array(count).fill(false);
+      for (let u = 0; u < units; u += 1) {
+        let best = -1;
+        for (let i = 0; i < count; i += 1) {
+          if (!taken[i] && (best < 0 || (residuals[i] as number) > (residuals[best] as number))) best = i;
+        }
+        taken[best] = true;
+        rounded[best] = (rounded[best] as number) + step;
+      }
+      return rounded;
+    }
+  }
+  const order: { index: number; residual: Int }[] = new Array(count);
+  for (let i = 0; i < count; i += 1) {
+    const residual = subInt(
+      atScale(parts[i] as Exact, scale),
+      atScale({ int: rounded[i] as number, scale: 0 }, scale),
+    );
+    order[i] = { index: i, residual: step > 0 ? residual : negInt(residual) };
+  }
+  order.sort((a, b) => cmpInt(b.residual, a.residual) || a.index - b.index);
+  for (let i = 0; i < units; i += 1) {
+    const index = (order[i] as { index: number }).index;
     rounded[index] = (rounded[index] as number) + step;
   }
   return rounded;
 }
 
-/** Sum of decimals (0 for none). */
-export function sumDecimals(values: readonly Decimal[]): Decimal {
-  // Start from the first value rather than a fresh zero: one big.js addition fewer per sum.
-  const [first, ...rest] = values;
-  if (first === undefined) return toDecimal(0);
-  return rest.reduce((a, b) => a.plus(b), first);
+/** {@link roundExactPartsToTotal} for big.js decimals. */
+export function roundPartsToTotal(parts: readonly Decimal[], total: number, mode: RoundingMode): number[] {
+  return roundExactPartsToTotal(
+    parts.map((part) => parseExact(part.toFixed())),
+    total,
+    mode,
+  );
 }
 
-/** A decimal of minor units as the 12-place string results carry. */
-export function unroundedString(value: Decimal): string {
-  // Rounded far below any minor unit only to keep recurring quotients readable; -0 prints as 0.
-  // A value with at most 12 fraction digits (every exclusive tax: amount × rate) is already at
-  // 12 places; skipping the no-op round saves a Big allocation per printed amount.
-  const places = value.c.length - value.e - 1;
-  const text = (places <= 12 ? value : roundDecimal(value, 12, 'half_even')).toFixed();
-  return text === '-0' ? '0' : text;
+/** Sum of exact values (0 for none). */
+export function sumExact(values: readonly Exact[]): Exact {
+  const count = values.length;
+  if (count === 0) return ZERO;
+  let sum = values[0] as Exact;
+  for (let i = 1; i < count; i += 1) sum = plus(sum, values[i] as Exact);
+  return sum;
 }
