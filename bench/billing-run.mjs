@@ -1,10 +1,12 @@
 // Billing run at scale on MariaDB: seed N active subscriptions due for renewal (bulk INSERT … SELECT from
 // MariaDB's sequence engine, cloning a few template subscriptions written through @billkit/db), then renew
-// them all with 2 worker processes (billing-worker.mjs: claimDueSubscriptions + renewSubscription +
-// completeRenewal, in batches). Reports invoices/s, total time, each worker's peak RSS, and proves with SQL
-// that no subscription period was billed twice.
-import { fork } from 'node:child_process';
+// them all with 2 worker processes (billing-worker.mjs: per batch claimDueSubscriptions + subscriptions.getMany
+// + renewSubscription in memory + billingRun.completeRenewals, one transaction per batch). Reports
+// invoices/s, total time, each worker's peak RSS and RSS after its first and last batch, and proves with SQL
+// that no subscription period was billed twice and that the invoice numbers are unique and gap-free.
+import { execFileSync, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { newId, openDatabase } from '@billkit/db';
 import mariadb from 'mariadb';
@@ -128,6 +130,17 @@ async function seed(url, database, count) {
   }
 }
 
+/** CPU seconds (user + system) the local mariadbd has used so far, or null when it cannot be read. */
+function mariadbCpuSeconds() {
+  try {
+    const pid = execFileSync('pidof', ['mariadbd'], { encoding: 'utf8' }).trim().split(/\s+/)[0];
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks (USER_HZ 100)
+  } catch {
+    return null;
+  }
+}
+
 function progressBar(total) {
   const tty = process.stdout.isTTY;
   const started = Date.now();
@@ -152,8 +165,10 @@ function progressBar(total) {
 export async function runBillingRunBench({
   subscriptions = 100_000,
   workers = 2,
-  batchSize = 100,
-  lockOrder = 'as-library',
+  batchSize = 250,
+  inFlight = 2,
+  cpuProfileDir = null,
+  exposeGc = false,
 } = {}) {
   const env = environment();
   if (!mariadbReachable()) {
@@ -172,6 +187,7 @@ export async function runBillingRunBench({
     const seedSeconds = (Date.now() - seedStarted) / 1000;
     console.log(`seeded ${due} due subscriptions in ${round(seedSeconds, 1)} s`);
 
+    const dbCpuBefore = mariadbCpuSeconds();
     const bar = progressBar(due);
     const progress = new Map();
     const started = performance.now();
@@ -180,20 +196,36 @@ export async function runBillingRunBench({
         const workerId = `worker-${w + 1}`;
         const child = fork(
           join(root, 'bench/billing-worker.mjs'),
-          [url, TENANT, PERIOD_END, workerId, String(batchSize), '1', lockOrder],
-          { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+          [url, TENANT, PERIOD_END, workerId, String(batchSize), String(inFlight)],
+          {
+            stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+            // --cpu-prof DIR: each worker writes a V8 CPU profile there (open it in Chrome DevTools).
+            execArgv: [
+              ...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : []),
+              ...(exposeGc ? ['--expose-gc'] : []),
+            ],
+          },
         );
         const samples = []; // RSS after each batch: flat memory means the last ≈ the first
+        const heapSamples = [];
         let vmHwm = 0;
         return new Promise((resolve, reject) => {
           child.on('message', (m) => {
             vmHwm = Math.max(vmHwm, peakRssMbOf(child.pid) ?? 0);
             if (m.type === 'progress') {
               samples.push(m.rssMb);
+              heapSamples.push(m.heapMb);
               progress.set(workerId, m.renewed);
               bar.update([...progress.values()].reduce((a, b) => a + b, 0));
             } else if (m.type === 'done') {
-              resolve({ workerId, ...m, vmHwm, samples, seconds: (performance.now() - started) / 1000 });
+              resolve({
+                workerId,
+                ...m,
+                vmHwm,
+                samples,
+                heapSamples,
+                seconds: (performance.now() - started) / 1000,
+              });
             }
           });
           child.once('exit', (code) => {
@@ -203,27 +235,43 @@ export async function runBillingRunBench({
       }),
     );
     const seconds = (performance.now() - started) / 1000;
+    const dbCpu = dbCpuBefore === null ? null : (mariadbCpuSeconds() ?? dbCpuBefore) - dbCpuBefore;
     bar.end();
     const renewed = results.reduce((a, r) => a + r.renewed, 0);
     rows = results.map((r) => ({
       worker: r.workerId,
       invoices: r.renewed,
       failed: r.failed,
+      conflicts: r.conflicts,
       'deadlocks retried': r.retried,
+      batches: r.batches,
       'invoices/s': round(r.renewed / r.seconds, 1),
       'peak RSS MB': Math.round(Math.max(r.maxRssMb, r.vmHwm)),
+      'CPU s': round(r.cpuSeconds, 1),
       'RSS after 1st batch MB': Math.round(r.samples[0] ?? 0),
       'RSS after last batch MB': Math.round(r.samples.at(-1) ?? 0),
+      'heap after 1st / last batch MB': `${Math.round(r.heapSamples[0] ?? 0)} / ${Math.round(r.heapSamples.at(-1) ?? 0)}`,
+      's claim / load / renew / write': Object.values(r.phases)
+        .map((v) => round(v, 1))
+        .join(' / '),
     }));
     rows.push({
       worker: 'total',
       invoices: renewed,
       failed: results.reduce((a, r) => a + r.failed, 0),
+      conflicts: results.reduce((a, r) => a + r.conflicts, 0),
       'deadlocks retried': results.reduce((a, r) => a + r.retried, 0),
+      batches: results.reduce((a, r) => a + r.batches, 0),
       'invoices/s': round(renewed / seconds, 1),
       'peak RSS MB': '',
+      'CPU s': round(
+        results.reduce((a, r) => a + r.cpuSeconds, 0),
+        1,
+      ),
       'RSS after 1st batch MB': '',
       'RSS after last batch MB': '',
+      'heap after 1st / last batch MB': '',
+      's claim / load / renew / write': '',
     });
 
     const conn = await mariadb.createConnection({ host: '127.0.0.1', user: 'root', database });
@@ -244,17 +292,29 @@ export async function runBillingRunBench({
          (SELECT 1 FROM Invoice i WHERE i.subscriptionId = s.id AND i.periodStart = ?)`,
         [TENANT, new Date(PERIOD_END)],
       ),
+      'invoice numbers': await one(
+        "SELECT COUNT(DISTINCT number) FROM Invoice WHERE tenantId = ? AND billingReason = 'subscription_cycle'",
+        [TENANT],
+      ),
+      'number gaps': await one(
+        `SELECT MAX(CAST(SUBSTRING(number, -6) AS UNSIGNED)) - MIN(CAST(SUBSTRING(number, -6) AS UNSIGNED)) + 1 - COUNT(*)
+         FROM Invoice WHERE tenantId = ? AND number IS NOT NULL`,
+        [TENANT],
+      ),
       'claims not completed': await one(
         'SELECT COUNT(*) FROM BillingRunClaim WHERE tenantId = ? AND completedAt IS NULL',
         [TENANT],
       ),
       'total s': round(seconds, 1),
+      // The machine is shared: CPU time per invoice is steadier than wall time. MariaDB's figure is the
+      // server's whole CPU time over the run (other clients' queries included, if any).
+      'CPU ms/invoice workers + MariaDB': `${round((results.reduce((a, r) => a + r.cpuSeconds, 0) * 1000) / renewed, 2)} + ${dbCpu === null ? '?' : round((dbCpu * 1000) / renewed, 2)}`,
       'seed s': round(seedSeconds, 1),
     };
     await conn.end();
     printEnvironment(env);
     printTable(
-      `Billing run on MariaDB: ${due} subscriptions, ${workers} worker processes, batches of ${batchSize}, lock order ${lockOrder}`,
+      `Billing run on MariaDB: ${due} subscriptions, ${workers} worker processes, batches of ${batchSize} (completeRenewals), ${inFlight} in flight per worker`,
       rows,
     );
     printTable('Billed exactly once (SQL over the run)', [checks]);
@@ -267,7 +327,8 @@ export async function runBillingRunBench({
     subscriptions,
     workers,
     batchSize,
-    lockOrder,
+    inFlight,
+    path: 'completeRenewals',
     results: rows,
     checks,
   });
@@ -275,11 +336,18 @@ export async function runBillingRunBench({
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const i = process.argv.indexOf('--subscriptions');
+  const arg = (name, fallback) => {
+    const i = process.argv.indexOf(name);
+    return i > 0 ? Number(process.argv[i + 1]) : fallback;
+  };
   await runBillingRunBench({
-    subscriptions: i > 0 ? Number(process.argv[i + 1]) : 100_000,
-    // default: completeRenewal as the library does it (audit append last, on the chain-head row);
-    // --tenant-first: lock the tenant row before anything else (the old workaround, for comparison)
-    lockOrder: process.argv.includes('--tenant-first') ? 'tenant-first' : 'as-library',
+    subscriptions: arg('--subscriptions', 100_000),
+    batchSize: arg('--batch-size', 250),
+    inFlight: arg('--in-flight', 2),
+    // --gc: workers collect garbage before each RSS sample, so the samples show live memory only
+    exposeGc: process.argv.includes('--gc'),
+    cpuProfileDir: process.argv.includes('--cpu-prof')
+      ? process.argv[process.argv.indexOf('--cpu-prof') + 1]
+      : null,
   });
 }

@@ -1,14 +1,15 @@
-// One billing-run worker (a child process of billing-run.mjs): claims due subscriptions in batches with
-// @billkit/db (FOR UPDATE SKIP LOCKED on MariaDB), renews each with billing-core and writes the renewal
-// with completeRenewal (subscription, cycle invoice, audit events, claim done: one transaction each).
-// Reports progress and its own memory to the parent over IPC; holds one batch in memory at a time.
-import { BillingService } from '@billkit/billing-core';
-import { newId, openDatabase } from '@billkit/db';
+// One billing-run worker (a child process of billing-run.mjs). Per batch: claimDueSubscriptions (one
+// INSERT IGNORE of the claims), subscriptions.getMany (a few queries for the whole batch), renewSubscription
+// for each in memory (pure, billing-core), then billingRun.completeRenewals: the whole batch in one
+// transaction with multi-row INSERTs, the invoice numbers taken with one counter UPDATE and the invoices
+// finalized, the audit chain extended once. `inFlight` batches run at once (each on its own connection), so
+// this process computes one batch while the database writes another. Nothing outlives its batch except the
+// counters and a bounded customer cache; progress and memory go to the parent over IPC.
+import { BillingService, finalizeInvoice } from '@billkit/billing-core';
+import { newSortableId, openDatabase } from '@billkit/db';
 import { sampleRateTable } from '@billkit/tax';
 
-const [url, tenantId, asOf, workerId, batchSize = '200', inFlight = '1', lockOrder = 'tenant-first'] =
-  process.argv.slice(2);
-const lockTenantFirst = lockOrder === 'tenant-first';
+const [url, tenantId, asOf, workerId, batchSize = '250', inFlight = '2'] = process.argv.slice(2);
 
 const db = await openDatabase({
   url,
@@ -20,56 +21,109 @@ const catalog = {
   prices: await db.prices.list(tenantId, { limit: 100 }),
 };
 const billing = new BillingService({ catalog, tax: sampleRateTable });
-const customers = new Map(); // a handful of customers, shared by all subscriptions
+// Customers are shared by many subscriptions; the cache is bounded so memory stays flat on any data set.
+const customers = new Map();
 const customerOf = async (id) => {
-  if (!customers.has(id)) customers.set(id, await db.customers.get(tenantId, id));
-  return customers.get(id);
+  let customer = customers.get(id);
+  if (!customer) {
+    if (customers.size >= 10_000) customers.clear();
+    customer = await db.customers.get(tenantId, id);
+    customers.set(id, customer);
+  }
+  return customer;
 };
+// Invoice ids that sort by creation time (newSortableId; line and tax ids derive from them): the Invoice,
+// InvoiceLine and InvoiceLineTax primary keys then grow at the end of their clustered indexes instead of
+// scattering ~8 KB invoice rows over an index far larger than MariaDB's 128 MB default buffer pool (random
+// ids work too, at the price of random page reads once the tables outgrow the pool).
+// Cycle invoices are finalized in the same transaction, numbered from the tenant's counter.
+const finalize = (draft, number) => finalizeInvoice(draft, { number, at: draft.createdAt });
 
 let renewed = 0;
 let failed = 0;
 let retried = 0;
-const report = () =>
+let conflicts = 0;
+let batches = 0;
+// Wall-clock seconds per phase, summed over this worker's lanes (lanes overlap, so the sum can exceed the run).
+const phases = { claim: 0, load: 0, renew: 0, write: 0 };
+const timed = async (phase, fn) => {
+  const t0 = performance.now();
+  try {
+    return await fn();
+  } finally {
+    phases[phase] += (performance.now() - t0) / 1000;
+  }
+};
+const report = () => {
+  globalThis.gc?.(); // with --expose-gc (billing-run.mjs --gc): live heap, not garbage waiting for a collection
   process.send?.({
     type: 'progress',
     renewed,
     failed,
     retried,
-    emptyClaims: empty,
+    conflicts,
     rssMb: process.memoryUsage().rss / 2 ** 20,
+    heapMb: process.memoryUsage().heapUsed / 2 ** 20,
   });
+};
 
-async function renew(claim) {
-  const current = await db.subscriptions.get(tenantId, claim.subscriptionId);
-  const customer = await customerOf(current.customerId);
-  const t = billing.renewSubscription(current, { customer, invoiceId: newId('in') });
-  if (lockTenantFirst) {
-    // Same rows, same single transaction, but the audit append (which locks the tenant row FOR UPDATE)
-    // goes first. completeRenewal appends last, after inserts whose foreign keys took a shared lock on
-    // that tenant row: two workers then both hold S and both want X, a deadlock on nearly every pair.
-    await db.transaction(async (tx) => {
-      await tx.auditLog.append(tenantId, ...t.events);
-      await tx.billingRun.completeRenewal(tenantId, {
-        claimId: claim.id,
-        subscription: t.subscription,
-        expectedVersion: current.version,
-        invoice: t.invoice,
-      });
-    });
-    return;
-  }
-  await db.billingRun.completeRenewal(tenantId, {
-    claimId: claim.id,
-    subscription: t.subscription,
-    expectedVersion: current.version,
-    invoice: t.invoice,
-    auditEvents: t.events,
+async function renewBatch(claims) {
+  const subscriptions = await timed('load', async () => {
+    const loaded = await db.subscriptions.getMany(
+      tenantId,
+      claims.map((c) => c.subscriptionId),
+    );
+    for (const s of loaded) await customerOf(s.customerId);
+    return new Map(loaded.map((s) => [s.id, s]));
   });
+  const renewals = [];
+  const t0 = performance.now();
+  for (const claim of claims) {
+    const current = subscriptions.get(claim.subscriptionId);
+    if (!current) continue; // deleted meanwhile: its claim went with it (cascade)
+    const t = billing.renewSubscription(current, {
+      customer: customers.get(current.customerId) ?? (await customerOf(current.customerId)),
+      invoiceId: newSortableId('in'),
+    });
+    renewals.push({
+      claimId: claim.id,
+      subscription: t.subscription,
+      expectedVersion: current.version,
+      invoice: t.invoice,
+      auditEvents: t.events,
+    });
+  }
+  phases.renew += (performance.now() - t0) / 1000;
+  // Deadlocks and lock wait timeouts are already retried inside completeRenewals (3 attempts); a batch
+  // that still fails for one is run again here a few times before its claims are given back.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const results = await timed('write', () =>
+        db.billingRun.completeRenewals(tenantId, renewals, { finalize }),
+      );
+      for (const r of results) {
+        if (r.outcome === 'renewed') renewed += 1;
+        // A conflict's claim is released by completeRenewals: the next claim hands the period out again.
+        else if (r.outcome === 'conflict') conflicts += 1;
+      }
+      return;
+    } catch (error) {
+      if (attempt < 5 && /deadlock|lock wait timeout|write conflict/i.test(error.message)) {
+        retried += 1;
+        continue;
+      }
+      failed += claims.length;
+      if (failed <= 3 * claims.length)
+        console.error(`${workerId}: batch of ${claims.length}: ${error.message}`);
+      for (const claim of claims) await db.billingRun.releaseClaim(tenantId, claim.id).catch(() => {});
+      return;
+    }
+  }
 }
 
-// An empty claim does not mean the run is over: while the other worker's claim transaction holds its row
-// locks (the claim query locks every row it scans), SKIP LOCKED skips every due row. So an empty claim
-// is followed by a non-locking count of due, unclaimed periods; the worker stops when that is 0.
+// claimDueSubscriptions comes back empty only once no due period is left unclaimed (MySQL's INSERT IGNORE
+// claim holds no lock after its statement), or after losing many races in a row: a non-locking count of
+// due, unclaimed periods tells which, and the lane stops when it is 0.
 const remaining = async () => {
   const [row] = await db.prisma.$queryRawUnsafe(
     `SELECT COUNT(*) AS n FROM \`Subscription\` s WHERE s.tenantId = ? AND s.status IN ('trialing', 'active', 'past_due')
@@ -80,51 +134,32 @@ const remaining = async () => {
   );
   return Number(row.n);
 };
-let empty = 0;
-for (;;) {
-  const claims = await db.billingRun.claimDueSubscriptions(tenantId, {
-    asOf,
-    workerId,
-    limit: Number(batchSize),
-  });
-  if (claims.length === 0) {
-    empty += 1;
-    if ((await remaining()) === 0) break;
-    await new Promise((r) => setTimeout(r, 50));
-    continue;
-  }
-  empty = 0;
-  let next = 0;
-  const lane = async () => {
-    while (next < claims.length) {
-      const claim = claims[next++];
-      try {
-        // A deadlock (MariaDB 1213) between the two workers is retried like any OLTP client would.
-        for (let attempt = 1; ; attempt++) {
-          try {
-            await renew(claim);
-            break;
-          } catch (error) {
-            if (attempt >= 5 || !/deadlock|write conflict/i.test(error.message)) throw error;
-            retried += 1;
-          }
-        }
-        renewed += 1;
-      } catch (error) {
-        failed += 1;
-        if (failed <= 3) console.error(`${workerId}: ${claim.subscriptionId}: ${error.message}`);
-        await db.billingRun.releaseClaim(tenantId, claim.id).catch(() => {});
-      }
+
+const lane = async () => {
+  for (;;) {
+    const claims = await timed('claim', () =>
+      db.billingRun.claimDueSubscriptions(tenantId, { asOf, workerId, limit: Number(batchSize) }),
+    );
+    if (claims.length === 0) {
+      if ((await remaining()) === 0) return;
+      await new Promise((r) => setTimeout(r, 50));
+      continue;
     }
-  };
-  await Promise.all(Array.from({ length: Number(inFlight) }, lane));
-  report();
-}
+    await renewBatch(claims);
+    batches += 1;
+    report();
+  }
+};
+await Promise.all(Array.from({ length: Number(inFlight) }, lane));
 await db.close();
 process.send?.({
   type: 'done',
   renewed,
   failed,
   retried,
+  conflicts,
+  batches,
+  phases,
+  cpuSeconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
   maxRssMb: process.resourceUsage().maxRSS / 1024,
 });

@@ -39,7 +39,10 @@ export {
   BILLABLE_STATUSES,
   type BillingRunClaim,
   type BillingRunRepository,
+  type RenewalFinalizer,
   type RenewalInput,
+  type RenewalOptions,
+  type RenewalResult,
   type SubscriptionChangeInput,
   type SubscriptionChangeResult,
 } from './repositories/billing-run.js';
@@ -109,6 +112,6 @@ export type {
 } from './repositories/tax-rates.js';
 export type { Tenant, TenantRepository } from './repositories/tenants.js';
 export type { Repositories } from './repositories.js';
-export { newId } from './scope.js';
+export { newId, newSortableId } from './scope.js';
 export { Secret } from './secret.js';
 export { type SeedSummary, seedDemoTenant } from './seed.js';

@@ -78,7 +78,13 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<B
     close = shared.release;
   } else {
     const client = new MysqlPrismaClient({
-      adapter: new PrismaMariaDb(mariadbPoolConfig(target), { database: target.database }),
+      // Text protocol: one round trip per statement. The binary protocol prepares each statement first
+      // (and the adapter turns the driver's statement cache off, as the cache can leak server-side
+      // statements), which doubles the round trips of every query.
+      adapter: new PrismaMariaDb(mariadbPoolConfig(target), {
+        database: target.database,
+        useTextProtocol: true,
+      }),
     });
     prisma = client as unknown as BillingPrismaClient;
     close = () => client.$disconnect();

@@ -96,3 +96,18 @@ export function newId(prefix: string): string {
   for (const byte of bytes) out += (byte % 32).toString(32);
   return `${prefix}_${out}`;
 }
+
+let lastMs = 0;
+let sequence = 0;
+
+/**
+ * A row id that sorts by creation time: the prefix, the milliseconds since the epoch and a per-process
+ * sequence (base32hex), then 16 random characters (80 bits). Used for rows appended in bulk (audit events),
+ * so their primary key grows at the end of the clustered index instead of touching random pages.
+ */
+export function newSortableId(prefix: string): string {
+  const ms = Date.now();
+  sequence = ms === lastMs ? sequence + 1 : 0;
+  lastMs = ms;
+  return `${prefix}_${ms.toString(32).padStart(9, '0')}${sequence.toString(32).padStart(3, '0')}${newId(prefix).slice(prefix.length + 1, prefix.length + 17)}`;
+}

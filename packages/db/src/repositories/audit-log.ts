@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { BillingEvent } from '@billkit/billing-core';
+import { insertRows } from '../bulk.js';
 import { toDate, toIso } from '../codec.js';
-import { atomicWithRetry, newId, type Scope } from '../scope.js';
+import { atomicWithRetry, newSortableId, type Scope } from '../scope.js';
 
 /** What a caller appends: the fact, who did it, and what it is about. billing-core's `BillingEvent`s are accepted as they are. */
 export interface AuditEventInput {
@@ -109,26 +110,25 @@ const fromRow = (row: Row): AuditEvent => ({
 });
 
 /**
- * Appends inside the caller's transaction. The tenant's chain head (`AuditChainHead`) is locked (`FOR UPDATE` on
- * MySQL; SQLite serialises writers) and gives the last seq and hash, so appends queue per tenant on a row no
- * foreign key references. Call it last in a transaction: the head stays locked until the commit.
+ * Extends a chain whose head is `head` with `events`, in order: each gets the next `seq`, the previous hash
+ * and its own hash. Pure; {@link appendAuditEvents} stores the result.
  */
-export async function appendAuditEvents(
-  scope: Scope,
+export function chainAuditEvents(
   tenantId: string,
+  head: { seq: number; hash: string },
   events: readonly AuditEventLike[],
-): Promise<AuditEvent[]> {
-  if (events.length === 0) return [];
-  const head = await lockChainHead(scope, tenantId);
+  now: () => string = () => new Date().toISOString(),
+): AuditEvent[] {
   let seq = head.seq;
   let prevHash = head.hash;
   const out: AuditEvent[] = [];
-  for (const input of events.map((event) => toAuditEventInput(event))) {
+  for (const event of events) {
+    const input = toAuditEventInput(event);
     seq += 1;
     // Round-trip through JSON so what is hashed is exactly what is stored and read back.
     const data = JSON.parse(canonicalJson(input.data ?? null)) as unknown;
-    const occurredAt = toIso(toDate(input.occurredAt ?? new Date().toISOString()));
-    const event = {
+    const occurredAt = toIso(toDate(input.occurredAt ?? now()));
+    const chained = {
       seq,
       type: input.type,
       entityType: input.entityType,
@@ -138,15 +138,59 @@ export async function appendAuditEvents(
       occurredAt,
       prevHash,
     };
-    const hash = auditHash(tenantId, event);
-    const id = newId('evt');
-    await scope.client.auditEvent.create({
-      data: { ...event, id, tenantId, data: canonicalJson(data), occurredAt: toDate(occurredAt), hash },
-    });
-    out.push({ ...event, id, hash });
+    const hash = auditHash(tenantId, chained);
+    out.push({ ...chained, id: newSortableId('evt'), hash });
     prevHash = hash;
   }
-  await scope.client.auditChainHead.update({ where: { tenantId }, data: { seq, hash: prevHash } });
+  return out;
+}
+
+/**
+ * Appends inside the caller's transaction. The tenant's chain head (`AuditChainHead`) is locked (`FOR UPDATE` on
+ * MySQL; SQLite serialises writers) and gives the last seq and hash, so appends queue per tenant on a row no
+ * foreign key references. Call it last in a transaction: the head stays locked until the commit. However many
+ * events there are, they are written with multi-row INSERTs and the head is moved once.
+ */
+export async function appendAuditEvents(
+  scope: Scope,
+  tenantId: string,
+  events: readonly AuditEventLike[],
+): Promise<AuditEvent[]> {
+  if (events.length === 0) return [];
+  const head = await lockChainHead(scope, tenantId);
+  const out = chainAuditEvents(tenantId, head, events);
+  await insertRows(
+    scope,
+    'AuditEvent',
+    [
+      'id',
+      'tenantId',
+      'seq',
+      'type',
+      'entityType',
+      'entityId',
+      'actor',
+      'data',
+      'occurredAt',
+      'prevHash',
+      'hash',
+    ],
+    out.map((e) => [
+      e.id,
+      tenantId,
+      e.seq,
+      e.type,
+      e.entityType,
+      e.entityId,
+      e.actor,
+      canonicalJson(e.data),
+      toDate(e.occurredAt),
+      e.prevHash,
+      e.hash,
+    ]),
+  );
+  const last = out[out.length - 1] as AuditEvent;
+  await scope.client.auditChainHead.update({ where: { tenantId }, data: { seq: last.seq, hash: last.hash } });
   return out;
 }
 

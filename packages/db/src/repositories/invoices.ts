@@ -198,128 +198,149 @@ async function loadOrThrow(scope: Scope, tenantId: string, id: string): Promise<
   return invoice;
 }
 
-/** Inserts an invoice inside the caller's transaction (used by the billing run and subscription changes). */
-export async function insertInvoice(scope: Scope, tenantId: string, invoice: Invoice): Promise<void> {
+/** True for the invoices that are unique per (subscription, period start): create and cycle invoices. */
+export function isCycleInvoice(invoice: Invoice): boolean {
+  return (
+    (invoice.billingReason === 'subscription_cycle' || invoice.billingReason === 'subscription_create') &&
+    invoice.subscriptionId !== null
+  );
+}
+
+/**
+ * The rows an invoice is stored as: the `Invoice` row, its lines, the lines' discounts and taxes, column for
+ * column. Checks the sums and currencies first (`DB_INVALID_DATA`). Shared by the single insert and the
+ * batched billing-run insert, so both store an invoice identically.
+ */
+export function invoiceRecords(tenantId: string, invoice: Invoice) {
   assertInvoiceAddsUp(invoice);
   const c = invoice.currency;
-  const isCycle =
-    invoice.billingReason === 'subscription_cycle' || invoice.billingReason === 'subscription_create';
+  for (const total of [...invoice.totalDiscountAmounts, ...invoice.totalTaxAmounts])
+    minor(total.amount, c, 'totals');
+  const row = {
+    id: invoice.id,
+    tenantId,
+    customerId: invoice.customerId,
+    subscriptionId: invoice.subscriptionId,
+    number: invoice.number,
+    status: invoice.status,
+    billingReason: invoice.billingReason,
+    currency: c,
+    timezone: invoice.timezone,
+    periodStart: toDate(invoice.periodStart),
+    periodEnd: toDate(invoice.periodEnd),
+    cyclePeriodStart: isCycleInvoice(invoice) ? toDate(invoice.periodStart) : null,
+    subtotal: minor(invoice.subtotal, c, 'subtotal'),
+    totalDiscount: minor(invoice.totalDiscount, c, 'totalDiscount'),
+    tax: minor(invoice.tax, c, 'tax'),
+    total: minor(invoice.total, c, 'total'),
+    totalDiscountAmounts: toJson(invoice.totalDiscountAmounts),
+    totalTaxAmounts: toJson(invoice.totalTaxAmounts),
+    startingBalance: minor(invoice.startingBalance, c, 'startingBalance'),
+    endingBalance: minor(invoice.endingBalance, c, 'endingBalance'),
+    amountDue: minor(invoice.amountDue, c, 'amountDue'),
+    amountPaid: minor(invoice.amountPaid, c, 'amountPaid'),
+    amountRemaining: minor(invoice.amountRemaining, c, 'amountRemaining'),
+    explanation: toJson(invoice.explanation),
+    dueDate: toDateOrNull(invoice.dueDate),
+    finalizedAt: toDateOrNull(invoice.finalizedAt),
+    paidAt: toDateOrNull(invoice.paidAt),
+    voidedAt: toDateOrNull(invoice.voidedAt),
+    markedUncollectibleAt: toDateOrNull(invoice.markedUncollectibleAt),
+    createdAt: toDate(invoice.createdAt),
+  };
+  const lines = invoice.lines.map((line, position) => ({
+    id: line.id,
+    tenantId,
+    invoiceId: invoice.id,
+    position,
+    type: line.type,
+    description: line.description,
+    priceId: line.priceId,
+    productId: line.productId,
+    subscriptionItemId: line.subscriptionItemId,
+    periodStart: line.period ? toDate(line.period.start) : null,
+    periodEnd: line.period ? toDate(line.period.end) : null,
+    quantity: line.quantity,
+    unitAmount: line.unitAmount === null ? null : minor(line.unitAmount, c, 'lines.unitAmount'),
+    amount: minor(line.amount, c, 'lines.amount'),
+    currency: c,
+    proration: line.proration,
+    taxBehavior: line.taxBehavior,
+    taxCategory: line.taxCategory,
+  }));
+  const discounts = invoice.lines.flatMap((line) =>
+    line.discountAmounts.map((d, n) => ({
+      id: `${line.id}_d${String(n).padStart(3, '0')}`,
+      tenantId,
+      invoiceLineId: line.id,
+      discountId: d.discountId,
+      amount: minor(d.amount, c, 'lines.discountAmounts'),
+      currency: c,
+    })),
+  );
+  const taxes = invoice.lines.flatMap((line) =>
+    line.taxAmounts.map((t, n) => ({
+      id: `${line.id}_t${String(n).padStart(3, '0')}`,
+      tenantId,
+      invoiceLineId: line.id,
+      jurisdictionId: t.jurisdictionId,
+      jurisdictionName: t.jurisdictionName,
+      jurisdictionLevel: t.jurisdictionLevel,
+      taxType: t.taxType,
+      rate: t.rate,
+      taxableAmount: minor(t.taxableAmount, c, 'lines.taxAmounts.taxableAmount'),
+      amount: minor(t.amount, c, 'lines.taxAmounts.amount'),
+      currency: c,
+      inclusive: t.inclusive,
+      taxabilityReason: t.taxabilityReason,
+    })),
+  );
+  return { invoice: row, lines, discounts, taxes };
+}
+
+export type InvoiceRecords = ReturnType<typeof invoiceRecords>;
+
+/** `DB_ALREADY_BILLED` when a cycle invoice for this subscription period exists, else `DB_DUPLICATE`. */
+export async function duplicateInvoiceError(scope: Scope, invoice: Invoice): Promise<DbError> {
+  const billed = isCycleInvoice(invoice)
+    ? await scope.client.invoice.findFirst({
+        where: {
+          subscriptionId: invoice.subscriptionId,
+          cyclePeriodStart: toDate(invoice.periodStart),
+        },
+        select: { id: true },
+      })
+    : null;
+  if (billed) {
+    return new DbError(
+      'DB_ALREADY_BILLED',
+      `Subscription ${invoice.subscriptionId} is already invoiced for ${invoice.periodStart}`,
+      { subscriptionId: invoice.subscriptionId, periodStart: invoice.periodStart, invoiceId: billed.id },
+    );
+  }
+  return new DbError('DB_DUPLICATE', `Invoice ${invoice.id} or its number already exists`, {
+    id: invoice.id,
+  });
+}
+
+/** Inserts an invoice inside the caller's transaction (used by the billing run and subscription changes). */
+export async function insertInvoice(scope: Scope, tenantId: string, invoice: Invoice): Promise<void> {
+  const records = invoiceRecords(tenantId, invoice);
   const customer = await scope.client.customer.findFirst({
     where: { id: invoice.customerId, tenantId },
     select: { id: true },
   });
   if (!customer) throw new DbError('DB_NOT_FOUND', `No customer ${invoice.customerId}`);
-  for (const total of [...invoice.totalDiscountAmounts, ...invoice.totalTaxAmounts])
-    minor(total.amount, c, 'totals');
   try {
-    await scope.client.invoice.create({
-      data: {
-        id: invoice.id,
-        tenantId,
-        customerId: invoice.customerId,
-        subscriptionId: invoice.subscriptionId,
-        number: invoice.number,
-        status: invoice.status,
-        billingReason: invoice.billingReason,
-        currency: c,
-        timezone: invoice.timezone,
-        periodStart: toDate(invoice.periodStart),
-        periodEnd: toDate(invoice.periodEnd),
-        cyclePeriodStart: isCycle && invoice.subscriptionId ? toDate(invoice.periodStart) : null,
-        subtotal: minor(invoice.subtotal, c, 'subtotal'),
-        totalDiscount: minor(invoice.totalDiscount, c, 'totalDiscount'),
-        tax: minor(invoice.tax, c, 'tax'),
-        total: minor(invoice.total, c, 'total'),
-        totalDiscountAmounts: toJson(invoice.totalDiscountAmounts),
-        totalTaxAmounts: toJson(invoice.totalTaxAmounts),
-        startingBalance: minor(invoice.startingBalance, c, 'startingBalance'),
-        endingBalance: minor(invoice.endingBalance, c, 'endingBalance'),
-        amountDue: minor(invoice.amountDue, c, 'amountDue'),
-        amountPaid: minor(invoice.amountPaid, c, 'amountPaid'),
-        amountRemaining: minor(invoice.amountRemaining, c, 'amountRemaining'),
-        explanation: toJson(invoice.explanation),
-        dueDate: toDateOrNull(invoice.dueDate),
-        finalizedAt: toDateOrNull(invoice.finalizedAt),
-        paidAt: toDateOrNull(invoice.paidAt),
-        voidedAt: toDateOrNull(invoice.voidedAt),
-        markedUncollectibleAt: toDateOrNull(invoice.markedUncollectibleAt),
-        createdAt: toDate(invoice.createdAt),
-      },
-    });
+    await scope.client.invoice.create({ data: records.invoice });
   } catch (error) {
-    if (isUniqueViolation(error)) {
-      const billed =
-        isCycle && invoice.subscriptionId
-          ? await scope.client.invoice.findFirst({
-              where: {
-                subscriptionId: invoice.subscriptionId,
-                cyclePeriodStart: toDate(invoice.periodStart),
-              },
-              select: { id: true },
-            })
-          : null;
-      if (billed) {
-        throw new DbError(
-          'DB_ALREADY_BILLED',
-          `Subscription ${invoice.subscriptionId} is already invoiced for ${invoice.periodStart}`,
-          { subscriptionId: invoice.subscriptionId, periodStart: invoice.periodStart, invoiceId: billed.id },
-        );
-      }
-      throw new DbError('DB_DUPLICATE', `Invoice ${invoice.id} or its number already exists`, {
-        id: invoice.id,
-      });
-    }
+    if (isUniqueViolation(error)) throw await duplicateInvoiceError(scope, invoice);
     throw error;
   }
-  for (const [position, line] of invoice.lines.entries()) {
-    await scope.client.invoiceLine.create({
-      data: {
-        id: line.id,
-        tenantId,
-        invoiceId: invoice.id,
-        position,
-        type: line.type,
-        description: line.description,
-        priceId: line.priceId,
-        productId: line.productId,
-        subscriptionItemId: line.subscriptionItemId,
-        periodStart: line.period ? toDate(line.period.start) : null,
-        periodEnd: line.period ? toDate(line.period.end) : null,
-        quantity: line.quantity,
-        unitAmount: line.unitAmount === null ? null : minor(line.unitAmount, c, 'lines.unitAmount'),
-        amount: minor(line.amount, c, 'lines.amount'),
-        currency: c,
-        proration: line.proration,
-        taxBehavior: line.taxBehavior,
-        taxCategory: line.taxCategory,
-        discounts: {
-          create: line.discountAmounts.map((d, n) => ({
-            id: `${line.id}_d${String(n).padStart(3, '0')}`,
-            tenantId,
-            discountId: d.discountId,
-            amount: minor(d.amount, c, 'lines.discountAmounts'),
-            currency: c,
-          })),
-        },
-        taxes: {
-          create: line.taxAmounts.map((t, n) => ({
-            id: `${line.id}_t${String(n).padStart(3, '0')}`,
-            tenantId,
-            jurisdictionId: t.jurisdictionId,
-            jurisdictionName: t.jurisdictionName,
-            jurisdictionLevel: t.jurisdictionLevel,
-            taxType: t.taxType,
-            rate: t.rate,
-            taxableAmount: minor(t.taxableAmount, c, 'lines.taxAmounts.taxableAmount'),
-            amount: minor(t.amount, c, 'lines.taxAmounts.amount'),
-            currency: c,
-            inclusive: t.inclusive,
-            taxabilityReason: t.taxabilityReason,
-          })),
-        },
-      },
-    });
-  }
+  if (records.lines.length > 0) await scope.client.invoiceLine.createMany({ data: records.lines });
+  if (records.discounts.length > 0)
+    await scope.client.invoiceLineDiscount.createMany({ data: records.discounts });
+  if (records.taxes.length > 0) await scope.client.invoiceLineTax.createMany({ data: records.taxes });
 }
 
 /**
@@ -332,15 +353,30 @@ export async function takeDocumentNumber(
   tenantId: string,
   kind: 'invoice' | 'credit_note',
 ): Promise<string> {
+  return (await takeDocumentNumbers(scope, tenantId, kind, 1))[0] as string;
+}
+
+/**
+ * Takes the next `count` numbers of a tenant's document sequence with one row-locking UPDATE of +count
+ * (consecutive, in order). Like {@link takeDocumentNumber}: a rollback returns them, no gaps.
+ */
+export async function takeDocumentNumbers(
+  scope: Scope,
+  tenantId: string,
+  kind: 'invoice' | 'credit_note',
+  count: number,
+): Promise<string[]> {
+  if (count === 0) return [];
   const updated = await scope.client.documentCounter.updateMany({
     where: { tenantId, kind },
-    data: { nextNumber: { increment: 1 } },
+    data: { nextNumber: { increment: count } },
   });
   if (updated.count === 0) throw new DbError('DB_NOT_FOUND', `Tenant ${tenantId} has no ${kind} counter`);
   const counter = await scope.client.documentCounter.findUniqueOrThrow({
     where: { tenantId_kind: { tenantId, kind } },
   });
-  return `${counter.prefix}${String(counter.nextNumber - 1).padStart(6, '0')}`;
+  const first = counter.nextNumber - count;
+  return Array.from({ length: count }, (_, n) => `${counter.prefix}${String(first + n).padStart(6, '0')}`);
 }
 
 export function invoiceRepository(scope: Scope): InvoiceRepository {
@@ -399,13 +435,43 @@ export function invoiceRepository(scope: Scope): InvoiceRepository {
   };
 }
 
+/** The invoice fields a lifecycle transition may change (the rest never changes after creation). */
+export const TRANSITION_FIELDS = [
+  'status',
+  'number',
+  'dueDate',
+  'finalizedAt',
+  'paidAt',
+  'voidedAt',
+  'markedUncollectibleAt',
+  'amountPaid',
+  'amountRemaining',
+  'endingBalance',
+] as const satisfies readonly (keyof Invoice)[];
+
+/** The columns of {@link TRANSITION_FIELDS}: what storing a transition writes. */
+export function transitionColumns(invoice: Invoice) {
+  const c = invoice.currency;
+  return {
+    status: invoice.status,
+    number: invoice.number,
+    dueDate: toDateOrNull(invoice.dueDate),
+    finalizedAt: toDateOrNull(invoice.finalizedAt),
+    paidAt: toDateOrNull(invoice.paidAt),
+    voidedAt: toDateOrNull(invoice.voidedAt),
+    markedUncollectibleAt: toDateOrNull(invoice.markedUncollectibleAt),
+    amountPaid: minor(invoice.amountPaid, c, 'amountPaid'),
+    amountRemaining: minor(invoice.amountRemaining, c, 'amountRemaining'),
+    endingBalance: minor(invoice.endingBalance, c, 'endingBalance'),
+  };
+}
+
 async function writeTransition(
   scope: Scope,
   tenantId: string,
   invoice: Invoice,
   expectedStatus: InvoiceStatus,
 ): Promise<Invoice> {
-  const c = invoice.currency;
   if (invoice.amountRemaining.amount !== invoice.amountDue.amount - invoice.amountPaid.amount) {
     throw new DbError(
       'DB_INVALID_DATA',
@@ -414,18 +480,7 @@ async function writeTransition(
   }
   const updated = await scope.client.invoice.updateMany({
     where: { id: invoice.id, tenantId, status: expectedStatus },
-    data: {
-      status: invoice.status,
-      number: invoice.number,
-      dueDate: toDateOrNull(invoice.dueDate),
-      finalizedAt: toDateOrNull(invoice.finalizedAt),
-      paidAt: toDateOrNull(invoice.paidAt),
-      voidedAt: toDateOrNull(invoice.voidedAt),
-      markedUncollectibleAt: toDateOrNull(invoice.markedUncollectibleAt),
-      amountPaid: minor(invoice.amountPaid, c, 'amountPaid'),
-      amountRemaining: minor(invoice.amountRemaining, c, 'amountRemaining'),
-      endingBalance: minor(invoice.endingBalance, c, 'endingBalance'),
-    },
+    data: transitionColumns(invoice),
   });
   if (updated.count === 0) {
     const current = await scope.client.invoice.findFirst({
