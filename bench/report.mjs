@@ -154,10 +154,12 @@ ${table(writes?.summary)}
 ## 4. Billing run at scale (MariaDB, 2 worker processes)
 
 Seeded with bulk \`INSERT … SELECT\` from MariaDB's sequence engine (cloning ${'100'} template subscriptions
-written through \`@billkit/db\`), then renewed by 2 child processes (\`bench/billing-worker.mjs\`):
-\`billingRun.claimDueSubscriptions\` (FOR UPDATE SKIP LOCKED, batches of ${run?.batchSize ?? '?'}) →
-\`renewSubscription\` → \`completeRenewal\`, lock order \`${run?.lockOrder ?? '?'}\` (see the notes). Peak RSS is the
-max of the worker's \`process.resourceUsage().maxRSS\` and \`/proc/<pid>/status\` VmHWM.
+written through \`@billkit/db\`), then renewed by 2 child processes (\`bench/billing-worker.mjs\`), each with
+${run?.inFlight ?? '?'} batches in flight: \`billingRun.claimDueSubscriptions\` (batches of ${run?.batchSize ?? '?'}) →
+\`subscriptions.getMany\` → \`renewSubscription\` (billing-core, in memory) → \`billingRun.${run?.path ?? 'completeRenewals'}\`
+(the whole batch in one transaction: multi-row inserts, invoice numbers from one counter update, the audit
+chain extended once). Peak RSS is the max of the worker's \`process.resourceUsage().maxRSS\` and
+\`/proc/<pid>/status\` VmHWM; the live heap after the first and the last batch shows whether memory stays flat.
 
 ${ran(run)}
 ${table(run?.results)}
