@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { toBigInt, toMinorUnits } from '../src/codec.js';
 import { auditHash, canonicalJson, GENESIS_HASH } from '../src/index.js';
+import { auditHashByCanonicalJson } from '../src/repositories/audit-log.js';
 
 const json = fc.jsonValue({ maxDepth: 3 });
 
@@ -53,6 +54,24 @@ describe('auditHash', () => {
       auditHash('ten_a', { ...event, prevHash: 'f'.repeat(64) }),
     ];
     expect(new Set([base, ...variants]).size).toBe(variants.length + 1);
+  });
+
+  it('hashes exactly the canonical JSON of the whole event (chains written before stay verifiable)', () => {
+    // auditHashByCanonicalJson is how every earlier version computed it.
+    expect(auditHash('ten_a', event)).toBe(auditHashByCanonicalJson('ten_a', event));
+    fc.assert(
+      fc.property(
+        json,
+        fc.string(),
+        fc.option(fc.string(), { nil: null }),
+        fc.nat(),
+        fc.string({ unit: 'grapheme' }),
+        (data, type, actor, seq, entityId) => {
+          const e = { ...event, data, type, actor, seq, entityId };
+          expect(auditHash('ten_ü"\\', e)).toBe(auditHashByCanonicalJson('ten_ü"\\', e));
+        },
+      ),
+    );
   });
 });
 
