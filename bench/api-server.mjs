@@ -67,6 +67,9 @@ export async function startApi(database, { nodeArgs = [] } = {}) {
         ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_API_CPU_PROF]
         : []),
       `--max-old-space-size=${API_HEAP_MB}`,
+      ...(process.env.BENCH_API_SEMI_SPACE_MB
+        ? [`--max-semi-space-size=${process.env.BENCH_API_SEMI_SPACE_MB}`]
+        : []),
       join(root, 'apps/api/dist/main.js'),
     ],
     {

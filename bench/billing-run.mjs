@@ -202,8 +202,9 @@ export async function runBillingRunBench({
             // --cpu-prof DIR: each worker writes a V8 CPU profile there (open it in Chrome DevTools).
             execArgv: [
               ...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : []),
-              ...(exposeGc ? ['--expose-gc'] : []),
+              '--expose-gc',
             ],
+            env: { ...process.env, ...(exposeGc ? { BILLING_WORKER_GC_EVERY_SAMPLE: '1' } : {}) },
           },
         );
         const samples = []; // RSS after each batch: flat memory means the last ≈ the first
@@ -250,7 +251,7 @@ export async function runBillingRunBench({
       'CPU s': round(r.cpuSeconds, 1),
       'RSS after 1st batch MB': Math.round(r.samples[0] ?? 0),
       'RSS after last batch MB': Math.round(r.samples.at(-1) ?? 0),
-      'heap after 1st / last batch MB': `${Math.round(r.heapSamples[0] ?? 0)} / ${Math.round(r.heapSamples.at(-1) ?? 0)}`,
+      'live heap after 1st / last batch MB': `${Math.round(r.heapSamples[0] ?? 0)} / ${Math.round(r.heapSamples.at(-1) ?? 0)}`,
       's claim / load / renew / write': Object.values(r.phases)
         .map((v) => round(v, 1))
         .join(' / '),
@@ -270,7 +271,7 @@ export async function runBillingRunBench({
       ),
       'RSS after 1st batch MB': '',
       'RSS after last batch MB': '',
-      'heap after 1st / last batch MB': '',
+      'live heap after 1st / last batch MB': '',
       's claim / load / renew / write': '',
     });
 
@@ -344,7 +345,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     subscriptions: arg('--subscriptions', 100_000),
     batchSize: arg('--batch-size', 250),
     inFlight: arg('--in-flight', 2),
-    // --gc: workers collect garbage before each RSS sample, so the samples show live memory only
+    // --gc: workers collect garbage before every sample (by default only before the first and the last)
     exposeGc: process.argv.includes('--gc'),
     cpuProfileDir: process.argv.includes('--cpu-prof')
       ? process.argv[process.argv.indexOf('--cpu-prof') + 1]

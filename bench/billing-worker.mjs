@@ -54,8 +54,13 @@ const timed = async (phase, fn) => {
     phases[phase] += (performance.now() - t0) / 1000;
   }
 };
-const report = () => {
-  globalThis.gc?.(); // with --expose-gc (billing-run.mjs --gc): live heap, not garbage waiting for a collection
+// The first and the final sample are taken after a full collection (the worker runs with --expose-gc), so
+// they show live memory, not garbage waiting for a collection; with billing-run.mjs --gc, every sample is.
+const gcEverySample = process.env.BILLING_WORKER_GC_EVERY_SAMPLE === '1';
+let samplesSent = 0;
+const report = (collect = false) => {
+  if (collect || gcEverySample || samplesSent === 0) globalThis.gc?.();
+  samplesSent += 1;
   process.send?.({
     type: 'progress',
     renewed,
@@ -151,6 +156,7 @@ const lane = async () => {
   }
 };
 await Promise.all(Array.from({ length: Number(inFlight) }, lane));
+report(true); // the final sample: live memory after the last batch
 await db.close();
 process.send?.({
   type: 'done',

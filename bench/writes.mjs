@@ -359,6 +359,8 @@ export async function runWritesBench({ subscriptions = 200, connections = 20, du
       errors,
       changes: ok,
     };
+    // Requests autocannon gave up on at the deadline may still be committing: let them finish first.
+    await new Promise((r) => setTimeout(r, 2000));
     const raw = await rawFloor({
       database: api.database,
       profile,
