@@ -111,15 +111,15 @@ of \`pnpm bench:full\`).
 
 | Command | Runs | Time |
 | --- | --- | --- |
-| \`pnpm bench\` | engines (tinybench) + the API read path on SQLite for 10 s | < 3 min (27 s in the last run) |
-| \`pnpm bench:full\` | everything below (MariaDB at 127.0.0.1:3306 as root; scratch \`billkit_bench_*\` databases are dropped after) | ≈ 8 min with \`--subscriptions 3000\` |
+| \`pnpm bench\` | engines (tinybench) + the API read path on SQLite for 10 s | < 3 min (about 40 s here) |
+| \`pnpm bench:full\` | everything below (MariaDB at 127.0.0.1:3306 as root; scratch \`billkit_bench_*\` databases are dropped after) | about 9 min here, with the 100,000-subscription billing run |
 | \`pnpm --filter @billkit/bench bench:full -- --subscriptions N\` | the billing run sized to N subscriptions (default 100,000) | |
 | \`node bench/<engines\\|api\\|writes\\|billing-run\\|webhooks\\|profile>.mjs\` | one benchmark (\`api.mjs --full\`, \`writes.mjs --duration S\`, \`billing-run.mjs --subscriptions N\`, \`webhooks.mjs --events N\`) | |
 
 Machine: ${env ? `${env.cpus} cores (${env.cpuModel}), ${env.memoryGiB} GiB, ${env.platform}, Node ${env.node}` : 'unknown'}.
-**This machine is shared**: 2 cores with several engineers running test suites at the same time (load
-averages of 3–11 during these runs, i.e. up to 5 runnable processes per core). Every figure below is noisy and
-pessimistic; each section states the commit and load average it ran with. Rerun on an idle machine before
+**This machine is shared**: 2 cores that also run the load generators and MariaDB (load averages of 1–3.5
+during these runs, i.e. up to ~2 runnable processes per core). Every figure below is noisy and pessimistic;
+each section states the commit and load average it ran with. Rerun on an idle machine before
 comparing with the targets in earnest.
 
 ## Targets
