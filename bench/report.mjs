@@ -112,7 +112,7 @@ of \`pnpm bench:full\`).
 | Command | Runs | Time |
 | --- | --- | --- |
 | \`pnpm bench\` | engines (tinybench) + the API read path on SQLite for 10 s | < 3 min (about 40 s here) |
-| \`pnpm bench:full\` | everything below (MariaDB at 127.0.0.1:3306 as root; scratch \`billkit_bench_*\` databases are dropped after) | about 9 min here, with the 100,000-subscription billing run |
+| \`pnpm bench:full\` | everything below (MariaDB at 127.0.0.1:3306 as root; scratch \`billkit_bench_*\` databases are dropped after) | about 10 min here, with the 100,000-subscription billing run |
 | \`pnpm --filter @billkit/bench bench:full -- --subscriptions N\` | the billing run sized to N subscriptions (default 100,000) | |
 | \`node bench/<engines\\|api\\|writes\\|billing-run\\|webhooks\\|profile>.mjs\` | one benchmark (\`api.mjs --full\`, \`writes.mjs --duration S\`, \`billing-run.mjs --subscriptions N\`, \`webhooks.mjs --events N\`) | |
 
