@@ -112,6 +112,6 @@ export type {
 } from './repositories/tax-rates.js';
 export type { Tenant, TenantRepository } from './repositories/tenants.js';
 export type { Repositories } from './repositories.js';
-export { newId, newSortableId } from './scope.js';
+export { lockFailure, newId, newSortableId } from './scope.js';
 export { Secret } from './secret.js';
 export { type SeedSummary, seedDemoTenant } from './seed.js';

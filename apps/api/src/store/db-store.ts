@@ -4,6 +4,7 @@ import {
   type BillingDatabase,
   canonicalJson,
   isDbError,
+  lockFailure,
   newId,
   type OpenDatabaseOptions,
   openDatabase,
@@ -180,25 +181,10 @@ const LOCK_TARGETS = {
   webhook_event: ['WebhookEvent', 'id'],
 } as const satisfies Partial<Record<EntityKind, readonly [string, string]>>;
 
-/** A transaction that lost a race and may be run again: a conflict (see translate) or a lock wait timeout. */
+/** A transaction that lost a race and may be run again: a conflict (see translate), a deadlock or a lock wait timeout. */
 function lostRace(error: unknown): boolean {
   if (error instanceof StoreError) return error.code === 'DB_VERSION_CONFLICT';
-  const seen = new Set<unknown>();
-  for (let e: unknown = error; typeof e === 'object' && e !== null && !seen.has(e); ) {
-    seen.add(e);
-    const c = e as {
-      code?: unknown;
-      errno?: unknown;
-      originalCode?: unknown;
-      meta?: { code?: unknown; driverAdapterError?: { cause?: unknown } };
-      cause?: unknown;
-    };
-    // 1213 deadlock, 1205 lock wait timeout: the server's errno, wherever the driver and Prisma keep it.
-    const server = String(c.errno ?? c.originalCode ?? c.meta?.code ?? '');
-    if (c.code === 'P2034' || server === '1213' || server === '1205') return true;
-    e = c.meta?.driverAdapterError?.cause ?? c.cause;
-  }
-  return false;
+  return lockFailure(error) !== null;
 }
 
 /** An instant from a raw query's DATETIME column (a Date, an ISO string or, on SQLite, epoch ms). */
@@ -710,11 +696,11 @@ class DbTransaction extends DbReader implements TenantTransaction {
   }
 
   /**
-   * What this transaction read, by `kind:id`: the record's canonical JSON (MySQL only). An update of a record
-   * read here first locks its row and checks it still reads the same (see `update`).
+   * Records as this transaction first read them (or last wrote them), by `kind:id`: what an update of one
+   * is based on (MySQL: checked under a row lock first, see `lockAndCheck`), and what its row holds.
    */
-  private readonly readSet = new Map<string, string>();
-  /** Rows this transaction holds locked (checked or written): no second check needed. */
+  private readonly readRecords = new Map<string, unknown>();
+  /** Rows this transaction holds locked (read for update, checked or written): no check needed. */
   private readonly locked = new Set<string>();
 
   override async get<K extends EntityKind>(kind: K, id: string): Promise<EntityMap[K] | null> {
@@ -729,15 +715,9 @@ class DbTransaction extends DbReader implements TenantTransaction {
     return found;
   }
 
-  /** Records as this transaction first read them (MySQL), by `kind:id`. */
-  private readonly readRecords = new Map<string, unknown>();
-
   private remember(kind: EntityKind, entity: unknown): void {
     const key = `${kind}:${(entity as { id: string }).id}`;
-    if (this.readRecords.has(key)) return;
-    this.readRecords.set(key, structuredClone(entity));
-    // SQLite runs one transaction at a time: nothing can change what this one read.
-    if (this.db.provider === 'mysql' && !this.locked.has(key)) this.readSet.set(key, canonicalJson(entity));
+    if (!this.readRecords.has(key)) this.readRecords.set(key, structuredClone(entity));
   }
 
   async getForUpdate<K extends EntityKind>(kind: K, id: string): Promise<EntityMap[K] | null> {
@@ -746,7 +726,6 @@ class DbTransaction extends DbReader implements TenantTransaction {
       await this.lockRow(kind, id);
       // Locked before it is read: what is read now stays so until the commit, no later check needed.
       this.locked.add(key);
-      this.readSet.delete(key);
       this.readRecords.delete(key);
     }
     return this.get(kind, id);
@@ -773,16 +752,16 @@ class DbTransaction extends DbReader implements TenantTransaction {
    * differs from what this transaction based its change on. Records never read here are blind writes.
    */
   private async lockAndCheck(kind: EntityKind, id: string): Promise<void> {
+    // SQLite runs one transaction at a time: nothing can change what this one read.
     if (this.db.provider !== 'mysql') return;
     const key = `${kind}:${id}`;
     if (this.locked.has(key)) return;
-    const seen = this.readSet.get(key);
+    const seen = this.readRecords.get(key);
     await this.lockRow(kind, id);
     this.locked.add(key);
     if (seen === undefined) return;
-    this.readSet.delete(key);
     const now = await super.get(kind, id);
-    if (now === null || canonicalJson(now) !== seen) {
+    if (now === null || canonicalJson(now) !== canonicalJson(seen)) {
       throw new StoreError('DB_VERSION_CONFLICT', `${kind} ${id} was changed by another request`, {
         reason: 'changed_since_read',
       });
@@ -791,8 +770,10 @@ class DbTransaction extends DbReader implements TenantTransaction {
 
   async update<K extends EntityKind>(kind: K, entity: EntityMap[K], expectedVersion?: number): Promise<void> {
     const id = (entity as { id: string }).id;
-    // A subscription update with its expected version is checked by the UPDATE itself.
-    if (!(kind === 'subscription' && expectedVersion !== undefined)) await this.lockAndCheck(kind, id);
+    // A subscription update with its expected version is checked by the UPDATE itself, whose row lock
+    // then holds to the commit like any other this transaction takes.
+    if (kind === 'subscription' && expectedVersion !== undefined) this.locked.add(`${kind}:${id}`);
+    else await this.lockAndCheck(kind, id);
     if (kind === 'webhook_event') {
       const event = entity as WebhookEventRecord;
       const updated = await this.client().webhookEvent.updateMany({
