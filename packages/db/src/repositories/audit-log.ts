@@ -102,21 +102,6 @@ function hashOver(
   return createHash('sha256').update(event.prevHash).update('\n').update(body).digest('hex');
 }
 
-/** The former spelling of `auditHash`, kept to prove `hashOver` hashes the same bytes (see the tests). */
-export function auditHashByCanonicalJson(tenantId: string, event: Omit<AuditEvent, 'id' | 'hash'>): string {
-  const body = canonicalJson({
-    tenantId,
-    seq: event.seq,
-    type: event.type,
-    entityType: event.entityType,
-    entityId: event.entityId,
-    actor: event.actor,
-    data: event.data,
-    occurredAt: event.occurredAt,
-  });
-  return createHash('sha256').update(event.prevHash).update('\n').update(body).digest('hex');
-}
-
 type Row = Awaited<ReturnType<Scope['client']['auditEvent']['findFirstOrThrow']>>;
 const fromRow = (row: Row): AuditEvent => ({
   id: row.id,
