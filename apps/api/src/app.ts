@@ -24,7 +24,7 @@ import { loggerOptions } from './logger.js';
 import { type ApiMetrics, createMetrics } from './metrics.js';
 import type { PaymentGatewayResolver, RouteContext, WebhookRouting } from './routes/context.js';
 import { registerRoutes } from './routes/index.js';
-import type { Store } from './store/port.js';
+import type { Store } from '@billkit/db';
 
 export interface AppDeps {
   readonly config: Config;

@@ -4,7 +4,7 @@ import { type BillingEnvironment, BillingService, type Catalog, type Customer } 
 import type { DiscountDefinition } from '@billkit/discount';
 import type { RateTable } from '@billkit/tax';
 import { ApiError } from './http/problem.js';
-import type { TenantReader } from './store/port.js';
+import type { TenantReader } from '@billkit/db';
 import type {
   CustomerRecord,
   DiscountRecord,
@@ -12,7 +12,7 @@ import type {
   EntityMap,
   PriceRecord,
   ProductRecord,
-} from './store/records.js';
+} from '@billkit/db';
 
 /** Every entity of a kind (the catalog is small: products and prices of one tenant). */
 export async function listAll<K extends EntityKind>(

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, tilledCredentialsFromEnv } from './config.js';
 import { createMetrics } from './metrics.js';
 import type { RouteContext } from './routes/context.js';
-import { openDbStore } from './store/db-store.js';
+import { openStore as openDbStore } from '@billkit/db';
 import { tilledWiring } from './tilled-wiring.js';
 import { progressBar, type ReplayFilter, replayWebhooks } from './webhook-replay.js';
 

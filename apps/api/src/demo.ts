@@ -12,7 +12,7 @@ import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
 import { camelize, snakeize } from './http/casing.js';
 import { webhooksSettled } from './routes/webhooks.js';
-import { openDbStore } from './store/db-store.js';
+import { openStore as openDbStore } from '@billkit/db';
 import { tilledWiring } from './tilled-wiring.js';
 
 const ACCOUNT = 'acct_demo_waste_co';

@@ -6,8 +6,8 @@ import { newId } from './ids.js';
 import { persistTransition } from './operations.js';
 import { type AuditChange, type RouteContext, recordTransitionEvents } from './routes/context.js';
 import { settleInvoicePayment } from './routes/invoices.js';
-import type { TenantReader, TenantTransaction } from './store/port.js';
-import type { InvoiceRecord } from './store/records.js';
+import type { TenantReader, TenantTransaction } from '@billkit/db';
+import type { InvoiceRecord } from '@billkit/db';
 
 export interface DunningPolicy {
   /** Days between retries, counted from the latest failure (`[1, 3, 5]`: three retries). */

@@ -1,7 +1,7 @@
 // Runs the API server alone: `pnpm --filter @billkit/api start`.
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, tilledCredentialsFromEnv } from './config.js';
-import { openDbStore } from './store/db-store.js';
+import { openStore as openDbStore } from '@billkit/db';
 import { tilledWiring } from './tilled-wiring.js';
 
 async function main(): Promise<void> {

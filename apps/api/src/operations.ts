@@ -2,8 +2,8 @@
 import type { BillingEvent, CallerDiscountState, Invoice, Subscription } from '@billkit/billing-core';
 import type { FastifyRequest } from 'fastify';
 import type { AuditChange, RouteContext } from './routes/context.js';
-import type { TenantReader, TenantTransaction } from './store/port.js';
-import type { InvoiceRecord, SubscriptionRecord } from './store/records.js';
+import type { TenantReader, TenantTransaction } from '@billkit/db';
+import type { InvoiceRecord, SubscriptionRecord } from '@billkit/db';
 
 export function invoiceRecord(invoice: Invoice, now: string): InvoiceRecord {
   return { ...invoice, paymentIntentId: null, lastPaymentError: null, paymentAttempts: 0, updatedAt: now };

@@ -13,7 +13,7 @@ import { BillingService } from '@billkit/billing-core';
 import { loadCatalogFor, loadVersionedRateTable, referencedPriceIds, toCoreCustomer } from './billing.js';
 import { ApiError, notFound } from './http/problem.js';
 import { invoiceJson, presentInvoice } from './routes/presenters.js';
-import type { TenantReader } from './store/port.js';
+import type { TenantReader } from '@billkit/db';
 
 const MEMO_KEY = 'upcoming_invoice';
 const MARKED_KEY = 'upcoming_invoice_by_marker';

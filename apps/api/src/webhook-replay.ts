@@ -1,7 +1,7 @@
 // Re-processing stored webhook events (the original plan's "process missed webhooks from logs").
 import type { RouteContext } from './routes/context.js';
 import { processStoredEvent } from './routes/webhooks.js';
-import type { WebhookEventRecord } from './store/records.js';
+import type { WebhookEventRecord } from '@billkit/db';
 
 export interface ReplayFilter {
   /** Only this tenant (default: every tenant). */

@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { type DbStore, openDbStore } from '../src/store/db-store.js';
+import { type DbStore, openStore as openDbStore } from '@billkit/db';
 import { backends } from './support/backends.js';
 import { chicagoCustomer, rateTableBody } from './support/fixtures.js';
 import { client, type Harness } from './support/harness.js';
 
-const databases = backends().filter((b) => b.name !== 'memory');
+const databases = backends();
 
 describe.each(databases)("customers, products and prices in @billkit/db's tables on $name", ({ start }) => {
   let h: Harness;

@@ -115,3 +115,4 @@ export type { Repositories } from './repositories.js';
 export { lockFailure, newId, newSortableId } from './scope.js';
 export { Secret } from './secret.js';
 export { type SeedSummary, seedDemoTenant } from './seed.js';
+export * from './store/index.js';

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { hashApiKey } from '../api-keys.js';
-import type { Store } from '../store/port.js';
-import type { Scope, TenantRecord } from '../store/records.js';
+import { hashApiKey } from '@billkit/db';
+import type { Store } from '@billkit/db';
+import type { ApiKeyScope as Scope, TenantRecord } from '@billkit/db';
 import { ApiError } from './problem.js';
 
 /** Who is calling: the API key and its tenant. Every store access goes through `auth.tenantId`. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { canonicalJson } from '../canonical-json.js';
-import type { Store, StoredIdempotency, TenantStore, TenantTransaction } from '../store/port.js';
+import { canonicalJson } from '@billkit/db';
+import type { Store, StoredIdempotency, TenantStore, TenantTransaction } from '@billkit/db';
 import { ApiError } from './problem.js';
 
 /**

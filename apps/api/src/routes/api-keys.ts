@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { generateApiKey } from '../api-keys.js';
+import { generateApiKey } from '@billkit/db';
 import { ApiError, notFound } from '../http/problem.js';
 import { idParams, instantSchema, listOf, listQuery } from '../http/schemas.js';
 import { newId } from '../ids.js';
-import type { ApiKeySummary } from '../store/records.js';
+import type { ApiKeySummary } from '@billkit/db';
 import { change, type RouteContext, type TypedApp, tenantOf } from './context.js';
 
 const scopeSchema = z.enum(['read', 'write', 'admin']);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { instantSchema } from '../http/schemas.js';
-import type { AuditEventRecord } from '../store/records.js';
+import type { AuditEventRecord } from '@billkit/db';
 import { type RouteContext, type TypedApp, tenantOf } from './context.js';
 
 const auditJson = z

@@ -4,7 +4,7 @@ import { notFound } from '../http/problem.js';
 import { idParams, instantSchema, listOf, listQuery, page } from '../http/schemas.js';
 import { newId } from '../ids.js';
 import { discountStateFor, persistTransition } from '../operations.js';
-import type { BillingRunRecord } from '../store/records.js';
+import type { BillingRunRecord } from '@billkit/db';
 import { change, type RouteContext, type TypedApp, tenantOf } from './context.js';
 
 const runJson = z

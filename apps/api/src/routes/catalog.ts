@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ApiError, notFound } from '../http/problem.js';
 import { currencySchema, idParams, listOf, listQuery, metadataSchema, page } from '../http/schemas.js';
 import { newId } from '../ids.js';
-import type { PriceRecord, ProductRecord } from '../store/records.js';
+import type { PriceRecord, ProductRecord } from '@billkit/db';
 import { change, type RouteContext, type TypedApp, tenantOf } from './context.js';
 
 const nonNegative = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);

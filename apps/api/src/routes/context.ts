@@ -5,7 +5,7 @@ import { authOf } from '../http/auth.js';
 import { transactionFor } from '../http/idempotency.js';
 import type { ApiMetrics } from '../metrics.js';
 import type { PaymentGatewayLike } from '../payments.js';
-import type { Store, TenantStore, TenantTransaction } from '../store/port.js';
+import type { Store, TenantStore, TenantTransaction } from '@billkit/db';
 
 export type PaymentGatewayResolver = (tenantId: string) => PaymentGatewayLike | null;
 

@@ -6,7 +6,7 @@ import { camelize, snakeize, snakePath } from '../http/casing.js';
 import { ApiError, notFound } from '../http/problem.js';
 import { currencySchema, idParams, instantSchema, listOf, listQuery, page } from '../http/schemas.js';
 import { newId } from '../ids.js';
-import type { DiscountRecord } from '../store/records.js';
+import type { DiscountRecord } from '@billkit/db';
 import { change, type RouteContext, type TypedApp, tenantOf } from './context.js';
 
 const DISCOUNT_TYPES = ['percentage', 'fixed_amount', 'volume', 'bundle', 'free_periods', 'credit'] as const;

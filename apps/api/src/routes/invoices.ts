@@ -15,8 +15,8 @@ import { ApiError, notFound } from '../http/problem.js';
 import { idParams, listOf, listQuery, page } from '../http/schemas.js';
 import { newId } from '../ids.js';
 import { discountStateFor, invoiceRecord, persistTransition } from '../operations.js';
-import type { TenantReader, TenantTransaction } from '../store/port.js';
-import type { CreditNoteRecord, InvoiceRecord } from '../store/records.js';
+import type { TenantReader, TenantTransaction } from '@billkit/db';
+import type { CreditNoteRecord, InvoiceRecord } from '@billkit/db';
 import { upcomingInvoiceJson } from '../upcoming-invoice.js';
 import {
   type AuditChange,

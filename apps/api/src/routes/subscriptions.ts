@@ -6,8 +6,8 @@ import { ApiError, notFound } from '../http/problem.js';
 import { idParams, instantSchema, listOf, listQuery, metadataSchema, page } from '../http/schemas.js';
 import { newId } from '../ids.js';
 import { discountStateFor, persistTransition } from '../operations.js';
-import type { TenantReader } from '../store/port.js';
-import type { SubscriptionRecord } from '../store/records.js';
+import type { TenantReader } from '@billkit/db';
+import type { SubscriptionRecord } from '@billkit/db';
 import { change, type RouteContext, type TypedApp, tenantOf } from './context.js';
 import { invoiceJson, presentInvoice, presentSubscription, subscriptionJson } from './presenters.js';
 

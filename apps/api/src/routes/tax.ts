@@ -5,7 +5,7 @@ import { forgetRateTable, loadRateTable as storedRateTable } from '../billing.js
 import { camelize, snakeize } from '../http/casing.js';
 import { ApiError } from '../http/problem.js';
 import { currencySchema, instantSchema } from '../http/schemas.js';
-import type { TaxTableRecord } from '../store/records.js';
+import type { TaxTableRecord } from '@billkit/db';
 import { change, type RouteContext, type TypedApp, tenantOf } from './context.js';
 
 const rateTableBody = z

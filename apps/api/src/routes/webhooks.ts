@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { ApiError } from '../http/problem.js';
 import { newId } from '../ids.js';
-import type { WebhookEventRecord } from '../store/records.js';
+import type { WebhookEventRecord } from '@billkit/db';
 import type { RouteContext } from './context.js';
 import { settleInvoicePayment } from './invoices.js';
 

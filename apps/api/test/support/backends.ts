@@ -4,15 +4,15 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '@billkit/db';
-import { openDbStore } from '../../src/store/db-store.js';
-import { type Harness, type StartOptions, startMemory, startServer } from './harness.js';
+import { openStore as openDbStore } from '@billkit/db';
+import { type Harness, type StartOptions, startServer } from './harness.js';
 
 // Which stores the end-to-end suites run against. Default: SQLite (a temp file per suite) and MariaDB
 // (a scratch `billkit_api_test_<random>` database per suite, dropped afterwards). MariaDB is skipped
-// when unreachable, unless CI=true, where that fails the run. `BILLKIT_TEST_BACKENDS=memory,sqlite`
-// picks explicitly (memory is the fast in-process store, for the HTTP layer only).
+// when unreachable, unless CI=true, where that fails the run. `BILLKIT_TEST_BACKENDS=sqlite` picks
+// explicitly.
 
-export type BackendName = 'memory' | 'sqlite' | 'mysql';
+export type BackendName = 'sqlite' | 'mysql';
 
 export interface Backend {
   readonly name: BackendName;
@@ -83,7 +83,6 @@ async function startMariadb(options: StartOptions = {}): Promise<Harness> {
 /** The stores the end-to-end suites run against (see the note at the top). */
 export function backends(): Backend[] {
   const all: Backend[] = [
-    { name: 'memory', start: startMemory },
     { name: 'sqlite', start: startSqlite },
     { name: 'mysql', start: startMariadb },
   ];

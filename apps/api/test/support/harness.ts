@@ -3,9 +3,8 @@ import type { App } from '../../src/app.js';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { webhooksSettled } from '../../src/routes/webhooks.js';
-import { MemoryStore } from '../../src/store/memory-store.js';
-import type { Store } from '../../src/store/port.js';
-import type { Scope } from '../../src/store/records.js';
+import type { Store } from '@billkit/db';
+import type { ApiKeyScope as Scope } from '@billkit/db';
 
 export interface Harness {
   readonly app: App;
@@ -83,11 +82,6 @@ export async function startServer(
       await dispose();
     },
   };
-}
-
-/** The server over a fresh in-memory store (fast; the HTTP layer only). */
-export function startMemory(options: StartOptions = {}): Promise<Harness> {
-  return startServer(new MemoryStore(), options);
 }
 
 export interface CallResult<T = Record<string, unknown>> {

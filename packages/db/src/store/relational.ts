@@ -1,4 +1,4 @@
-import type { BillingClient } from '@billkit/db';
+import type { BillingClient } from '../client.js';
 import { StoreError } from './port.js';
 import type {
   CreditNoteRecord,

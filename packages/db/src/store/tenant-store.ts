@@ -1,15 +1,9 @@
-import {
-  appendAuditEventsInTransaction,
-  type BillingClient,
-  type BillingDatabase,
-  canonicalJson,
-  isDbError,
-  lockFailure,
-  newId,
-  type OpenDatabaseOptions,
-  openDatabase,
-} from '@billkit/db';
-import { generateApiKey } from '../api-keys.js';
+import type { BillingClient } from '../client.js';
+import { isDbError } from '../errors.js';
+import { type BillingDatabase, type OpenDatabaseOptions, openDatabase } from '../open-database.js';
+import { appendAuditEventsInTransaction, canonicalJson } from '../repositories/audit-log.js';
+import { lockFailure, newId } from '../scope.js';
+import { generateApiKey } from './api-key-secret.js';
 import type {
   AuditQuery,
   AuditVerification,
