@@ -14,11 +14,12 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import { createBilling, WorkflowError } from '@billkit/workflows';
 import type { Config } from './config.js';
 import { registerAuth } from './http/auth.js';
 import { snakePath } from './http/casing.js';
 import { IdempotentReplay, registerIdempotency, sendReplay } from './http/idempotency.js';
-import { ApiError, isBillkitError, type ProblemField, problem } from './http/problem.js';
+import { API_CODE_OF_WORKFLOW, ApiError, isBillkitError, type ProblemField, problem } from './http/problem.js';
 import { idempotencyHeaders, problemResponses } from './http/schemas.js';
 import { loggerOptions } from './logger.js';
 import { type ApiMetrics, createMetrics } from './metrics.js';
@@ -87,13 +88,24 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.setSerializerCompiler(serializerCompiler);
   app.decorate('metrics', metrics);
 
+  const clock = deps.clock ?? (() => new Date());
+  const gatewayFor = deps.gatewayFor ?? (() => null);
   const ctx: RouteContext = {
+    billing: createBilling({
+      db: store,
+      gateways: gatewayFor,
+      clock,
+      dunning: { scheduleDays: config.DUNNING_SCHEDULE_DAYS, finalAction: config.DUNNING_FINAL_ACTION },
+      observer: {
+        invoiceCreated: ({ billingReason }) => metrics.invoicesCreated.inc({ billing_reason: billingReason }),
+      },
+    }),
     store,
     config,
     metrics,
-    clock: deps.clock ?? (() => new Date()),
+    clock,
     wallClock: deps.wallClock ?? (() => new Date()),
-    gatewayFor: deps.gatewayFor ?? (() => null),
+    gatewayFor,
     webhookRouting: deps.webhookRouting ?? (() => null),
     shuttingDown: false,
   };
@@ -224,6 +236,16 @@ function describeError(error: FastifyError | Error): {
       };
     });
     return { code: 'API_VALIDATION_FAILED', detail: `The request ${location} is invalid`, fields };
+  }
+  if (error instanceof WorkflowError) {
+    // The workflows' codes are the API's own under another prefix (WORKFLOW_NOT_FOUND → API_NOT_FOUND).
+    return {
+      code: API_CODE_OF_WORKFLOW[error.code],
+      detail: error.message,
+      ...(error.details.fields
+        ? { fields: error.details.fields.map((f) => ({ location: 'body' as const, ...f })) }
+        : {}),
+    };
   }
   if (error instanceof ApiError) {
     return {

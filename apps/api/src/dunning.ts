@@ -1,9 +1,9 @@
 // Dunning: retrying failed invoice payments on a schedule, then giving up per policy.
 import { markInvoiceUncollectible } from '@billkit/billing-core';
 import { type DunningStep, nextDunningStep } from '@billkit/tilled';
-import { billingFor, toCoreCustomer } from './billing.js';
-import { newId } from './ids.js';
-import { persistTransition } from './operations.js';
+import { billingFor, toCoreCustomer } from '@billkit/workflows';
+import { newId } from '@billkit/workflows';
+import { persistTransition } from '@billkit/workflows';
 import { type AuditChange, type RouteContext, recordTransitionEvents } from './routes/context.js';
 import { settleInvoicePayment } from './routes/invoices.js';
 import type { TenantReader, TenantTransaction } from '@billkit/db';

@@ -1,5 +1,5 @@
 import { TilledClient, TilledGateway } from '@billkit/tilled';
-import type { PaymentGatewayLike } from './payments.js';
+import type { PaymentGateway } from '@billkit/billing-core';
 import type { PaymentGatewayResolver, WebhookRouting } from './routes/context.js';
 
 /** One tenant's Tilled merchant account. */
@@ -18,7 +18,7 @@ export function tilledWiring(
   accounts: readonly TenantTilledAccount[],
   options: { readonly baseUrl?: string | undefined; readonly sandbox?: boolean } = {},
 ): { gatewayFor: PaymentGatewayResolver; webhookRouting: WebhookRouting } {
-  const gateways = new Map<string, PaymentGatewayLike>();
+  const gateways = new Map<string, PaymentGateway>();
   for (const account of accounts) {
     const client = new TilledClient({
       secretKey: account.secretKey,
@@ -29,7 +29,7 @@ export function tilledWiring(
     });
     gateways.set(
       account.tenantId,
-      new TilledGateway({ client, tenantId: account.tenantId }) as unknown as PaymentGatewayLike,
+      new TilledGateway({ client, tenantId: account.tenantId }),
     );
   }
   return {

@@ -10,7 +10,7 @@
 // once level 1 has moved on, i.e. after the next audited change of the tenant.
 import { createHash } from 'node:crypto';
 import { BillingService } from '@billkit/billing-core';
-import { loadCatalogFor, loadVersionedRateTable, referencedPriceIds, toCoreCustomer } from './billing.js';
+import { loadCatalogFor, loadVersionedRateTable, referencedPriceIds, toCoreCustomer } from '@billkit/workflows';
 import { ApiError, notFound } from './http/problem.js';
 import { invoiceJson, presentInvoice } from './routes/presenters.js';
 import type { TenantReader } from '@billkit/db';

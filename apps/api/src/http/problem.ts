@@ -1,3 +1,4 @@
+import type { WorkflowErrorCode } from '@billkit/workflows';
 import { z } from 'zod';
 
 /** Codes the API itself raises (the packages' codes are mapped in {@link statusForCode}). */
@@ -25,6 +26,19 @@ export type ApiErrorCode =
   | 'API_SERVICE_UNAVAILABLE'
   | 'API_NOT_IMPLEMENTED'
   | 'API_INTERNAL';
+
+/** The API code each workflow code is answered with: the same meaning under the API's prefix. */
+export const API_CODE_OF_WORKFLOW: Readonly<Record<WorkflowErrorCode, ApiErrorCode>> = {
+  WORKFLOW_NOT_FOUND: 'API_NOT_FOUND',
+  WORKFLOW_VALIDATION_FAILED: 'API_VALIDATION_FAILED',
+  WORKFLOW_INVALID_STATE: 'API_INVALID_STATE',
+  WORKFLOW_CONFLICT: 'API_CONFLICT',
+  WORKFLOW_PAYMENT_FAILED: 'API_PAYMENT_FAILED',
+  WORKFLOW_PAYMENTS_DISABLED: 'API_INVALID_STATE',
+  WORKFLOW_IDEMPOTENCY_KEY_REUSED: 'API_IDEMPOTENCY_KEY_REUSED',
+  WORKFLOW_IDEMPOTENCY_IN_PROGRESS: 'API_IDEMPOTENCY_IN_PROGRESS',
+  WORKFLOW_GATEWAY_EVENT_REJECTED: 'API_WEBHOOK_SIGNATURE_INVALID',
+};
 
 /** One offending field: a JSON-pointer-like path into body/query/params/headers and what is wrong. */
 export interface ProblemField {

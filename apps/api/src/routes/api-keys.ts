@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { generateApiKey } from '@billkit/db';
 import { ApiError, notFound } from '../http/problem.js';
 import { idParams, instantSchema, listOf, listQuery } from '../http/schemas.js';
-import { newId } from '../ids.js';
+import { newId } from '@billkit/workflows';
 import type { ApiKeySummary } from '@billkit/db';
 import { change, type RouteContext, type TypedApp, tenantOf } from './context.js';
 

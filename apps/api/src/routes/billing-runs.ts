@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { billingFor, listAll, toCoreCustomer } from '../billing.js';
+import { billingFor, listAll, toCoreCustomer } from '@billkit/workflows';
 import { notFound } from '../http/problem.js';
 import { idParams, instantSchema, listOf, listQuery, page } from '../http/schemas.js';
-import { newId } from '../ids.js';
-import { discountStateFor, persistTransition } from '../operations.js';
+import { newId } from '@billkit/workflows';
+import { discountStateFor, persistTransition } from '@billkit/workflows';
 import type { BillingRunRecord } from '@billkit/db';
 import { change, type RouteContext, type TypedApp, tenantOf } from './context.js';
 

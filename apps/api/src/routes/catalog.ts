@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ApiError, notFound } from '../http/problem.js';
 import { currencySchema, idParams, listOf, listQuery, metadataSchema, page } from '../http/schemas.js';
-import { newId } from '../ids.js';
+import { newId } from '@billkit/workflows';
 import type { PriceRecord, ProductRecord } from '@billkit/db';
 import { change, type RouteContext, type TypedApp, tenantOf } from './context.js';
 

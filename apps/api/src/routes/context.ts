@@ -1,13 +1,14 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Billing, OperationContext } from '@billkit/workflows';
 import type { Config } from '../config.js';
 import { authOf } from '../http/auth.js';
 import { transactionFor } from '../http/idempotency.js';
 import type { ApiMetrics } from '../metrics.js';
-import type { PaymentGatewayLike } from '../payments.js';
+import type { PaymentGateway } from '@billkit/billing-core';
 import type { Store, TenantStore, TenantTransaction } from '@billkit/db';
 
-export type PaymentGatewayResolver = (tenantId: string) => PaymentGatewayLike | null;
+export type PaymentGatewayResolver = (tenantId: string) => PaymentGateway | null;
 
 /** Where a gateway account's webhooks go: the tenant and the secrets accepted (several during rotation). */
 export type WebhookRouting = (
@@ -15,6 +16,8 @@ export type WebhookRouting = (
 ) => { readonly tenantId: string; readonly secrets: readonly string[] } | null;
 
 export interface RouteContext {
+  /** The workflows every route calls (one per route). */
+  readonly billing: Billing;
   readonly store: Store;
   readonly config: Config;
   readonly metrics: ApiMetrics;
@@ -90,4 +93,19 @@ export async function change<T>(
       });
     }),
   );
+}
+
+/**
+ * The workflow context of a request: its tenant, the API key as actor, the request id, and a transaction
+ * runner that keeps an Idempotency-Key's stored response in the change's own transaction (`transactionFor`).
+ */
+export function operationOf(ctx: RouteContext, request: FastifyRequest): OperationContext {
+  const auth = authOf(request);
+  const tenant = ctx.store.forTenant(auth.tenantId);
+  return {
+    tenantId: auth.tenantId,
+    actor: auth.keyId,
+    requestId: String(request.id),
+    transaction: (work) => transactionFor(request, tenant, work),
+  };
 }

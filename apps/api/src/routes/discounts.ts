@@ -1,11 +1,11 @@
 import { applyDiscounts, type DiscountDefinition, discountDefinitionSchema } from '@billkit/discount';
 import { money } from '@billkit/money';
 import { z } from 'zod';
-import { discountDefinition } from '../billing.js';
+import { discountDefinition } from '@billkit/workflows';
 import { camelize, snakeize, snakePath } from '../http/casing.js';
 import { ApiError, notFound } from '../http/problem.js';
 import { currencySchema, idParams, instantSchema, listOf, listQuery, page } from '../http/schemas.js';
-import { newId } from '../ids.js';
+import { newId } from '@billkit/workflows';
 import type { DiscountRecord } from '@billkit/db';
 import { change, type RouteContext, type TypedApp, tenantOf } from './context.js';
 

@@ -9,12 +9,12 @@ import {
 } from '@billkit/billing-core';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { billingFor, discountDefinition, toCoreCustomer } from '../billing.js';
+import { billingFor, discountDefinition, toCoreCustomer } from '@billkit/workflows';
 import { authOf } from '../http/auth.js';
 import { ApiError, notFound } from '../http/problem.js';
 import { idParams, listOf, listQuery, page } from '../http/schemas.js';
-import { newId } from '../ids.js';
-import { discountStateFor, invoiceRecord, persistTransition } from '../operations.js';
+import { newId } from '@billkit/workflows';
+import { discountStateFor, invoiceRecord, persistTransition } from '@billkit/workflows';
 import type { TenantReader, TenantTransaction } from '@billkit/db';
 import type { CreditNoteRecord, InvoiceRecord } from '@billkit/db';
 import { upcomingInvoiceJson } from '../upcoming-invoice.js';

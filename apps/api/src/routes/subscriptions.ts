@@ -1,11 +1,11 @@
 import { applyDiscountToSubscription, pauseSubscription, resumeSubscription } from '@billkit/billing-core';
 import type { DiscountDefinition } from '@billkit/discount';
 import { z } from 'zod';
-import { billingFor, discountDefinition, environmentFor, toCoreCustomer } from '../billing.js';
+import { billingFor, discountDefinition, environmentFor, toCoreCustomer } from '@billkit/workflows';
 import { ApiError, notFound } from '../http/problem.js';
 import { idParams, instantSchema, listOf, listQuery, metadataSchema, page } from '../http/schemas.js';
-import { newId } from '../ids.js';
-import { discountStateFor, persistTransition } from '../operations.js';
+import { newId } from '@billkit/workflows';
+import { discountStateFor, persistTransition } from '@billkit/workflows';
 import type { TenantReader } from '@billkit/db';
 import type { SubscriptionRecord } from '@billkit/db';
 import { change, type RouteContext, type TypedApp, tenantOf } from './context.js';

@@ -1,7 +1,7 @@
 import { money } from '@billkit/money';
 import { calculateTax, loadRateTable, type TaxRequest } from '@billkit/tax';
 import { z } from 'zod';
-import { forgetRateTable, loadRateTable as storedRateTable } from '../billing.js';
+import { forgetRateTable, loadRateTable as storedRateTable } from '@billkit/workflows';
 import { camelize, snakeize } from '../http/casing.js';
 import { ApiError } from '../http/problem.js';
 import { currencySchema, instantSchema } from '../http/schemas.js';

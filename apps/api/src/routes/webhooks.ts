@@ -2,7 +2,7 @@ import { BILLKIT_METADATA_KEYS, verifyWebhookSignature } from '@billkit/tilled';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { ApiError } from '../http/problem.js';
-import { newId } from '../ids.js';
+import { newId } from '@billkit/workflows';
 import type { WebhookEventRecord } from '@billkit/db';
 import type { RouteContext } from './context.js';
 import { settleInvoicePayment } from './invoices.js';

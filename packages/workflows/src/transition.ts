@@ -1,7 +1,6 @@
 // Storing what billing-core's pure transitions return: new state, invoice, audit events — one transaction.
 import type { BillingEvent, CallerDiscountState, Invoice, Subscription } from '@billkit/billing-core';
-import type { FastifyRequest } from 'fastify';
-import type { AuditChange, RouteContext } from './routes/context.js';
+import type { AuditChange, Deps, Recorder } from './context.js';
 import type { TenantReader, TenantTransaction } from '@billkit/db';
 import type { InvoiceRecord, SubscriptionRecord } from '@billkit/db';
 
@@ -36,13 +35,13 @@ export interface TransitionLike {
  * invoice it produced, redemption counts, and one audit event per billing event.
  */
 export async function persistTransition(
-  ctx: RouteContext,
+  deps: Pick<Deps, 'clock'> & { readonly observer?: Deps['observer'] },
   tx: TenantTransaction,
-  record: (entry: AuditChange) => Promise<void>,
+  record: Recorder,
   t: TransitionLike,
   options: { readonly before: SubscriptionRecord | null; readonly metadata?: Record<string, string> },
 ): Promise<{ subscription: SubscriptionRecord | null; invoice: InvoiceRecord | null }> {
-  const now = ctx.clock().toISOString();
+  const now = deps.clock().toISOString();
   const invoice: InvoiceRecord | null = t.invoice ? invoiceRecord(t.invoice, now) : null;
   // Redemptions first: the rows written below reference these discounts (a foreign key takes a shared lock
   // on each), so locking them for update afterwards would be a lock upgrade that deadlocks with a twin.
@@ -72,7 +71,7 @@ export async function persistTransition(
   // After the subscription: db's Invoice row references it (foreign key).
   if (invoice) {
     await tx.insert('invoice', invoice);
-    ctx.metrics.invoicesCreated.inc({ billing_reason: invoice.billingReason });
+    deps.observer?.invoiceCreated?.({ tenantId: tx.tenantId, billingReason: invoice.billingReason });
   }
   for (const event of t.events) {
     const isSubscription = event.subjectType === 'subscription' && subscription !== null;
@@ -97,4 +96,20 @@ export async function persistTransition(
   return { subscription, invoice };
 }
 
-export type { FastifyRequest };
+
+/**
+ * Records each billing event a billing-core transition caused as one audit entry about the same entity,
+ * with the entity's state before and after the transition and the event's own data.
+ */
+export async function recordTransitionEvents(
+  record: (entry: AuditChange) => Promise<void>,
+  events: readonly { readonly type: string; readonly data?: unknown }[],
+  entity: {
+    readonly entityType: string;
+    readonly entityId: string;
+    readonly before: unknown;
+    readonly after: unknown;
+  },
+): Promise<void> {
+  for (const event of events) await record({ ...entity, type: event.type, extra: { event: event.data } });
+}

@@ -1,9 +1,9 @@
-// The one place apps/api reaches into @billkit/billing-core: it assembles the tenant's billing
+// Assembles the tenant's billing
 // environment (catalog, tax table) from storage and maps stored records to billing-core's types.
 import { type BillingEnvironment, BillingService, type Catalog, type Customer } from '@billkit/billing-core';
 import type { DiscountDefinition } from '@billkit/discount';
 import type { RateTable } from '@billkit/tax';
-import { ApiError } from './http/problem.js';
+import { WorkflowError } from './errors.js';
 import type { TenantReader } from '@billkit/db';
 import type {
   CustomerRecord,
@@ -127,8 +127,8 @@ export async function loadVersionedRateTable(
   if (version !== null && cached?.version === version) return cached;
   const stored = version === null ? null : await reader.get('tax_table', 'tax_table');
   if (!stored) {
-    throw new ApiError(
-      'API_INVALID_STATE',
+    throw new WorkflowError(
+      'WORKFLOW_INVALID_STATE',
       'This tenant has no tax rate table yet: PUT /v1/tax/rate-table first',
     );
   }

@@ -1,0 +1,179 @@
+import { createHash } from 'node:crypto';
+import type { PaymentGateway } from '@billkit/billing-core';
+import { canonicalJson, type Store, type TenantStore, type TenantTransaction } from '@billkit/db';
+import { WorkflowError } from './errors.js';
+
+/** The payment gateway of a tenant (Tilled in production, a fake in tests); null: payments are disabled. */
+export type GatewayResolver = (tenantId: string) => PaymentGateway | null | Promise<PaymentGateway | null>;
+
+/** What happened, for a host's metrics and logs. Every callback is optional and must not throw. */
+export interface BillingObserver {
+  invoiceCreated?(event: { readonly tenantId: string; readonly billingReason: string }): void;
+  gatewayEventReceived?(event: {
+    readonly tenantId: string;
+    readonly type: string;
+    readonly outcome: string;
+    readonly lagSeconds: number | null;
+  }): void;
+}
+
+/** Dunning: days after the first failure on which a failed invoice is retried, and what happens after the last. */
+export interface DunningPolicy {
+  readonly scheduleDays: readonly number[];
+  readonly finalAction: 'cancel' | 'leave_past_due';
+}
+
+export interface BillingOptions {
+  /** billing_db's tenant store: `await openStore({ url })` from @billkit/db. */
+  readonly db: Store;
+  /** The payment gateway of a tenant; default: none (paying and refunding fail with `WORKFLOW_PAYMENTS_DISABLED`). */
+  readonly gateways?: GatewayResolver;
+  /** The business clock (periods, due dates, audit times). Default: the system clock. */
+  readonly clock?: () => Date;
+  readonly dunning?: Partial<DunningPolicy>;
+  readonly observer?: BillingObserver;
+  /** How long an idempotency key is remembered (default 24 h). */
+  readonly idempotencyTtlMs?: number;
+}
+
+/** Who is asking and how: passed to every operation. */
+export interface OperationContext {
+  readonly tenantId: string;
+  /** Recorded on the operation's audit events (an API key id, a user id; default `system`). */
+  readonly actor?: string;
+  /** Recorded on the operation's audit events, for correlating with logs. */
+  readonly requestId?: string;
+  /**
+   * The same key and the same input return the first call's result without running again (in the same
+   * transaction as the change, so a crash leaves either both or neither); the same key with another input
+   * is `WORKFLOW_IDEMPOTENCY_KEY_REUSED`.
+   */
+  readonly idempotencyKey?: string;
+  /**
+   * Advanced: runs the operation's transaction instead of the default runner (an HTTP layer that stores
+   * its serialised response with the change passes its own). Must call `work` in a transaction of the
+   * tenant's store, at most once per attempt.
+   */
+  readonly transaction?: <T>(work: (tx: TenantTransaction) => Promise<T>) => Promise<T>;
+}
+
+/** One audit entry about an entity: its state before and after, and any extra data. */
+export interface AuditChange {
+  readonly type: string;
+  readonly entityType: string;
+  readonly entityId: string;
+  readonly before: unknown;
+  readonly after: unknown;
+  readonly extra?: Record<string, unknown>;
+}
+
+export type Recorder = (entry: AuditChange) => Promise<void>;
+
+/** Resolved options shared by every operation. */
+export interface Deps {
+  readonly store: Store;
+  readonly gateways: GatewayResolver;
+  readonly clock: () => Date;
+  readonly dunning: DunningPolicy;
+  readonly observer: BillingObserver;
+  readonly idempotencyTtlMs: number;
+}
+
+export function resolveDeps(options: BillingOptions): Deps {
+  return {
+    store: options.db,
+    gateways: options.gateways ?? (() => null),
+    clock: options.clock ?? (() => new Date()),
+    dunning: {
+      scheduleDays: options.dunning?.scheduleDays ?? [1, 3, 5],
+      finalAction: options.dunning?.finalAction ?? 'cancel',
+    },
+    observer: options.observer ?? {},
+    idempotencyTtlMs: options.idempotencyTtlMs ?? 24 * 60 * 60 * 1000,
+  };
+}
+
+export const tenantOf = (deps: Deps, ctx: OperationContext): TenantStore => deps.store.forTenant(ctx.tenantId);
+
+/** The tenant's gateway, or `WORKFLOW_PAYMENTS_DISABLED`. */
+export async function gatewayOf(deps: Deps, tenantId: string): Promise<PaymentGateway> {
+  const gateway = await deps.gateways(tenantId);
+  if (!gateway) {
+    throw new WorkflowError('WORKFLOW_PAYMENTS_DISABLED', 'Payments are not configured for this tenant');
+  }
+  return gateway;
+}
+
+/** An audit recorder for `tx`: actor, request id and the business clock's time on every entry. */
+export function recorderFor(deps: Deps, ctx: OperationContext, tx: TenantTransaction): Recorder {
+  return async (entry) => {
+    await tx.appendAudit({
+      type: entry.type,
+      actor: ctx.actor ?? 'system',
+      entityType: entry.entityType,
+      entityId: entry.entityId,
+      occurredAt: deps.clock().toISOString(),
+      data: {
+        before: entry.before ?? null,
+        after: entry.after ?? null,
+        ...(ctx.requestId !== undefined ? { requestId: ctx.requestId } : {}),
+        ...(entry.extra ?? {}),
+      },
+    });
+  };
+}
+
+/** The fingerprint an idempotency key is bound to: the operation and its input. */
+export function fingerprint(operation: string, input: unknown): string {
+  return createHash('sha256')
+    .update(`${operation}\n${canonicalJson(input ?? null)}`)
+    .digest('hex');
+}
+
+/**
+ * Runs one mutating operation: `work` in one transaction of the tenant with an audit recorder. With an
+ * idempotency key (and no caller-supplied runner), the key is claimed in the same transaction and the
+ * result stored with the change; a repeat with the same input returns the stored result.
+ */
+export async function mutate<T>(
+  deps: Deps,
+  ctx: OperationContext,
+  operation: string,
+  input: unknown,
+  work: (tx: TenantTransaction, record: Recorder) => Promise<T>,
+): Promise<T> {
+  const run = (tx: TenantTransaction) => work(tx, recorderFor(deps, ctx, tx));
+  if (ctx.transaction) return ctx.transaction(run);
+  const tenant = tenantOf(deps, ctx);
+  const key = ctx.idempotencyKey;
+  if (key === undefined) return tenant.transaction(run);
+  const requestHash = fingerprint(operation, input);
+  const claim = { key, requestHash, method: 'WORKFLOW', path: operation, ttlMs: deps.idempotencyTtlMs };
+  const outcome = await tenant.transaction(async (tx) => {
+    const found = await tx.claimIdempotent(claim);
+    if (found) return { replay: storedResult<T>(found, requestHash) };
+    const result = await run(tx);
+    await tx.completeIdempotent(key, 200, JSON.stringify(result ?? null));
+    return { result };
+  });
+  return 'replay' in outcome ? outcome.replay : outcome.result;
+}
+
+function storedResult<T>(
+  found: { readonly requestHash: string; readonly body: string | null },
+  requestHash: string,
+): T {
+  if (found.requestHash !== requestHash) {
+    throw new WorkflowError(
+      'WORKFLOW_IDEMPOTENCY_KEY_REUSED',
+      'This idempotency key was already used with a different input; use a new key for a new operation',
+    );
+  }
+  if (found.body === null) {
+    throw new WorkflowError(
+      'WORKFLOW_IDEMPOTENCY_IN_PROGRESS',
+      'An operation with this idempotency key is still running',
+    );
+  }
+  return JSON.parse(found.body) as T;
+}
