@@ -46,6 +46,7 @@ export {
   taxExemptionSchema,
   timeZoneSchema,
 } from './customer.js';
+export { type CustomerBalanceTransaction, customerBalanceTransaction } from './customer-balance.js';
 export type { DiscountState, InvoiceAppliedDiscount, InvoiceRejectedDiscount } from './discount-step.js';
 export { BillingError, type BillingErrorCode, isBillingError } from './errors.js';
 export {
@@ -158,4 +159,10 @@ export {
   type SubscriptionTransition,
 } from './subscription-lifecycle.js';
 export { type TaxSource, toTaxCustomer } from './tax-step.js';
-export { addCalendarDays, type BillingPeriod, isTimeZone, type RecurringInterval } from './time.js';
+export {
+  addCalendarDays,
+  type BillingPeriod,
+  isTimeZone,
+  localDate,
+  type RecurringInterval,
+} from './time.js';

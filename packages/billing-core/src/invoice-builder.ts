@@ -1,5 +1,6 @@
 import type { DiscountDefinitionInput } from '@billkit/discount';
 import { formatMoney, type Money, money } from '@billkit/money';
+import { afterNetCap, capAmountDiscountsAtNet } from './amount-discount-cap.js';
 import { type BillingConfig, type BillingConfigInput, cachedBillingConfig } from './billing-config.js';
 import { type Catalog, findPrice, findProduct } from './catalog.js';
 import type { Customer } from './customer.js';
@@ -62,7 +63,10 @@ export interface BuildInvoiceInput {
   readonly invoiceId: string;
   readonly customer: Customer;
   readonly billingReason: BillingReason;
-  /** The invoice date: discount validity is checked and tax rates are taken at this instant. */
+  /**
+   * The invoice date: discount validity is checked at this instant, and tax rates are those in force on
+   * the customer's local calendar date at this instant (in `customer.timezone`).
+   */
   readonly createdAt: string;
   /** Invoice period; defaults to the span of the line periods, or `[createdAt, createdAt]`. */
   readonly period?: BillingPeriod;
@@ -71,7 +75,10 @@ export interface BuildInvoiceInput {
   readonly pendingInvoiceItems?: readonly PendingInvoiceItem[];
   readonly discounts?: readonly DiscountDefinitionInput[];
   readonly discountState?: DiscountState;
-  /** Tax date when it differs from `createdAt` (e.g. the start of the billed period). */
+  /**
+   * Tax date when it differs from `createdAt` (e.g. the start of the billed period): an instant, read as
+   * the customer's local date, or a calendar date (`2021-01-01`) taken as it is.
+   */
   readonly taxDate?: string;
 }
 
@@ -252,6 +259,25 @@ function runState(
   return result;
 }
 
+/**
+ * The credit balances the next run starts from: the balances so far plus what this run left of each
+ * credit it spent. A credit a run did not spend is not recorded, so that it stays a new redemption
+ * (the engine counts one only while no balance is recorded) for a later run that spends it.
+ */
+function threadCredits(
+  balances: DiscountState['creditBalances'],
+  run: DiscountStepResult,
+): DiscountState['creditBalances'] {
+  let next: Record<string, Money> | undefined;
+  for (const id of Object.keys(run.creditsRemaining)) {
+    const spent = run.applied.some((a) => a.discountId === id);
+    if (!spent && (balances === undefined || !Object.hasOwn(balances, id))) continue;
+    next ??= { ...balances };
+    next[id] = run.creditsRemaining[id] as Money;
+  }
+  return next ?? balances;
+}
+
 /** Lines discounted together: one group per distinct period state, in order, then the invoice's own. */
 interface DiscountGroup {
   /** The period state (periods billed per discount id), or `null` for the invoice's own state. */
@@ -388,12 +414,17 @@ export function buildInvoice(input: BuildInvoiceInput, env: BillingEnvironment):
       },
       config,
     );
-    creditBalances = { ...(creditBalances ?? {}), ...run.creditsRemaining };
+    creditBalances = threadCredits(creditBalances, run);
     runs.push(run);
     for (let k = 0; k < indices.length; k += 1)
       lineDiscounts[indices[k] as number] = run.perLine[k] as DiscountAmount[];
   }
-  const discountStep = mergeDiscountRuns(runs);
+  // The runs each kept their amount discounts within their own lines; the invoice as a whole must not go
+  // below zero because of them either.
+  const cap = capAmountDiscountsAtNet(lines, lineDiscounts, input.discounts ?? [], currency);
+  const discountStep = afterNetCap(mergeDiscountRuns(runs), cap, lines, input.discounts ?? [], currency);
+  if (cap.capped.length > 0)
+    for (let i = 0; i < lines.length; i += 1) lineDiscounts[i] = cap.perLine[i] as DiscountAmount[];
   const discounted: Money[] = new Array(lines.length);
   for (let i = 0; i < lines.length; i += 1) {
     const line = lines[i] as DraftLine;

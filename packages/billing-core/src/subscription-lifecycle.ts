@@ -18,7 +18,12 @@ import type { Price, Recurring } from './price.js';
 import { priceAmountOf } from './pricing.js';
 import { type ItemChange, periodChargeLine, prorateChanges } from './proration-step.js';
 import type { Subscription, SubscriptionItem, SubscriptionStatus } from './subscription.js';
-import { subscriptionDiscountSchema } from './subscription-discount.js';
+import {
+  creditBalancesOf,
+  initialCreditRemaining,
+  subscriptionDiscountSchema,
+  withCreditRemaining,
+} from './subscription-discount.js';
 import { type BillingPeriod, toInstant, toIso } from './time.js';
 
 /** What a subscription transition produced: the new state, the invoice (if any), the audit events. */
@@ -26,7 +31,10 @@ export interface SubscriptionTransition {
   readonly subscription: Subscription;
   readonly invoice: Invoice | null;
   readonly events: readonly BillingEvent[];
-  /** Discounts of the invoice, for the caller's redemption counts and credit balances. */
+  /**
+   * Discounts of the invoice, for the caller's redemption counts. What is left of each credit is also
+   * in `subscription.discounts[].creditRemaining`: storing the subscription is enough to spend a credit once.
+   */
   readonly discounts: {
     readonly applied: readonly InvoiceAppliedDiscount[];
     readonly rejected: readonly InvoiceRejectedDiscount[];
@@ -34,7 +42,11 @@ export interface SubscriptionTransition {
   } | null;
 }
 
-/** Discount bookkeeping the caller owns (redemption counts, credit balances, first-invoice flag). */
+/**
+ * Discount bookkeeping the caller owns (redemption counts, first-invoice flag). `creditBalances` is only
+ * read for credits whose `creditRemaining` the subscription does not carry (stored before it existed):
+ * the subscription's own value wins.
+ */
 export type CallerDiscountState = Omit<DiscountState, 'periodsBilled'>;
 
 function configOf(env: BillingEnvironment): BillingConfig {
@@ -201,19 +213,42 @@ function invoiceFor(
       items: options.items,
       pendingInvoiceItems: options.pending,
       discounts: subscription.discounts.map((d) => d.discount),
-      discountState: options.state,
+      discountState: withStoredCredits(subscription, options.state),
     },
     env,
   );
 }
 
+/**
+ * The discount state of an invoice for `subscription`: what the caller passed, with the credit balances
+ * the subscription carries (each credit's `creditRemaining`), so that a credit is spent once.
+ */
+function withStoredCredits(subscription: Subscription, state: DiscountState): DiscountState {
+  const creditBalances = creditBalancesOf(subscription.discounts, state.creditBalances);
+  if (creditBalances === state.creditBalances) return state;
+  const result: { -readonly [K in keyof DiscountState]: DiscountState[K] } = { ...state };
+  if (creditBalances === undefined) delete result.creditBalances;
+  else result.creditBalances = creditBalances;
+  return result;
+}
+
+/**
+ * The transition's result. `subscription` is the new state; when an invoice was built for it, it records
+ * the invoice as the latest and what the invoice left of each credit discount (`creditRemaining`).
+ */
 function transition(
   subscription: Subscription,
   built: InvoiceBuildResult | null,
   events: BillingEvent[],
   at: string,
 ): SubscriptionTransition {
-  const next: Subscription = built ? { ...subscription, latestInvoiceId: built.invoice.id } : subscription;
+  const next: Subscription = built
+    ? {
+        ...subscription,
+        discounts: withCreditRemaining(subscription.discounts, built.creditsRemaining),
+        latestInvoiceId: built.invoice.id,
+      }
+    : subscription;
   if (built) {
     events.push(
       billingEvent('invoice.created', 'invoice', built.invoice.id, at, {
@@ -291,14 +326,15 @@ export function createSubscription(
         end: new Date(toInstant(anchor)).toISOString(),
       }
     : billingPeriodFor(anchor, recurring, anchor, customer.timezone);
-  const discounts = (input.discounts ?? []).map((discount) =>
-    subscriptionDiscountSchema.parse({
+  const discounts = (input.discounts ?? []).map((discount) => {
+    const attached = subscriptionDiscountSchema.parse({
       id: `${input.id}_${discount.id}`,
       discount,
       start: input.startAt,
       periodsApplied: 0,
-    }),
-  );
+    });
+    return { ...attached, creditRemaining: initialCreditRemaining(attached.discount) };
+  });
   const base: Subscription = {
     id: input.id,
     customerId: customer.id,
@@ -999,12 +1035,13 @@ export function applyDiscountToSubscription(
       },
     );
   }
-  const attached = subscriptionDiscountSchema.parse({
+  const parsed = subscriptionDiscountSchema.parse({
     id: `${subscription.id}_${options.discount.id}`,
     discount: options.discount,
     start: options.at,
     periodsApplied: 0,
   });
+  const attached = { ...parsed, creditRemaining: initialCreditRemaining(parsed.discount) };
   return transition(
     { ...subscription, discounts: [...subscription.discounts, attached], version: subscription.version + 1 },
     null,

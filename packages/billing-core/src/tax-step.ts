@@ -13,6 +13,7 @@ import type { DraftLine } from './draft-line.js';
 import { BillingError } from './errors.js';
 import type { ExplanationEntry } from './explanation.js';
 import type { TaxAmount } from './invoice.js';
+import { localDate } from './time.js';
 
 /** Where tax rates come from: a rate table (built-in provider) or a synchronous `TaxProvider`. */
 export type TaxSource = RateTable | TaxProvider;
@@ -62,7 +63,9 @@ export function toTaxCustomer(customer: Customer): TaxRequest['customer'] {
 /**
  * Step 3 of Proration → Discount → Tax: tax each line on its discounted amount with `@billkit/tax`.
  * `discounted` holds each line's amount after discounts, in line order (negative for credits: their
- * tax is negative too).
+ * tax is negative too). The rates are those in force on the customer's local calendar date at
+ * `taxDate` (an instant, read in `customer.timezone`; a date-only `taxDate` is taken as it is): the tax
+ * engine reads a date as that day, and rate periods are written as dates.
  */
 export function taxLines(
   lines: readonly DraftLine[],
@@ -78,9 +81,10 @@ export function taxLines(
   const perLine: TaxAmount[][] = new Array(lines.length);
   for (let i = 0; i < lines.length; i += 1) perLine[i] = [];
   if (lines.length === 0) return { perLine, explanation: [] };
+  const taxDate = localDate(context.taxDate, context.customer.timezone);
   const request: TaxRequest = {
     currency: context.currency,
-    taxDate: context.taxDate,
+    taxDate,
     customer: toTaxCustomer(context.customer),
     lines: lines.map((line, i) => ({
       id: line.id,
@@ -152,7 +156,7 @@ export function taxLines(
           taxBehavior: result.taxBehavior,
           unroundedAmount: entry.unroundedAmount,
           rounding,
-          taxDate: calculation.taxDate,
+          taxDate,
         },
         note: `${entry.taxabilityReason}: ${entry.rate} × ${entry.base.amount}${extracted}${
           result.exemptionCertificateId && entry.amount.amount === 0
@@ -166,7 +170,7 @@ export function taxLines(
         target: `lines.${result.lineId}.tax`,
         source: 'tax',
         amount: zero,
-        inputs: { provider: calculation.provider, taxDate: calculation.taxDate },
+        inputs: { provider: calculation.provider, taxDate },
         note: `${result.taxabilityReason}: no jurisdiction levies tax on this line`,
       });
     }

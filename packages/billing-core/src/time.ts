@@ -184,3 +184,19 @@ export function cycleBoundary(
 export function addCalendarDays(at: string, days: number, timeZone: string): string {
   return cycleBoundary(at, { interval: 'day', intervalCount: 1 }, days, timeZone);
 }
+
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * The calendar date (`YYYY-MM-DD`) that the clock in `timeZone` shows at `at`; a date given as a date
+ * is returned as it is. Tax rates change at midnight local time: 2020-12-31T23:00:00Z is already
+ * 1 January 2021 in Berlin.
+ *
+ * @example localDate('2020-12-31T23:00:00Z', 'Europe/Berlin') // '2021-01-01'
+ */
+export function localDate(at: string, timeZone: string): string {
+  if (DATE_ONLY.test(at)) return at;
+  const w = wallClock(toInstant(at), timeZone);
+  const pad = (n: number, width: number) => String(n).padStart(width, '0');
+  return `${pad(w.year, 4)}-${pad(w.month, 2)}-${pad(w.day, 2)}`;
+}
