@@ -129,16 +129,7 @@ async function renewBatch(claims) {
 // claimDueSubscriptions comes back empty only once no due period is left unclaimed (MySQL's INSERT IGNORE
 // claim holds no lock after its statement), or after losing many races in a row: a non-locking count of
 // due, unclaimed periods tells which, and the lane stops when it is 0.
-const remaining = async () => {
-  const [row] = await db.prisma.$queryRawUnsafe(
-    `SELECT COUNT(*) AS n FROM \`Subscription\` s WHERE s.tenantId = ? AND s.status IN ('trialing', 'active', 'past_due')
-     AND s.currentPeriodEnd <= ? AND NOT EXISTS (SELECT 1 FROM \`BillingRunClaim\` c
-     WHERE c.subscriptionId = s.id AND c.periodStart = s.currentPeriodEnd)`,
-    tenantId,
-    new Date(asOf),
-  );
-  return Number(row.n);
-};
+const remaining = () => db.billingRun.countDueUnclaimed(tenantId, { asOf });
 
 const lane = async () => {
   for (;;) {

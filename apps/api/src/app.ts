@@ -243,7 +243,7 @@ function describeError(error: FastifyError | Error): {
       code: API_CODE_OF_WORKFLOW[error.code],
       detail: error.message,
       ...(error.details.fields
-        ? { fields: error.details.fields.map((f) => ({ location: 'body' as const, ...f })) }
+        ? { fields: error.details.fields.map((f) => ({ location: 'body' as const, path: snakePath(f.path.split('.')), message: f.message })) }
         : {}),
     };
   }

@@ -1,12 +1,11 @@
 // `billkit` — operations commands for the API's database.
 //   billkit webhooks replay [--tenant T] [--since TIME] [--event ID]
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, tilledCredentialsFromEnv } from './config.js';
-import { createMetrics } from './metrics.js';
-import type { RouteContext } from './routes/context.js';
 import { openStore as openDbStore } from '@billkit/db';
+import { createBilling, type ReplayGatewayEventsInput as ReplayFilter } from '@billkit/workflows';
+import { ConfigError, loadConfig, tilledCredentialsFromEnv } from './config.js';
 import { tilledWiring } from './tilled-wiring.js';
-import { progressBar, type ReplayFilter, replayWebhooks } from './webhook-replay.js';
+import { progressBar } from './webhook-replay.js';
 
 const USAGE = `Usage: billkit webhooks replay [--tenant T] [--since TIME] [--event ID]
 
@@ -65,17 +64,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       tilledCredentialsFromEnv().map((c) => ({ ...c, tenantId: c.tenantKey.toLowerCase() })),
       { baseUrl: config.TILLED_BASE_URL, sandbox: config.TILLED_SANDBOX },
     );
-    const ctx: RouteContext = {
-      store,
-      config,
-      metrics: createMetrics({ defaultMetrics: false }),
-      clock: () => new Date(),
-      wallClock: () => new Date(),
-      ...wiring,
-      shuttingDown: false,
-    };
+    const billing = createBilling({ db: store, gateways: wiring.gatewayFor });
     const tty = process.stderr.isTTY === true;
-    const summary = await replayWebhooks(ctx, filter, (done, total) => {
+    const summary = await billing.gatewayEvents.replay(filter, (done, total) => {
       if (tty) process.stderr.write(`\r${progressBar(done, total)}`);
     });
     if (tty) process.stderr.write('\n');

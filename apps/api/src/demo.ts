@@ -4,15 +4,15 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { formatInvoiceTable, type Invoice } from '@billkit/billing-core';
-import { seedDemoTenant } from '@billkit/db';
+import { formatInvoiceTable } from '@billkit/billing-core';
+import { openStore as openDbStore, seedDemoTenant } from '@billkit/db';
 import { startFakeTilled } from '@billkit/fake-tilled';
 import { sampleRateTable } from '@billkit/tax';
+import { createBilling } from '@billkit/workflows';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
-import { camelize, snakeize } from './http/casing.js';
+import { snakeize } from './http/casing.js';
 import { webhooksSettled } from './routes/webhooks.js';
-import { openStore as openDbStore } from '@billkit/db';
 import { tilledWiring } from './tilled-wiring.js';
 
 const ACCOUNT = 'acct_demo_waste_co';
@@ -58,7 +58,8 @@ async function main(): Promise<void> {
     seededNote = ` created by the demo (@billkit/db seed failed: ${(error as Error).message.split('\n').filter(Boolean).at(-1)})`;
   }
   await store.addTenant({ id: tenantId, name: 'Evergreen Waste & Recycling (demo)', defaultCurrency: 'USD' });
-  const key = await store.addApiKey(tenantId, ['admin'], 'demo');
+  const billing = createBilling({ db: store, clock: () => demoNow });
+  const key = await billing.apiKeys.create({ tenantId, actor: 'demo' }, { name: 'demo', scopes: ['admin'] });
   step(
     'Migrate and seed billing_db (embedded SQLite)',
     `${join(dataDir, 'billing.db')}: tenant ${tenantId}${seededNote}`,
@@ -227,23 +228,8 @@ async function main(): Promise<void> {
     const verify = await call('GET', '/v1/audit-events/verify');
     step('Verify the audit trail', `${verify.checked} hash-chained events, valid: ${verify.valid}`);
 
-    const invoice = await call('GET', `/v1/invoices/${finalized.id}`);
     console.log(`\nFinal invoice\n`);
-    console.log(
-      formatInvoiceTable(
-        camelize<Invoice>({
-          ...invoice,
-          customer_id: invoice.customer,
-          subscription_id: invoice.subscription,
-          lines: invoice.lines.map((l: Record<string, unknown>) => ({
-            ...l,
-            price_id: l.price,
-            product_id: l.product,
-            subscription_item_id: l.subscription_item,
-          })),
-        }),
-      ),
-    );
+    console.log(formatInvoiceTable(await billing.invoices.retrieve({ tenantId }, finalized.id)));
     console.log('\nDemo complete.');
   } finally {
     await app.close();

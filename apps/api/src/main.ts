@@ -1,7 +1,9 @@
 // Runs the API server alone: `pnpm --filter @billkit/api start`.
+
+import { openStore as openDbStore } from '@billkit/db';
+import { createBilling } from '@billkit/workflows';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, tilledCredentialsFromEnv } from './config.js';
-import { openStore as openDbStore } from '@billkit/db';
 import { tilledWiring } from './tilled-wiring.js';
 
 async function main(): Promise<void> {
@@ -25,10 +27,14 @@ async function main(): Promise<void> {
   });
   const tenantId = config.BOOTSTRAP_TENANT ?? process.env.BILLKIT_BOOTSTRAP_TENANT ?? 'demo';
   await store.addTenant({ id: tenantId, name: tenantId, defaultCurrency: 'USD' });
-  const existingKeys = await store.db.apiKeys.list(tenantId);
-  const key = existingKeys.some((k) => k.revokedAt === null)
-    ? null
-    : await store.addApiKey(tenantId, ['admin'], 'bootstrap');
+  // A tenant without an unrevoked key (in its first page of keys) gets an admin key, audited like any other.
+  const bootstrap = { tenantId, actor: 'bootstrap' };
+  const keys = createBilling({ db: store }).apiKeys;
+  const existing = await keys.list(bootstrap, { limit: 100 });
+  const key =
+    existing.hasMore || existing.data.some((k) => k.revokedAt === null)
+      ? null
+      : await keys.create(bootstrap, { name: 'bootstrap', scopes: ['admin'] });
   const wiring = tilledWiring(
     credentials.map((c) => ({ ...c, tenantId: c.tenantKey.toLowerCase() })),
     { baseUrl: config.TILLED_BASE_URL, sandbox: config.TILLED_SANDBOX },

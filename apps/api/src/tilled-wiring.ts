@@ -1,5 +1,5 @@
-import { TilledClient, TilledGateway } from '@billkit/tilled';
 import type { PaymentGateway } from '@billkit/billing-core';
+import { TilledClient, TilledGateway } from '@billkit/tilled';
 import type { PaymentGatewayResolver, WebhookRouting } from './routes/context.js';
 
 /** One tenant's Tilled merchant account. */
@@ -27,10 +27,7 @@ export function tilledWiring(
         ? { baseUrl: options.baseUrl }
         : { sandbox: options.sandbox ?? true }),
     });
-    gateways.set(
-      account.tenantId,
-      new TilledGateway({ client, tenantId: account.tenantId }),
-    );
+    gateways.set(account.tenantId, new TilledGateway({ client, tenantId: account.tenantId }));
   }
   return {
     gatewayFor: (tenantId) => gateways.get(tenantId) ?? null,

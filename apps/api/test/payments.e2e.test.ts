@@ -1,11 +1,8 @@
 import { type FakeTilled, startFakeTilled } from '@billkit/fake-tilled';
+import { createBilling } from '@billkit/workflows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.js';
-import { createMetrics } from '../src/metrics.js';
-import type { RouteContext } from '../src/routes/context.js';
 import { webhooksSettled } from '../src/routes/webhooks.js';
 import { tilledWiring } from '../src/tilled-wiring.js';
-import { replayWebhooks } from '../src/webhook-replay.js';
 import { backends } from './support/backends.js';
 import { chicagoCustomer, rateTableBody } from './support/fixtures.js';
 import { client, type Harness } from './support/harness.js';
@@ -258,17 +255,9 @@ describe.each(backends())('paying invoices through Tilled (local fake) on $name'
     expect(stored.stored).toBe(true);
     expect((await write('GET', `/v1/invoices/${id}`)).body.status).toBe('open');
 
-    const ctx: RouteContext = {
-      store: h.store,
-      config: loadConfig({ LOG_LEVEL: 'silent' }),
-      metrics: createMetrics(),
-      clock: () => new Date(),
-      wallClock: () => new Date(),
-      ...wiring,
-      shuttingDown: false,
-    };
+    const replayWebhooks = createBilling({ db: h.store, gateways: wiring.gatewayFor }).gatewayEvents.replay;
     const progress: string[] = [];
-    const first = await replayWebhooks(ctx, { tenant: 'ten_a' }, (done, total) =>
+    const first = await replayWebhooks({ tenant: 'ten_a' }, (done, total) =>
       progress.push(`${done}/${total}`),
     );
     expect(first.failed).toEqual([]);
@@ -277,11 +266,11 @@ describe.each(backends())('paying invoices through Tilled (local fake) on $name'
     expect(progress.at(-1)).toBe(`${first.selected}/${first.selected}`);
     expect((await write('GET', `/v1/invoices/${id}`)).body.status).toBe('paid');
 
-    const second = await replayWebhooks(ctx, { tenant: 'ten_a' });
+    const second = await replayWebhooks({ tenant: 'ten_a' });
     expect(second).toMatchObject({ selected: first.selected, processed: 0, failed: [] });
-    const byEvent = await replayWebhooks(ctx, { eventId: missed!.id });
+    const byEvent = await replayWebhooks({ eventId: missed!.id });
     expect(byEvent).toMatchObject({ selected: 1, processed: 0, alreadyProcessed: 1 });
-    const future = await replayWebhooks(ctx, { since: new Date(Date.now() + DAY).toISOString() });
+    const future = await replayWebhooks({ since: new Date(Date.now() + DAY).toISOString() });
     expect(future.selected).toBe(0);
     expect((await invoiceEvents(id)).filter((t) => t === 'invoice.paid')).toHaveLength(1);
   });

@@ -62,3 +62,29 @@ export function withoutNulls<T extends Record<string, unknown>>(
     if (value !== null && value !== undefined) out[key] = value;
   return out as { [K in keyof T]: Exclude<T[K], null> };
 }
+
+/** Stripe-style metadata: string keys to string values. */
+export type Metadata = Record<string, string>;
+
+/** Metadata → its JSON column; refuses values that are not strings. */
+export function toMetadataJson(metadata: Metadata, column = 'metadata'): string {
+  for (const [key, value] of Object.entries(metadata)) {
+    if (typeof value !== 'string')
+      throw new DbError('DB_INVALID_DATA', `${column}.${key} must be a string`, { column, key });
+  }
+  return JSON.stringify(metadata);
+}
+
+/** A metadata JSON column → the object (`{}` for an empty column). */
+export function fromMetadataJson(text: string, column: string): Metadata {
+  const value = fromJson<unknown>(text === '' ? '{}' : text, column);
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new DbError('DB_INVALID_DATA', `${column} does not hold a JSON object`, { column });
+  return value as Metadata;
+}
+
+/** `{ metadata }` when the metadata has keys, else nothing: records without metadata stay as they were. */
+export function metadataIfAny(text: string, column: string): { metadata?: Metadata } {
+  const metadata = fromMetadataJson(text, column);
+  return Object.keys(metadata).length > 0 ? { metadata } : {};
+}

@@ -1,4 +1,5 @@
-export type { BillingClient, BillingPrismaClient, Provider } from './client.js';
+export type { Provider } from './client.js';
+export type { Metadata } from './codec.js';
 export {
   type DatabaseTarget,
   DEFAULT_SQLITE_FILE,
@@ -24,12 +25,12 @@ export {
 } from './migrate.js';
 export { type BillingDatabase, type OpenDatabaseOptions, openDatabase } from './open-database.js';
 export {
+  type AuditChainBreak,
   type AuditChainVerification,
   type AuditEvent,
   type AuditEventInput,
   type AuditEventLike,
   type AuditLogRepository,
-  appendAuditEventsInTransaction,
   auditHash,
   canonicalJson,
   GENESIS_HASH,
@@ -60,6 +61,13 @@ export {
   type CreditNoteLine,
   type CreditNoteRepository,
 } from './repositories/credit-notes.js';
+export {
+  CUSTOMER_BALANCE_TRANSACTION_TYPES,
+  type CustomerBalanceRepository,
+  type CustomerBalanceTransaction,
+  type CustomerBalanceTransactionInput,
+  type CustomerBalanceTransactionType,
+} from './repositories/customer-balance.js';
 export type { BillingAddress, Customer, CustomerRepository, ListOptions } from './repositories/customers.js';
 export type {
   DiscountDefinitionRecord,

@@ -26,14 +26,13 @@ export interface OpenDatabaseOptions {
   encryptionKeys?: EncryptionKeys;
 }
 
-/** An open billing_db: the repositories, transactions, and the Prisma client as an escape hatch. */
+/** An open billing_db: the repositories and transactions over them (the Prisma client behind them is internal). */
 export interface BillingDatabase extends Repositories {
   readonly provider: Provider;
   readonly target: DatabaseTarget;
-  /** The generated Prisma client (typed as the SQLite client; the MySQL one has the same model API). */
-  readonly prisma: BillingPrismaClient;
   /**
-   * Runs `fn` in one database transaction: every repository call on `tx` commits together or not at all.
+   * Runs `fn` in one database transaction: every repository call on `tx` commits together or not at all —
+   * all of them, idempotency records, audit events, webhook events, API keys and the balance ledger included.
    *
    * @example
    * await db.transaction(async (tx) => {
@@ -91,14 +90,27 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<B
   }
   const scope: Scope = { provider: target.provider, client: prisma, root: prisma, inTransaction: false };
   const repositoryOptions = { encryptionKeys: options.encryptionKeys };
-  return {
+  const db: BillingDatabase = {
     ...createRepositories(scope, repositoryOptions),
     provider: target.provider,
     target,
-    prisma,
     transaction: (fn) => atomic(scope, (tx) => fn(createRepositories(tx, repositoryOptions))),
     close,
   };
+  clients.set(db, prisma);
+  return db;
+}
+
+const clients = new WeakMap<BillingDatabase, BillingPrismaClient>();
+
+/**
+ * @internal The Prisma client of a database opened by {@link openDatabase}: for this package's own modules
+ * (the tenant store) and tests. Not exported from the package.
+ */
+export function prismaOf(db: BillingDatabase): BillingPrismaClient {
+  const prisma = clients.get(db);
+  if (!prisma) throw new Error('prismaOf: not a database opened by openDatabase');
+  return prisma;
 }
 
 // better-sqlite3 is synchronous: two connections to one file in one process, each inside a transaction,

@@ -14,6 +14,10 @@ import {
   productRepository,
 } from './repositories/catalog.js';
 import { type CreditNoteRepository, creditNoteRepository } from './repositories/credit-notes.js';
+import {
+  type CustomerBalanceRepository,
+  customerBalanceRepository,
+} from './repositories/customer-balance.js';
 import { type CustomerRepository, customerRepository } from './repositories/customers.js';
 import { type DiscountRepository, discountRepository } from './repositories/discounts.js';
 import {
@@ -41,6 +45,8 @@ export interface Repositories {
   readonly tenants: TenantRepository;
   readonly apiKeys: ApiKeyRepository;
   readonly customers: CustomerRepository;
+  /** Each customer's balance ledger: entries that move `Customer.balance`, with the balance after each. */
+  readonly customerBalance: CustomerBalanceRepository;
   readonly products: ProductRepository;
   readonly prices: PriceRepository;
   readonly taxRates: TaxRateRepository;
@@ -79,6 +85,7 @@ export function createRepositories(scope: Scope, options: RepositoryOptions = {}
     tenants: tenantRepository(scope),
     apiKeys: apiKeyRepository(scope),
     customers: customerRepository(scope),
+    customerBalance: customerBalanceRepository(scope),
     products: productRepository(scope),
     prices: priceRepository(scope),
     taxRates: taxRateRepository(scope),

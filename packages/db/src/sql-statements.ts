@@ -53,7 +53,9 @@ function pushStatement(statements: string[], text: string): void {
 
 /** The statement that undoes `statement` on MySQL, when it is one Prisma's migrations create. */
 export function mysqlCompensation(statement: string): string | null {
-  const table = /^CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(`[^`]+`|\w+)/i.exec(statement);
+  // `IF NOT EXISTS` may have found the table there already (with rows): dropping it is no undo.
+  if (/^CREATE\s+TABLE\s+IF\s+NOT\s+EXISTS\s/i.test(statement)) return null;
+  const table = /^CREATE\s+TABLE\s+(`[^`]+`|\w+)/i.exec(statement);
   if (table) return `DROP TABLE IF EXISTS ${table[1]}`;
   const index = /^CREATE\s+(?:UNIQUE\s+)?INDEX\s+(`[^`]+`|\w+)\s+ON\s+(`[^`]+`|\w+)/i.exec(statement);
   if (index) return `DROP INDEX ${index[1]} ON ${index[2]}`;

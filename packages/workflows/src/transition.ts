@@ -5,7 +5,15 @@ import type { TenantReader, TenantTransaction } from '@billkit/db';
 import type { InvoiceRecord, SubscriptionRecord } from '@billkit/db';
 
 export function invoiceRecord(invoice: Invoice, now: string): InvoiceRecord {
-  return { ...invoice, paymentIntentId: null, lastPaymentError: null, paymentAttempts: 0, updatedAt: now };
+  return {
+    ...invoice,
+    paymentIntentId: null,
+    lastPaymentError: null,
+    paymentAttempts: 0,
+    paymentMethodId: null,
+    gatewayCustomerId: null,
+    updatedAt: now,
+  };
 }
 
 /** Redemption counts the discount engine checks limits against, from the stored discount records. */

@@ -42,6 +42,10 @@ export const ALLOW = {
     ],
   },
 };
+ALLOW['@billkit/workflows'] = {
+  allowed: [...ALLOW['@billkit/db'].allowed, '@billkit/tilled', '@billkit/workflows'],
+  opaqueRoots: ALLOW['@billkit/db'].opaqueRoots,
+};
 
 /** Never in any billkit package's production tree: frameworks, build and test tools, the CLI of Prisma. */
 const DENY = [

@@ -9,6 +9,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { dbHostChecks } from './db-host.mjs';
 import { billkitDependencies, exampleExists, installHost, runHostJson } from './hosts.mjs';
 import { check, run, tail } from './util.mjs';
+import { workflowsHostChecks } from './workflows-host.mjs';
 
 /**
  * The invoice the ESM and CJS hosts build (examples/esm-host/invoice.js), worked out by hand (also in
@@ -112,6 +113,12 @@ async function databaseHost(context) {
   if (dir) await dbHostChecks(dir, { requireMariaDb: context.requireMariaDb });
 }
 
+/** A host app in its own web framework that bills through @billkit/workflows and the (fake) Tilled. */
+async function workflowsHost(context) {
+  const dir = await prepare('workflows-host', context);
+  if (dir) await workflowsHostChecks(dir, { repoRoot: join(context.examplesDir, '..') });
+}
+
 export async function runHosts(context) {
-  await Promise.all([moduleHosts(context), typescriptHost(context), databaseHost(context)]);
+  await Promise.all([moduleHosts(context), typescriptHost(context), databaseHost(context), workflowsHost(context)]);
 }

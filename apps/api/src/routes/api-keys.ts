@@ -1,10 +1,8 @@
-import { z } from 'zod';
-import { generateApiKey } from '@billkit/db';
-import { ApiError, notFound } from '../http/problem.js';
-import { idParams, instantSchema, listOf, listQuery } from '../http/schemas.js';
-import { newId } from '@billkit/workflows';
 import type { ApiKeySummary } from '@billkit/db';
-import { change, type RouteContext, type TypedApp, tenantOf } from './context.js';
+import { z } from 'zod';
+import { camelize, snakeize } from '../http/casing.js';
+import { idParams, instantSchema, listOf, listQuery, page } from '../http/schemas.js';
+import { operationOf, type RouteContext, type TypedApp } from './context.js';
 
 const scopeSchema = z.enum(['read', 'write', 'admin']);
 
@@ -43,17 +41,7 @@ const createBody = z.strictObject({
 });
 
 export function presentApiKey(key: ApiKeySummary): z.infer<typeof apiKeyJson> {
-  return {
-    id: key.id,
-    object: 'api_key',
-    name: key.name,
-    prefix: key.prefix,
-    scopes: [...key.scopes],
-    created_at: key.createdAt,
-    expires_at: key.expiresAt,
-    revoked_at: key.revokedAt,
-    last_used_at: key.lastUsedAt,
-  };
+  return { ...snakeize<z.infer<typeof apiKeyJson>>(key), object: 'api_key' };
 }
 
 /** What an idempotency record keeps of a creation: everything but the secret. */
@@ -77,34 +65,8 @@ export async function apiKeyRoutes(app: TypedApp, ctx: RouteContext): Promise<vo
       },
     },
     async (request, reply) => {
-      const b = request.body;
-      const now = ctx.clock();
-      if (b.expires_at != null && Date.parse(b.expires_at) <= now.getTime()) {
-        throw new ApiError('API_VALIDATION_FAILED', 'expires_at must be in the future', {
-          fields: [{ location: 'body', path: 'expires_at', message: 'must be in the future' }],
-        });
-      }
-      const { secret, prefix, hashedKey } = generateApiKey();
-      const key = await change(ctx, request, async (tx, record) => {
-        const created = await tx.createApiKey({
-          id: newId('key'),
-          name: b.name,
-          prefix,
-          hashedKey,
-          scopes: [...new Set(b.scopes)],
-          expiresAt: b.expires_at == null ? null : new Date(b.expires_at).toISOString(),
-          createdAt: now.toISOString(),
-        });
-        await record({
-          type: 'api_key.created',
-          entityType: 'api_key',
-          entityId: created.id,
-          before: null,
-          after: presentApiKey(created),
-        });
-        return created;
-      });
-      return reply.code(201).send({ ...presentApiKey(key), secret });
+      const key = await ctx.billing.apiKeys.create(operationOf(ctx, request), camelize(request.body));
+      return reply.code(201).send({ ...presentApiKey(key), secret: key.secret });
     },
   );
 
@@ -119,20 +81,8 @@ export async function apiKeyRoutes(app: TypedApp, ctx: RouteContext): Promise<vo
         response: { 200: listOf(apiKeyJson) },
       },
     },
-    async (request) => {
-      const { limit, starting_after } = request.query;
-      const keys = (await tenantOf(ctx, request).listApiKeys())
-        .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-        .filter((k) => starting_after === undefined || k.id > starting_after);
-      const data = keys.slice(0, limit);
-      const hasMore = keys.length > limit;
-      return {
-        object: 'list' as const,
-        data: data.map(presentApiKey),
-        has_more: hasMore,
-        next_cursor: hasMore ? (data.at(-1)?.id ?? null) : null,
-      };
-    },
+    async (request) =>
+      page(await ctx.billing.apiKeys.list(operationOf(ctx, request), camelize(request.query)), presentApiKey),
   );
 
   app.post(
@@ -147,22 +97,7 @@ export async function apiKeyRoutes(app: TypedApp, ctx: RouteContext): Promise<vo
         response: { 200: apiKeyJson },
       },
     },
-    async (request) => {
-      const revoked = await change(ctx, request, async (tx, record) => {
-        const result = await tx.revokeApiKey(request.params.id, ctx.clock().toISOString());
-        if (!result) throw notFound('api_key', request.params.id);
-        if (result.before.revokedAt === null) {
-          await record({
-            type: 'api_key.revoked',
-            entityType: 'api_key',
-            entityId: result.after.id,
-            before: presentApiKey(result.before),
-            after: presentApiKey(result.after),
-          });
-        }
-        return result.after;
-      });
-      return presentApiKey(revoked);
-    },
+    async (request) =>
+      presentApiKey(await ctx.billing.apiKeys.revoke(operationOf(ctx, request), request.params.id)),
   );
 }

@@ -1,7 +1,8 @@
-import { z } from 'zod';
-import { instantSchema } from '../http/schemas.js';
 import type { AuditEventRecord } from '@billkit/db';
-import { type RouteContext, type TypedApp, tenantOf } from './context.js';
+import { z } from 'zod';
+import { camelize, snakeize } from '../http/casing.js';
+import { instantSchema } from '../http/schemas.js';
+import { operationOf, type RouteContext, type TypedApp } from './context.js';
 
 const auditJson = z
   .object({
@@ -20,19 +21,9 @@ const auditJson = z
   .meta({ id: 'AuditEvent' });
 
 function presentAudit(e: AuditEventRecord): z.infer<typeof auditJson> {
-  return {
-    id: e.id,
-    object: 'audit_event',
-    seq: e.seq,
-    type: e.type,
-    actor: e.actor,
-    entity_type: e.entityType,
-    entity_id: e.entityId,
-    data: e.data,
-    occurred_at: e.occurredAt,
-    prev_hash: e.prevHash,
-    hash: e.hash,
-  };
+  // `data` is the stored document as written (camelCase `requestId`, entity snapshots): not renamed.
+  const { data, ...rest } = e;
+  return { ...snakeize<z.infer<typeof auditJson>>(rest), object: 'audit_event', data };
 }
 
 export async function auditRoutes(app: TypedApp, ctx: RouteContext): Promise<void> {
@@ -69,16 +60,7 @@ export async function auditRoutes(app: TypedApp, ctx: RouteContext): Promise<voi
       },
     },
     async (request) => {
-      const q = request.query;
-      const result = await tenantOf(ctx, request).listAudit({
-        limit: q.limit,
-        ...(q.starting_after !== undefined ? { afterSeq: q.starting_after } : {}),
-        ...(q.entity_type !== undefined ? { entityType: q.entity_type } : {}),
-        ...(q.entity_id !== undefined ? { entityId: q.entity_id } : {}),
-        ...(q.actor !== undefined ? { actor: q.actor } : {}),
-        ...(q.from !== undefined ? { from: new Date(q.from).toISOString() } : {}),
-        ...(q.to !== undefined ? { to: new Date(q.to).toISOString() } : {}),
-      });
+      const result = await ctx.billing.audit.list(operationOf(ctx, request), camelize(request.query));
       return {
         object: 'list' as const,
         data: result.data.map(presentAudit),
@@ -106,15 +88,11 @@ export async function auditRoutes(app: TypedApp, ctx: RouteContext): Promise<voi
         },
       },
     },
-    async (request) => {
-      const v = await tenantOf(ctx, request).verifyAudit();
-      return {
-        object: 'audit_verification' as const,
-        valid: v.valid,
-        checked: v.checked,
-        broken_at_seq: v.brokenAtSeq,
-        reason: v.reason,
-      };
-    },
+    async (request) => ({
+      ...snakeize<{ valid: boolean; checked: number; broken_at_seq: number | null; reason: string | null }>(
+        await ctx.billing.audit.verify(operationOf(ctx, request)),
+      ),
+      object: 'audit_verification' as const,
+    }),
   );
 }

@@ -1,9 +1,8 @@
-import { z } from 'zod';
-import { ApiError, notFound } from '../http/problem.js';
-import { currencySchema, idParams, listOf, listQuery, metadataSchema, page } from '../http/schemas.js';
-import { newId } from '@billkit/workflows';
 import type { PriceRecord, ProductRecord } from '@billkit/db';
-import { change, type RouteContext, type TypedApp, tenantOf } from './context.js';
+import { z } from 'zod';
+import { camelize, snakeize } from '../http/casing.js';
+import { currencySchema, idParams, listOf, listQuery, metadataSchema, page } from '../http/schemas.js';
+import { operationOf, type RouteContext, type TypedApp } from './context.js';
 
 const nonNegative = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
@@ -39,17 +38,7 @@ const productUpdate = z
   .partial();
 
 export function presentProduct(p: ProductRecord): z.infer<typeof productJson> {
-  return {
-    id: p.id,
-    object: 'product',
-    name: p.name,
-    description: p.description,
-    tax_category: p.taxCategory,
-    active: p.active,
-    metadata: p.metadata,
-    created_at: p.createdAt,
-    updated_at: p.updatedAt,
-  };
+  return { ...snakeize<z.infer<typeof productJson>>(p), object: 'product' };
 }
 
 const tierJson = z.object({
@@ -147,92 +136,34 @@ const priceUpdate = z
   .partial();
 
 export function presentPrice(p: PriceRecord): z.infer<typeof priceJson> {
-  return {
-    id: p.id,
-    object: 'price',
-    product: p.productId,
-    currency: p.currency,
-    nickname: p.nickname,
-    lookup_key: p.lookupKey,
-    active: p.active,
-    billing_scheme: p.billingScheme,
-    flat_amount: p.flatAmount,
-    unit_amount: p.unitAmount,
-    tiers_mode: p.tiersMode,
-    tiers:
-      p.tiers?.map((t) => ({ up_to: t.upTo, unit_amount: t.unitAmount, flat_amount: t.flatAmount })) ?? null,
-    recurring: p.recurring
-      ? { interval: p.recurring.interval, interval_count: p.recurring.intervalCount }
-      : null,
-    tax_behavior: p.taxBehavior,
-    created_at: p.createdAt,
-    updated_at: p.updatedAt,
-  };
+  return { ...snakeize<z.infer<typeof priceJson>>(p), object: 'price', product: p.productId };
 }
 
-function cursor(q: { limit: number; starting_after?: string | undefined }) {
-  return { limit: q.limit, ...(q.starting_after !== undefined ? { startingAfter: q.starting_after } : {}) };
-}
+/** `?active=true|false` as the boolean the operations take. */
+const flag = (value: 'true' | 'false' | undefined) => (value === undefined ? undefined : value === 'true');
 
 export async function catalogRoutes(app: TypedApp, ctx: RouteContext): Promise<void> {
-  const productTags = ['products'];
+  const { catalog } = ctx.billing;
+  const tags = ['products'];
   app.post(
     '/v1/products',
-    {
-      schema: {
-        tags: productTags,
-        summary: 'Create a product',
-        body: productBody,
-        response: { 201: productJson },
-      },
-    },
+    { schema: { tags, summary: 'Create a product', body: productBody, response: { 201: productJson } } },
     async (request, reply) => {
-      const now = ctx.clock().toISOString();
-      const b = request.body;
-      const product: ProductRecord = {
-        id: newId('prod'),
-        name: b.name,
-        description: b.description ?? null,
-        taxCategory: b.tax_category,
-        active: b.active,
-        metadata: b.metadata,
-        createdAt: now,
-        updatedAt: now,
-      };
-      await change(ctx, request, async (tx, record) => {
-        await tx.insert('product', product);
-        await record({
-          type: 'product.created',
-          entityType: 'product',
-          entityId: product.id,
-          before: null,
-          after: product,
-        });
-      });
+      const product = await catalog.createProduct(operationOf(ctx, request), camelize(request.body));
       return reply.code(201).send(presentProduct(product));
     },
   );
   app.get(
     '/v1/products/:id',
-    {
-      schema: {
-        tags: productTags,
-        summary: 'Retrieve a product',
-        params: idParams,
-        response: { 200: productJson },
-      },
-    },
-    async (request) => {
-      const product = await tenantOf(ctx, request).get('product', request.params.id);
-      if (!product) throw notFound('product', request.params.id);
-      return presentProduct(product);
-    },
+    { schema: { tags, summary: 'Retrieve a product', params: idParams, response: { 200: productJson } } },
+    async (request) =>
+      presentProduct(await catalog.retrieveProduct(operationOf(ctx, request), request.params.id)),
   );
   app.post(
     '/v1/products/:id',
     {
       schema: {
-        tags: productTags,
+        tags,
         summary: 'Update a product',
         params: idParams,
         body: productUpdate,
@@ -240,44 +171,24 @@ export async function catalogRoutes(app: TypedApp, ctx: RouteContext): Promise<v
       },
     },
     async (request) => {
-      const b = request.body;
-      return presentProduct(
-        await change(ctx, request, async (tx, record) => {
-          const before = await tx.get('product', request.params.id);
-          if (!before) throw notFound('product', request.params.id);
-          const after: ProductRecord = {
-            ...before,
-            ...(b.name !== undefined ? { name: b.name } : {}),
-            ...(b.description !== undefined ? { description: b.description } : {}),
-            ...(b.tax_category !== undefined ? { taxCategory: b.tax_category } : {}),
-            ...(b.active !== undefined ? { active: b.active } : {}),
-            ...(b.metadata !== undefined ? { metadata: b.metadata } : {}),
-            updatedAt: ctx.clock().toISOString(),
-          };
-          await tx.update('product', after);
-          await record({ type: 'product.updated', entityType: 'product', entityId: after.id, before, after });
-          return after;
-        }),
-      );
+      const op = operationOf(ctx, request);
+      return presentProduct(await catalog.updateProduct(op, request.params.id, camelize(request.body)));
     },
   );
   app.get(
     '/v1/products',
     {
       schema: {
-        tags: productTags,
+        tags,
         summary: 'List products',
         querystring: listQuery.extend({ active: z.enum(['true', 'false']).optional() }),
         response: { 200: listOf(productJson) },
       },
     },
     async (request) => {
-      const q = request.query;
-      const result = await tenantOf(ctx, request).list('product', {
-        ...cursor(q),
-        where: q.active !== undefined ? { active: q.active === 'true' } : {},
-      });
-      return page(result, presentProduct);
+      const { limit, starting_after: startingAfter, active } = request.query;
+      const query = { limit, startingAfter, active: flag(active) };
+      return page(await catalog.listProducts(operationOf(ctx, request), query), presentProduct);
     },
   );
 
@@ -293,50 +204,7 @@ export async function catalogRoutes(app: TypedApp, ctx: RouteContext): Promise<v
       },
     },
     async (request, reply) => {
-      const b = request.body;
-      const now = ctx.clock().toISOString();
-      const price: PriceRecord = {
-        id: newId('price'),
-        productId: b.product,
-        currency: b.currency,
-        nickname: b.nickname ?? null,
-        lookupKey: b.lookup_key ?? null,
-        active: b.active,
-        billingScheme: b.billing_scheme,
-        flatAmount: b.billing_scheme === 'flat' ? b.flat_amount : null,
-        unitAmount: b.billing_scheme === 'per_unit' ? b.unit_amount : null,
-        tiersMode: b.billing_scheme === 'tiered' ? b.tiers_mode : null,
-        tiers:
-          b.billing_scheme === 'tiered'
-            ? b.tiers.map((t) => ({ upTo: t.up_to, unitAmount: t.unit_amount, flatAmount: t.flat_amount }))
-            : null,
-        recurring: b.recurring
-          ? { interval: b.recurring.interval, intervalCount: b.recurring.interval_count }
-          : null,
-        taxBehavior: b.tax_behavior,
-        createdAt: now,
-        updatedAt: now,
-      };
-      await change(ctx, request, async (tx, record) => {
-        if (!(await tx.get('product', price.productId))) {
-          throw new ApiError('API_NOT_FOUND', `No such product: '${price.productId}'`, {
-            fields: [{ location: 'body', path: 'product', message: 'no such product' }],
-          });
-        }
-        if (price.lookupKey !== null) {
-          const clash = await tx.list('price', { limit: 1, where: { lookupKey: price.lookupKey } });
-          if (clash.data.length > 0)
-            throw new ApiError('API_CONFLICT', `lookup_key '${price.lookupKey}' is already used`);
-        }
-        await tx.insert('price', price);
-        await record({
-          type: 'price.created',
-          entityType: 'price',
-          entityId: price.id,
-          before: null,
-          after: price,
-        });
-      });
+      const price = await catalog.createPrice(operationOf(ctx, request), camelize(request.body));
       return reply.code(201).send(presentPrice(price));
     },
   );
@@ -350,11 +218,8 @@ export async function catalogRoutes(app: TypedApp, ctx: RouteContext): Promise<v
         response: { 200: priceJson },
       },
     },
-    async (request) => {
-      const price = await tenantOf(ctx, request).get('price', request.params.id);
-      if (!price) throw notFound('price', request.params.id);
-      return presentPrice(price);
-    },
+    async (request) =>
+      presentPrice(await catalog.retrievePrice(operationOf(ctx, request), request.params.id)),
   );
   app.post(
     '/v1/prices/:id',
@@ -368,23 +233,8 @@ export async function catalogRoutes(app: TypedApp, ctx: RouteContext): Promise<v
       },
     },
     async (request) => {
-      const b = request.body;
-      return presentPrice(
-        await change(ctx, request, async (tx, record) => {
-          const before = await tx.get('price', request.params.id);
-          if (!before) throw notFound('price', request.params.id);
-          const after: PriceRecord = {
-            ...before,
-            ...(b.nickname !== undefined ? { nickname: b.nickname } : {}),
-            ...(b.lookup_key !== undefined ? { lookupKey: b.lookup_key } : {}),
-            ...(b.active !== undefined ? { active: b.active } : {}),
-            updatedAt: ctx.clock().toISOString(),
-          };
-          await tx.update('price', after);
-          await record({ type: 'price.updated', entityType: 'price', entityId: after.id, before, after });
-          return after;
-        }),
-      );
+      const op = operationOf(ctx, request);
+      return presentPrice(await catalog.updatePrice(op, request.params.id, camelize(request.body)));
     },
   );
   app.get(
@@ -401,11 +251,9 @@ export async function catalogRoutes(app: TypedApp, ctx: RouteContext): Promise<v
       },
     },
     async (request) => {
-      const q = request.query;
-      const where: Record<string, string | boolean> = {};
-      if (q.product !== undefined) where.productId = q.product;
-      if (q.active !== undefined) where.active = q.active === 'true';
-      return page(await tenantOf(ctx, request).list('price', { ...cursor(q), where }), presentPrice);
+      const { limit, starting_after: startingAfter, product, active } = request.query;
+      const query = { limit, startingAfter, product, active: flag(active) };
+      return page(await catalog.listPrices(operationOf(ctx, request), query), presentPrice);
     },
   );
 }

@@ -1,9 +1,20 @@
+import {
+  CUSTOMER_BALANCE_TRANSACTION_TYPES,
+  type CustomerBalanceTransactionRecord,
+  type CustomerRecord,
+} from '@billkit/db';
 import { z } from 'zod';
-import { ApiError, notFound } from '../http/problem.js';
-import { currencySchema, idParams, listOf, listQuery, metadataSchema, page } from '../http/schemas.js';
-import { newId } from '@billkit/workflows';
-import type { CustomerRecord } from '@billkit/db';
-import { change, type RouteContext, type TypedApp, tenantOf } from './context.js';
+import { camelize, snakeize } from '../http/casing.js';
+import {
+  currencySchema,
+  idParams,
+  listOf,
+  listQuery,
+  metadataSchema,
+  minorUnitsSchema,
+  page,
+} from '../http/schemas.js';
+import { operationOf, type RouteContext, type TypedApp } from './context.js';
 
 const timezoneSchema = z
   .string()
@@ -102,38 +113,48 @@ export const customerJson = z
   })
   .meta({ id: 'Customer' });
 
-type AddressInput = z.infer<typeof addressSchema>;
-
-function addressRecord(input: AddressInput): CustomerRecord['address'] {
-  const { postal_code, ...rest } = input;
-  return { ...rest, ...(postal_code !== undefined ? { postalCode: postal_code } : {}) };
+export function presentCustomer(c: CustomerRecord): z.infer<typeof customerJson> {
+  return { ...snakeize<z.infer<typeof customerJson>>(c), object: 'customer' };
 }
 
-export function presentCustomer(c: CustomerRecord): z.infer<typeof customerJson> {
-  const { postalCode, ...address } = c.address;
+const balanceTransactionBody = z.strictObject({
+  amount: minorUnitsSchema.describe("Minor units of the customer's currency; negative = credit the customer"),
+  currency: currencySchema.optional().describe("The customer's currency (checked when given)"),
+  description: z.string().max(350).nullable().optional(),
+  metadata: metadataSchema.optional(),
+});
+
+export const balanceTransactionJson = z
+  .object({
+    id: z.string(),
+    object: z.literal('customer_balance_transaction'),
+    customer: z.string(),
+    amount: z.number().int().describe('Minor units; negative = credit given to the customer'),
+    currency: z.string(),
+    type: z.enum(CUSTOMER_BALANCE_TRANSACTION_TYPES),
+    ending_balance: z.number().int().describe("The customer's balance after this transaction"),
+    invoice: z.string().nullable(),
+    credit_note: z.string().nullable(),
+    description: z.string().nullable(),
+    metadata: z.record(z.string(), z.string()),
+    created_at: z.string(),
+  })
+  .meta({ id: 'CustomerBalanceTransaction' });
+
+export function presentBalanceTransaction(
+  t: CustomerBalanceTransactionRecord,
+): z.infer<typeof balanceTransactionJson> {
   return {
-    id: c.id,
-    object: 'customer',
-    external_id: c.externalId,
-    name: c.name,
-    email: c.email,
-    currency: c.currency,
-    timezone: c.timezone,
-    address: { ...address, ...(postalCode !== undefined ? { postal_code: postalCode } : {}) },
-    tax_exempt: c.taxExempt,
-    tax_exemptions: c.taxExemptions.map((e) => ({
-      jurisdiction_id: e.jurisdictionId,
-      certificate_id: e.certificateId,
-    })),
-    tax_ids: c.taxIds,
-    balance: c.balance,
-    metadata: c.metadata,
-    created_at: c.createdAt,
-    updated_at: c.updatedAt,
+    ...snakeize<z.infer<typeof balanceTransactionJson>>(t),
+    object: 'customer_balance_transaction',
+    customer: t.customerId,
+    invoice: t.invoiceId,
+    credit_note: t.creditNoteId,
   };
 }
 
 export async function customerRoutes(app: TypedApp, ctx: RouteContext): Promise<void> {
+  const { customers, balance } = ctx.billing;
   const tags = ['customers'];
 
   app.post(
@@ -147,49 +168,7 @@ export async function customerRoutes(app: TypedApp, ctx: RouteContext): Promise<
       },
     },
     async (request, reply) => {
-      const body = request.body;
-      const now = ctx.clock().toISOString();
-      const customer: CustomerRecord = {
-        id: newId('cus'),
-        externalId: body.external_id ?? null,
-        name: body.name ?? null,
-        email: body.email ?? null,
-        currency: body.currency,
-        timezone: body.timezone,
-        address: addressRecord(body.address),
-        taxExempt: body.tax_exempt,
-        taxExemptions: body.tax_exemptions.map((e) => ({
-          jurisdictionId: e.jurisdiction_id,
-          certificateId: e.certificate_id,
-        })),
-        taxIds: body.tax_ids,
-        balance: 0,
-        metadata: body.metadata,
-        createdAt: now,
-        updatedAt: now,
-      };
-      await change(ctx, request, async (tx, record) => {
-        if (customer.externalId !== null) {
-          const clash = await tx.list('customer', { limit: 1, where: { externalId: customer.externalId } });
-          if (clash.data.length > 0) {
-            throw new ApiError(
-              'API_CONFLICT',
-              `A customer with external_id '${customer.externalId}' already exists`,
-              {
-                fields: [{ location: 'body', path: 'external_id', message: 'already used' }],
-              },
-            );
-          }
-        }
-        await tx.insert('customer', customer);
-        await record({
-          type: 'customer.created',
-          entityType: 'customer',
-          entityId: customer.id,
-          before: null,
-          after: customer,
-        });
-      });
+      const customer = await customers.create(operationOf(ctx, request), camelize(request.body));
       return reply.code(201).send(presentCustomer(customer));
     },
   );
@@ -197,11 +176,8 @@ export async function customerRoutes(app: TypedApp, ctx: RouteContext): Promise<
   app.get(
     '/v1/customers/:id',
     { schema: { tags, summary: 'Retrieve a customer', params: idParams, response: { 200: customerJson } } },
-    async (request) => {
-      const customer = await tenantOf(ctx, request).get('customer', request.params.id);
-      if (!customer) throw notFound('customer', request.params.id);
-      return presentCustomer(customer);
-    },
+    async (request) =>
+      presentCustomer(await customers.retrieve(operationOf(ctx, request), request.params.id)),
   );
 
   app.post(
@@ -216,35 +192,8 @@ export async function customerRoutes(app: TypedApp, ctx: RouteContext): Promise<
       },
     },
     async (request) => {
-      const body = request.body;
-      const updated = await change(ctx, request, async (tx, record) => {
-        const before = await tx.get('customer', request.params.id);
-        if (!before) throw notFound('customer', request.params.id);
-        const after: CustomerRecord = {
-          ...before,
-          ...(body.external_id !== undefined ? { externalId: body.external_id } : {}),
-          ...(body.name !== undefined ? { name: body.name } : {}),
-          ...(body.email !== undefined ? { email: body.email } : {}),
-          ...(body.timezone !== undefined ? { timezone: body.timezone } : {}),
-          ...(body.address !== undefined ? { address: addressRecord(body.address) } : {}),
-          ...(body.tax_exempt !== undefined ? { taxExempt: body.tax_exempt } : {}),
-          ...(body.tax_exemptions !== undefined
-            ? {
-                taxExemptions: body.tax_exemptions.map((e) => ({
-                  jurisdictionId: e.jurisdiction_id,
-                  certificateId: e.certificate_id,
-                })),
-              }
-            : {}),
-          ...(body.tax_ids !== undefined ? { taxIds: body.tax_ids } : {}),
-          ...(body.metadata !== undefined ? { metadata: body.metadata } : {}),
-          updatedAt: ctx.clock().toISOString(),
-        };
-        await tx.update('customer', after);
-        await record({ type: 'customer.updated', entityType: 'customer', entityId: after.id, before, after });
-        return after;
-      });
-      return presentCustomer(updated);
+      const op = operationOf(ctx, request);
+      return presentCustomer(await customers.update(op, request.params.id, camelize(request.body)));
     },
   );
 
@@ -258,17 +207,46 @@ export async function customerRoutes(app: TypedApp, ctx: RouteContext): Promise<
         response: { 200: listOf(customerJson) },
       },
     },
+    async (request) =>
+      page(await customers.list(operationOf(ctx, request), camelize(request.query)), presentCustomer),
+  );
+
+  app.get(
+    '/v1/customers/:id/balance-transactions',
+    {
+      schema: {
+        tags,
+        summary: "List a customer's balance transactions (oldest first)",
+        params: idParams,
+        querystring: listQuery,
+        response: { 200: listOf(balanceTransactionJson) },
+      },
+    },
     async (request) => {
-      const q = request.query;
-      const where: Record<string, string> = {};
-      if (q.email !== undefined) where.email = q.email;
-      if (q.external_id !== undefined) where.externalId = q.external_id;
-      const result = await tenantOf(ctx, request).list('customer', {
-        limit: q.limit,
-        ...(q.starting_after !== undefined ? { startingAfter: q.starting_after } : {}),
-        where,
-      });
-      return page(result, presentCustomer);
+      const entries = await balance.list(
+        operationOf(ctx, request),
+        request.params.id,
+        camelize(request.query),
+      );
+      return page(entries, presentBalanceTransaction);
+    },
+  );
+
+  app.post(
+    '/v1/customers/:id/balance-transactions',
+    {
+      schema: {
+        tags,
+        summary: "Adjust a customer's balance (its next invoices start from it)",
+        params: idParams,
+        body: balanceTransactionBody,
+        response: { 201: balanceTransactionJson },
+      },
+    },
+    async (request, reply) => {
+      const op = operationOf(ctx, request);
+      const entry = await balance.create(op, request.params.id, camelize(request.body));
+      return reply.code(201).send(presentBalanceTransaction(entry));
     },
   );
 }

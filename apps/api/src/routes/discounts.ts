@@ -1,13 +1,9 @@
-import { applyDiscounts, type DiscountDefinition, discountDefinitionSchema } from '@billkit/discount';
-import { money } from '@billkit/money';
-import { z } from 'zod';
-import { discountDefinition } from '@billkit/workflows';
-import { camelize, snakeize, snakePath } from '../http/casing.js';
-import { ApiError, notFound } from '../http/problem.js';
-import { currencySchema, idParams, instantSchema, listOf, listQuery, page } from '../http/schemas.js';
-import { newId } from '@billkit/workflows';
 import type { DiscountRecord } from '@billkit/db';
-import { change, type RouteContext, type TypedApp, tenantOf } from './context.js';
+import type { CreateDiscountInput, PreviewDiscountsInput } from '@billkit/workflows';
+import { z } from 'zod';
+import { camelize, snakeize } from '../http/casing.js';
+import { currencySchema, idParams, instantSchema, listOf, listQuery, page } from '../http/schemas.js';
+import { operationOf, type RouteContext, type TypedApp } from './context.js';
 
 const DISCOUNT_TYPES = ['percentage', 'fixed_amount', 'volume', 'bundle', 'free_periods', 'credit'] as const;
 
@@ -48,40 +44,6 @@ export function presentDiscount(d: DiscountRecord): z.infer<typeof discountJson>
     created_at: d.createdAt,
     updated_at: d.updatedAt,
   };
-}
-
-/** Validates a snake_case definition with the discount engine's own (strict) schema. */
-function parseDefinition(body: unknown, id: string): DiscountDefinition {
-  const candidate = { ...camelize<Record<string, unknown>>(body), id };
-  const strict = z
-    .strictObject(
-      Object.fromEntries(
-        [
-          ...new Set(
-            discountDefinitionSchema.options.flatMap((option) => Object.keys((option as z.ZodObject).shape)),
-          ),
-        ].map((key) => [key, z.unknown().optional()]),
-      ),
-    )
-    .safeParse(candidate);
-  const parsed = discountDefinitionSchema.safeParse(candidate);
-  const issues = [
-    ...(strict.success ? [] : strict.error.issues),
-    ...(parsed.success ? [] : parsed.error.issues),
-  ];
-  if (issues.length > 0 || !parsed.success) {
-    throw new ApiError('API_VALIDATION_FAILED', 'The discount definition is invalid', {
-      fields: issues.map((issue) => ({
-        location: 'body' as const,
-        path:
-          issue.code === 'unrecognized_keys'
-            ? (issue as { keys: string[] }).keys.map((k) => snakePath([k])).join(',')
-            : snakePath(issue.path),
-        message: issue.message,
-      })),
-    });
-  }
-  return parsed.data;
 }
 
 const previewBody = z.strictObject({
@@ -126,29 +88,10 @@ export async function discountRoutes(app: TypedApp, ctx: RouteContext): Promise<
     '/v1/discounts',
     { schema: { tags, summary: 'Define a discount', body: discountBody, response: { 201: discountJson } } },
     async (request, reply) => {
-      const id = newId('disc');
-      const definition = parseDefinition(request.body, id);
-      const now = ctx.clock().toISOString();
-      const discount: DiscountRecord = {
-        id,
-        name: definition.name ?? null,
-        definition: JSON.parse(JSON.stringify(definition)) as Record<string, unknown>,
-        active: true,
-        maxRedemptions: (definition as { maxRedemptions?: number }).maxRedemptions ?? null,
-        timesRedeemed: 0,
-        createdAt: now,
-        updatedAt: now,
-      };
-      await change(ctx, request, async (tx, record) => {
-        await tx.insert('discount', discount);
-        await record({
-          type: 'discount.created',
-          entityType: 'discount',
-          entityId: id,
-          before: null,
-          after: discount,
-        });
-      });
+      const discount = await ctx.billing.discounts.create(
+        operationOf(ctx, request),
+        camelize<CreateDiscountInput>(request.body),
+      );
       return reply.code(201).send(presentDiscount(discount));
     },
   );
@@ -156,11 +99,8 @@ export async function discountRoutes(app: TypedApp, ctx: RouteContext): Promise<
   app.get(
     '/v1/discounts/:id',
     { schema: { tags, summary: 'Retrieve a discount', params: idParams, response: { 200: discountJson } } },
-    async (request) => {
-      const found = await tenantOf(ctx, request).get('discount', request.params.id);
-      if (!found) throw notFound('discount', request.params.id);
-      return presentDiscount(found);
-    },
+    async (request) =>
+      presentDiscount(await ctx.billing.discounts.retrieve(operationOf(ctx, request), request.params.id)),
   );
 
   app.get(
@@ -175,10 +115,10 @@ export async function discountRoutes(app: TypedApp, ctx: RouteContext): Promise<
     },
     async (request) => {
       const q = request.query;
-      const result = await tenantOf(ctx, request).list('discount', {
+      const result = await ctx.billing.discounts.list(operationOf(ctx, request), {
         limit: q.limit,
         ...(q.starting_after !== undefined ? { startingAfter: q.starting_after } : {}),
-        where: q.active !== undefined ? { active: q.active === 'true' } : {},
+        ...(q.active !== undefined ? { active: q.active === 'true' } : {}),
       });
       return page(result, presentDiscount);
     },
@@ -195,23 +135,8 @@ export async function discountRoutes(app: TypedApp, ctx: RouteContext): Promise<
         response: { 200: discountJson },
       },
     },
-    async (request) => {
-      const updated = await change(ctx, request, async (tx, record) => {
-        const before = await tx.get('discount', request.params.id);
-        if (!before) throw notFound('discount', request.params.id);
-        const after: DiscountRecord = { ...before, active: false, updatedAt: ctx.clock().toISOString() };
-        await tx.update('discount', after);
-        await record({
-          type: 'discount.deactivated',
-          entityType: 'discount',
-          entityId: after.id,
-          before,
-          after,
-        });
-        return after;
-      });
-      return presentDiscount(updated);
-    },
+    async (request) =>
+      presentDiscount(await ctx.billing.discounts.deactivate(operationOf(ctx, request), request.params.id)),
   );
 
   app.post(
@@ -226,36 +151,10 @@ export async function discountRoutes(app: TypedApp, ctx: RouteContext): Promise<
       },
     },
     async (request) => {
-      const b = request.body;
-      const reader = tenantOf(ctx, request);
-      const definitions: DiscountDefinition[] = [];
-      for (const [index, id] of b.discounts.entries()) {
-        const found = await reader.get('discount', id);
-        if (!found) {
-          throw new ApiError('API_NOT_FOUND', `No such discount: '${id}'`, {
-            fields: [{ location: 'body', path: `discounts.${index}`, message: 'no such discount' }],
-          });
-        }
-        definitions.push(discountDefinition(found));
-      }
-      const result = applyDiscounts({
-        currency: b.currency,
-        discounts: definitions,
-        lines: b.lines.map((l) => ({
-          id: l.id,
-          amount: money(l.amount, b.currency),
-          quantity: l.quantity,
-          kind: l.kind,
-          ...(l.product !== undefined ? { productId: l.product } : {}),
-          ...(l.price !== undefined ? { priceId: l.price } : {}),
-          ...(l.category !== undefined ? { category: l.category } : {}),
-        })),
-        context: {
-          now: b.at ?? ctx.clock().toISOString(),
-          isFirstInvoice: b.is_first_invoice,
-          ...(b.customer !== undefined ? { customerId: b.customer } : {}),
-        },
-      });
+      const result = await ctx.billing.discounts.preview(
+        operationOf(ctx, request),
+        camelize<PreviewDiscountsInput>(request.body),
+      );
       return { ...snakeize<z.infer<typeof previewJson>>(result), object: 'discount_preview' as const };
     },
   );

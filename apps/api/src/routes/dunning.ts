@@ -1,8 +1,6 @@
 import { z } from 'zod';
-import { runDunning } from '../dunning.js';
-import { authOf } from '../http/auth.js';
 import { instantSchema } from '../http/schemas.js';
-import type { RouteContext, TypedApp } from './context.js';
+import { operationOf, type RouteContext, type TypedApp } from './context.js';
 
 const outcomeJson = z.object({
   invoice: z.string(),
@@ -39,14 +37,7 @@ export async function dunningRoutes(app: TypedApp, ctx: RouteContext): Promise<v
       },
     },
     async (request) => {
-      const now = new Date(request.body.now ?? ctx.clock().toISOString());
-      const summary = await runDunning(ctx, authOf(request).tenantId, {
-        now,
-        policy: {
-          scheduleDays: ctx.config.DUNNING_SCHEDULE_DAYS,
-          finalAction: ctx.config.DUNNING_FINAL_ACTION,
-        },
-      });
+      const summary = await ctx.billing.dunning.run(operationOf(ctx, request), request.body);
       return {
         object: 'dunning_run' as const,
         now: summary.now,

@@ -21,7 +21,15 @@ export const subscriptionJson = z
     canceled_at: z.string().nullable(),
     ended_at: z.string().nullable(),
     paused_at: z.string().nullable(),
-    discounts: z.array(z.record(z.string(), z.unknown())),
+    discounts: z.array(
+      z.looseObject({
+        credit_remaining: z
+          .number()
+          .int()
+          .nullable()
+          .describe("What is left of a credit discount's amount (minor units); null for other discounts"),
+      }),
+    ),
     pending_invoice_items: z.array(z.record(z.string(), z.unknown())),
     latest_invoice: z.string().nullable(),
     periods_billed: z.number().int(),
@@ -41,6 +49,11 @@ export function presentSubscription(s: SubscriptionRecord): z.infer<typeof subsc
     latest_invoice: latestInvoiceId,
     items: items.map((i) => ({ id: i.id, price: i.priceId, quantity: i.quantity })),
     metadata,
+    discounts: s.discounts.map((d) => ({
+      ...snakeize<Record<string, unknown>>(d),
+      // A credit stored before remaining amounts were kept has spent nothing yet (billing-core's reading).
+      credit_remaining: d.creditRemaining ?? (d.discount.type === 'credit' ? d.discount.amount.amount : null),
+    })),
   };
 }
 

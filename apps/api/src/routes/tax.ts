@@ -1,12 +1,9 @@
-import { money } from '@billkit/money';
-import { calculateTax, loadRateTable, type TaxRequest } from '@billkit/tax';
-import { z } from 'zod';
-import { forgetRateTable, loadRateTable as storedRateTable } from '@billkit/workflows';
-import { camelize, snakeize } from '../http/casing.js';
-import { ApiError } from '../http/problem.js';
-import { currencySchema, instantSchema } from '../http/schemas.js';
 import type { TaxTableRecord } from '@billkit/db';
-import { change, type RouteContext, type TypedApp, tenantOf } from './context.js';
+import type { QuoteTaxInput } from '@billkit/workflows';
+import { z } from 'zod';
+import { camelize, snakeize } from '../http/casing.js';
+import { currencySchema, instantSchema } from '../http/schemas.js';
+import { operationOf, type RouteContext, type TypedApp } from './context.js';
 
 const rateTableBody = z
   .object({
@@ -103,50 +100,14 @@ export async function taxRoutes(app: TypedApp, ctx: RouteContext): Promise<void>
         response: { 200: rateTableJson },
       },
     },
-    async (request) => {
-      // Throws TAX_INVALID_TABLE with the offending paths: nothing is stored.
-      const table = loadRateTable(camelize(request.body));
-      const now = ctx.clock().toISOString();
-      const saved = await change(ctx, request, async (tx, record) => {
-        const before = await tx.get('tax_table', 'tax_table');
-        const after: TaxTableRecord = {
-          id: 'tax_table',
-          table: JSON.parse(JSON.stringify(table)) as Record<string, unknown>,
-          version: (before?.version ?? 0) + 1,
-          createdAt: before?.createdAt ?? now,
-          updatedAt: now,
-        };
-        if (before) await tx.update('tax_table', after);
-        else await tx.insert('tax_table', after);
-        await record({
-          type: 'tax_rate_table.replaced',
-          entityType: 'tax_rate_table',
-          entityId: 'tax_table',
-          before: before
-            ? { version: before.version, rates: (before.table.rates as unknown[]).length }
-            : null,
-          after: {
-            version: after.version,
-            rates: table.rates.length,
-            jurisdictions: table.jurisdictions.length,
-          },
-        });
-        return after;
-      });
-      // The memoised (validated) table of the old version is no longer wanted in this process.
-      forgetRateTable(tenantOf(ctx, request));
-      return presentTable(saved);
-    },
+    async (request) =>
+      presentTable(await ctx.billing.taxRates.replace(operationOf(ctx, request), camelize(request.body))),
   );
 
   app.get(
     '/v1/tax/rate-table',
     { schema: { tags, summary: "The tenant's tax rate table", response: { 200: rateTableJson } } },
-    async (request) => {
-      const table = await tenantOf(ctx, request).get('tax_table', 'tax_table');
-      if (!table) throw new ApiError('API_NOT_FOUND', 'No tax rate table loaded yet');
-      return presentTable(table);
-    },
+    async (request) => presentTable(await ctx.billing.taxRates.retrieve(operationOf(ctx, request))),
   );
 
   app.post(
@@ -161,25 +122,9 @@ export async function taxRoutes(app: TypedApp, ctx: RouteContext): Promise<void>
       },
     },
     async (request) => {
-      const b = request.body;
-      const table = await storedRateTable(tenantOf(ctx, request));
-      const taxRequest = camelize<Omit<TaxRequest, 'lines'>>({
-        currency: b.currency,
-        tax_date: b.tax_date,
-        customer: b.customer,
-      });
-      const calculation = calculateTax(
-        {
-          ...taxRequest,
-          lines: b.lines.map((l) => ({
-            id: l.id,
-            amount: money(l.amount, b.currency),
-            taxCategory: l.tax_category,
-            taxBehavior: l.tax_behavior,
-          })),
-        },
-        table,
-        { rounding: b.rounding },
+      const calculation = await ctx.billing.taxRates.quote(
+        operationOf(ctx, request),
+        camelize<QuoteTaxInput>(request.body),
       );
       return { ...snakeize<z.infer<typeof quoteJson>>(calculation), object: 'tax_quote' as const };
     },

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDatabase } from '@billkit/db';
+import { createConnection as createMariadbConnection } from 'mariadb';
 import { openStore as openDbStore } from '@billkit/db';
 import { type Harness, type StartOptions, startServer } from './harness.js';
 
@@ -57,11 +57,17 @@ async function startSqlite(options: StartOptions = {}): Promise<Harness> {
 
 /** Runs one statement on the MariaDB server (outside any billkit database). */
 async function onServer(sql: string): Promise<void> {
-  const server = await openDatabase({ url: MARIADB_SERVER_URL, migrate: false });
+  const url = new URL(MARIADB_SERVER_URL);
+  const connection = await createMariadbConnection({
+    host: url.hostname,
+    port: Number(url.port || 3306),
+    user: decodeURIComponent(url.username) || 'root',
+    password: decodeURIComponent(url.password),
+  });
   try {
-    await server.prisma.$executeRawUnsafe(sql);
+    await connection.query(sql);
   } finally {
-    await server.close();
+    await connection.end();
   }
 }
 

@@ -46,13 +46,32 @@ export interface AuditEvent {
   hash: string;
 }
 
+/**
+ * Why a chain does not verify:
+ * - `hash_mismatch`: the event at `brokenAtSeq` was edited (its hash is not that of its contents);
+ * - `prev_hash_mismatch`: it does not link to the event before it (reordered, forged or replaced);
+ * - `sequence_gap`: the event at `brokenAtSeq` is missing (deleted from the middle of the chain);
+ * - `events_missing`: the chain ends before the tenant's chain head (`AuditChainHead`): the newest events,
+ *   from `brokenAtSeq` on, were deleted;
+ * - `head_mismatch`: the event the chain head records has another hash than the head (rewritten).
+ */
+export type AuditChainBreak =
+  | 'hash_mismatch'
+  | 'prev_hash_mismatch'
+  | 'sequence_gap'
+  | 'events_missing'
+  | 'head_mismatch';
+
 export type AuditChainVerification =
   | { valid: true; events: number; head: string }
   | {
       valid: false;
+      /** Events checked and found intact before the break. */
       events: number;
       brokenAtSeq: number;
-      reason: 'hash_mismatch' | 'prev_hash_mismatch' | 'sequence_gap';
+      reason: AuditChainBreak;
+      /** The break in words, e.g. `events after seq 4 are missing (chain head records 6)`. */
+      message: string;
     };
 
 export interface AuditLogRepository {
@@ -62,7 +81,11 @@ export interface AuditLogRepository {
     tenantId: string,
     options?: { entityType?: string; entityId?: string; afterSeq?: number; limit?: number },
   ): Promise<AuditEvent[]>;
-  /** Recomputes every hash of the tenant's chain; reports the first event that was edited, removed or reordered. */
+  /**
+   * Recomputes every hash of the tenant's chain and checks that it reaches the tenant's chain head (the last
+   * seq and hash every append records); reports the first event that was edited, removed or reordered, and
+   * a chain whose newest events were deleted.
+   */
   verifyChain(tenantId: string): Promise<AuditChainVerification>;
 }
 
@@ -267,31 +290,6 @@ async function lockChainHead(scope: Scope, tenantId: string): Promise<{ seq: num
   return (await read()) as { seq: number; hash: string };
 }
 
-/**
- * Appends audit events inside a Prisma transaction the caller opened on `db.prisma` itself (an adapter that
- * writes its own rows next to billkit's), advancing the tenant's chain head exactly as the repositories do,
- * so every writer of a tenant extends one chain. Call it last in the transaction: the head stays locked until
- * the commit.
- *
- * @example
- * await db.prisma.$transaction(async (client) => {
- *   // … the caller's own writes …
- *   await appendAuditEventsInTransaction(db, client, 'acme', [{ type: 'x.updated', entityType: 'x', entityId: 'x_1', data: {} }]);
- * });
- */
-export function appendAuditEventsInTransaction(
-  db: { readonly provider: Scope['provider']; readonly prisma: Scope['root'] },
-  client: Scope['client'],
-  tenantId: string,
-  events: readonly AuditEventLike[],
-): Promise<AuditEvent[]> {
-  return appendAuditEvents(
-    { provider: db.provider, client, root: db.prisma, inTransaction: true },
-    tenantId,
-    events,
-  );
-}
-
 export function auditLogRepository(scope: Scope): AuditLogRepository {
   return {
     append(tenantId, ...events) {
@@ -311,9 +309,14 @@ export function auditLogRepository(scope: Scope): AuditLogRepository {
       return rows.map(fromRow);
     },
     async verifyChain(tenantId) {
+      // The head first: every event up to its seq was committed with it, while events appended after this
+      // read have higher seqs, so a concurrent append cannot make an intact chain look short.
+      const head = await scope.client.auditChainHead.findUnique({ where: { tenantId } });
       let prevHash = GENESIS_HASH;
       let expectedSeq = 1;
       let count = 0;
+      const broken = (brokenAtSeq: number, reason: AuditChainBreak, message: string) =>
+        ({ valid: false, events: count, brokenAtSeq, reason, message }) as const;
       for (;;) {
         const rows = await scope.client.auditEvent.findMany({
           where: { tenantId, seq: { gte: expectedSeq } },
@@ -324,16 +327,36 @@ export function auditLogRepository(scope: Scope): AuditLogRepository {
         for (const row of rows) {
           const event = fromRow(row);
           if (event.seq !== expectedSeq)
-            return { valid: false, events: count, brokenAtSeq: expectedSeq, reason: 'sequence_gap' };
+            return broken(
+              expectedSeq,
+              'sequence_gap',
+              `event ${expectedSeq} is missing (next is ${event.seq})`,
+            );
           if (event.prevHash !== prevHash)
-            return { valid: false, events: count, brokenAtSeq: event.seq, reason: 'prev_hash_mismatch' };
+            return broken(
+              event.seq,
+              'prev_hash_mismatch',
+              `event ${event.seq} does not link to the one before`,
+            );
           if (auditHash(tenantId, event) !== event.hash)
-            return { valid: false, events: count, brokenAtSeq: event.seq, reason: 'hash_mismatch' };
+            return broken(event.seq, 'hash_mismatch', `event ${event.seq} does not match its hash`);
+          if (head && event.seq === head.seq && event.hash !== head.hash)
+            return broken(
+              event.seq,
+              'head_mismatch',
+              `event ${event.seq} is not the one the chain head records`,
+            );
           prevHash = event.hash;
           expectedSeq += 1;
           count += 1;
         }
       }
+      if (head && count < head.seq)
+        return broken(
+          count + 1,
+          'events_missing',
+          `events after seq ${count} are missing (chain head records ${head.seq})`,
+        );
       return { valid: true, events: count, head: prevHash };
     },
   };

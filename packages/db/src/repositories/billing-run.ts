@@ -162,6 +162,12 @@ export interface BillingRunRepository {
   ): Promise<RenewalResult[]>;
   /** Gives an unfinished claim back (the worker failed) so a later run can bill the period. */
   releaseClaim(tenantId: string, claimId: string): Promise<void>;
+  /**
+   * How many due periods (a billable subscription whose period ended by `asOf`) nobody has claimed yet: 0
+   * once a run is through. A plain read, no locks; a worker that keeps getting empty claims can ask whether
+   * it is done or only losing races.
+   */
+  countDueUnclaimed(tenantId: string, options: { asOf: string }): Promise<number>;
 }
 
 /**
@@ -293,6 +299,19 @@ export function billingRunRepository(scope: Scope): BillingRunRepository {
     },
     async releaseClaim(tenantId, claimId) {
       await scope.client.billingRunClaim.deleteMany({ where: { id: claimId, tenantId, completedAt: null } });
+    },
+    async countDueUnclaimed(tenantId, { asOf }) {
+      const q = (name: string) => ident(scope, name);
+      const [row] = await scope.client.$queryRawUnsafe<{ n: number | bigint }[]>(
+        `SELECT COUNT(*) AS ${q('n')} FROM ${q('Subscription')} s WHERE s.${q('tenantId')} = ?
+           AND s.${q('status')} IN (${BILLABLE_STATUSES.map(() => '?').join(', ')}) AND s.${q('currentPeriodEnd')} <= ?
+           AND NOT EXISTS (SELECT 1 FROM ${q('BillingRunClaim')} c
+             WHERE c.${q('subscriptionId')} = s.${q('id')} AND c.${q('periodStart')} = s.${q('currentPeriodEnd')})`,
+        tenantId,
+        ...BILLABLE_STATUSES,
+        toDate(asOf, 'asOf'),
+      );
+      return Number(row?.n ?? 0);
     },
   };
 }

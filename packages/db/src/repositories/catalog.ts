@@ -3,15 +3,27 @@ import type {
   Product as BillingCoreProduct,
   PriceTier,
 } from '@billkit/billing-core';
-import { fromJson, toBigInt, toJson, toMinorUnits, withoutNulls } from '../codec.js';
+import {
+  fromJson,
+  type Metadata,
+  metadataIfAny,
+  toBigInt,
+  toJson,
+  toMetadataJson,
+  toMinorUnits,
+  withoutNulls,
+} from '../codec.js';
 import { DbError, isUniqueViolation } from '../errors.js';
 import type { Scope } from '../scope.js';
 import { type ListOptions, listArgs } from './customers.js';
 
 export type { PriceTier } from '@billkit/billing-core';
 
-/** billing-core's `Product` plus an optional description. */
-export type Product = BillingCoreProduct & { description?: string };
+/**
+ * billing-core's `Product` plus an optional description and Stripe-style `metadata` (absent when empty; a save
+ * without it keeps what is stored).
+ */
+export type Product = BillingCoreProduct & { description?: string; metadata?: Metadata };
 
 /** billing-core's `Price` plus `lookupKey`, a stable name the host application finds prices by. */
 export type Price = BillingCorePrice & { lookupKey?: string };
@@ -42,6 +54,7 @@ const productFromRow = (row: ProductRow): Product => ({
   ...withoutNulls({ description: row.description }),
   taxCategory: row.taxCategory,
   active: row.active,
+  ...metadataIfAny(row.metadata, 'Product.metadata'),
 });
 
 export function priceFromRow(row: PriceRow): Price {
@@ -125,6 +138,9 @@ export function productRepository(scope: Scope): ProductRepository {
         description: product.description ?? null,
         taxCategory: product.taxCategory,
         active: product.active,
+        ...(product.metadata !== undefined
+          ? { metadata: toMetadataJson(product.metadata, 'Product.metadata') }
+          : {}),
       };
       try {
         const updated = await scope.client.product.updateMany({ where: { id: product.id, tenantId }, data });

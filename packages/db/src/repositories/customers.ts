@@ -1,12 +1,25 @@
 import type { Customer as BillingCoreCustomer } from '@billkit/billing-core';
-import { fromJson, toBigInt, toJson, toMinorUnits, withoutNulls } from '../codec.js';
+import {
+  fromJson,
+  type Metadata,
+  metadataIfAny,
+  toBigInt,
+  toJson,
+  toMetadataJson,
+  toMinorUnits,
+  withoutNulls,
+} from '../codec.js';
 import { DbError, isUniqueViolation } from '../errors.js';
 import type { Scope } from '../scope.js';
+import { appendBalanceTransaction } from './customer-balance.js';
 
 export type { BillingAddress } from '@billkit/billing-core';
 
-/** billing-core's `Customer` plus `externalId`, the host application's own id for the customer. */
-export type Customer = BillingCoreCustomer & { externalId?: string };
+/**
+ * billing-core's `Customer` plus `externalId`, the host application's own id for the customer, and
+ * Stripe-style `metadata` (absent when empty; a save without it keeps what is stored).
+ */
+export type Customer = BillingCoreCustomer & { externalId?: string; metadata?: Metadata };
 
 export interface ListOptions {
   /** At most this many rows (default 100, max 1000). */
@@ -21,7 +34,10 @@ export interface CustomerRepository {
   get(tenantId: string, id: string): Promise<Customer | null>;
   findByExternalId(tenantId: string, externalId: string): Promise<Customer | null>;
   list(tenantId: string, options?: ListOptions): Promise<Customer[]>;
-  /** Adds `delta` minor units to the balance atomically and returns the new balance. */
+  /**
+   * Adds `delta` minor units (Stripe's sign: negative credits the customer) to the balance and returns the
+   * new balance: an `adjustment` entry of the balance ledger (see `customerBalance.append`).
+   */
   adjustBalance(tenantId: string, id: string, delta: number): Promise<number>;
 }
 
@@ -53,6 +69,7 @@ export function customerFromRow(row: Row): Customer {
     taxExemptions: fromJson(row.taxExemptions, 'Customer.taxExemptions'),
     taxIds: fromJson(row.taxIds, 'Customer.taxIds'),
     balance: toMinorUnits(row.balance, 'Customer.balance'),
+    ...metadataIfAny(row.metadata, 'Customer.metadata'),
   };
 }
 
@@ -76,6 +93,9 @@ function toColumns(customer: Customer) {
     taxExemptions: toJson(customer.taxExemptions),
     taxIds: toJson(customer.taxIds),
     balance: toBigInt(customer.balance, 'Customer.balance'),
+    ...(customer.metadata !== undefined
+      ? { metadata: toMetadataJson(customer.metadata, 'Customer.metadata') }
+      : {}),
   };
 }
 
@@ -121,16 +141,12 @@ export function customerRepository(scope: Scope): CustomerRepository {
       return rows.map(customerFromRow);
     },
     async adjustBalance(tenantId, id, delta) {
-      const updated = await scope.client.customer.updateMany({
-        where: { id, tenantId },
-        data: { balance: { increment: toBigInt(delta, 'delta') } },
+      const entry = await appendBalanceTransaction(scope, tenantId, {
+        customerId: id,
+        type: 'adjustment',
+        amount: delta,
       });
-      if (updated.count === 0) throw new DbError('DB_NOT_FOUND', `No customer ${id}`, { id });
-      const row = await scope.client.customer.findFirstOrThrow({
-        where: { id, tenantId },
-        select: { balance: true },
-      });
-      return toMinorUnits(row.balance, 'Customer.balance');
+      return entry.endingBalance;
     },
   };
 }

@@ -1,23 +1,78 @@
 import type {
   BilledLine,
+  Subscription as BillingCoreSubscription,
+  SubscriptionDiscount as BillingCoreSubscriptionDiscount,
   PendingInvoiceItem,
-  Subscription,
-  SubscriptionDiscount,
   SubscriptionStatus,
 } from '@billkit/billing-core';
 import { ident, inChunks, insertRows, placeholders, rowsOf, updateRowsByKey } from '../bulk.js';
-import { fromJson, toDate, toDateOrNull, toIso, toIsoOrNull, toJson } from '../codec.js';
+import {
+  fromJson,
+  type Metadata,
+  metadataIfAny,
+  toBigInt,
+  toDate,
+  toDateOrNull,
+  toIso,
+  toIsoOrNull,
+  toJson,
+  toMetadataJson,
+  toMinorUnits,
+} from '../codec.js';
 import { DbError, isUniqueViolation } from '../errors.js';
 import { atomicWithRetry, type Scope } from '../scope.js';
 import { type ListOptions, listArgs } from './customers.js';
 
 export type {
   PendingInvoiceItem,
-  Subscription,
-  SubscriptionDiscount,
   SubscriptionItem,
   SubscriptionStatus,
 } from '@billkit/billing-core';
+
+/**
+ * billing-core's `SubscriptionDiscount`; `creditRemaining` is what is left of a `credit` discount's amount
+ * (minor units), `null` for other discounts. Stored in `SubscriptionDiscount.creditRemaining` and always
+ * given back (`null` when the column is).
+ */
+export type SubscriptionDiscount = BillingCoreSubscriptionDiscount & {
+  creditRemaining?: number | null | undefined;
+};
+
+/**
+ * billing-core's `Subscription` (with its discounts' `creditRemaining`) plus Stripe-style `metadata` (absent
+ * when empty; a save without it keeps what is stored).
+ */
+export type Subscription = Omit<BillingCoreSubscription, 'discounts'> & {
+  discounts: SubscriptionDiscount[];
+  metadata?: Metadata;
+};
+
+/** `creditRemaining` of a discount as its column value. */
+const creditRemainingColumn = (d: SubscriptionDiscount): bigint | null =>
+  d.creditRemaining === null || d.creditRemaining === undefined
+    ? null
+    : toBigInt(d.creditRemaining, 'SubscriptionDiscount.creditRemaining');
+
+/** The `SubscriptionDiscount` row of a subscription's discount at `position`. */
+function discountRow(
+  tenantId: string,
+  subscriptionId: string,
+  d: SubscriptionDiscount,
+  position: number,
+  known: ReadonlyMap<string, string>,
+) {
+  return {
+    id: d.id,
+    tenantId,
+    subscriptionId,
+    discountDefinitionId: typeof d.discount.id === 'string' ? (known.get(d.discount.id) ?? null) : null,
+    discount: toJson(d.discount),
+    start: toDate(d.start, 'discount.start'),
+    periodsApplied: d.periodsApplied,
+    creditRemaining: creditRemainingColumn(d),
+    position,
+  };
+}
 
 export interface SubscriptionRepository {
   /** Inserts a new subscription with its items and discounts; the stored version is `subscription.version`. */
@@ -71,6 +126,10 @@ export function subscriptionFromRow(row: Row): Subscription {
       discount: fromJson<SubscriptionDiscount['discount']>(d.discount, 'SubscriptionDiscount.discount'),
       start: toIso(d.start),
       periodsApplied: d.periodsApplied,
+      creditRemaining:
+        d.creditRemaining === null
+          ? null
+          : toMinorUnits(d.creditRemaining, 'SubscriptionDiscount.creditRemaining'),
     })),
     cancelAtPeriodEnd: row.cancelAtPeriodEnd,
     canceledAt: toIsoOrNull(row.canceledAt),
@@ -85,8 +144,13 @@ export function subscriptionFromRow(row: Row): Subscription {
     billedLines: fromJson<BilledLine[]>(row.billedLines, 'Subscription.billedLines'),
     latestInvoiceId: row.latestInvoiceId,
     version: row.version,
+    ...metadataIfAny(row.metadata, 'Subscription.metadata'),
   };
 }
+
+/** The `metadata` column of a save: only when the subscription carries metadata (else what is stored stays). */
+const metadataColumn = (s: Subscription) =>
+  s.metadata !== undefined ? { metadata: toMetadataJson(s.metadata, 'Subscription.metadata') } : {};
 
 /** The `Subscription` columns a save writes (everything but id, tenant, version and timestamps). */
 export function subscriptionColumns(s: Subscription) {
@@ -144,16 +208,7 @@ async function writeChildren(scope: Scope, tenantId: string, s: Subscription): P
       ).map((row) => [row.key, row.id]),
     );
     await scope.client.subscriptionDiscount.createMany({
-      data: s.discounts.map((d, position) => ({
-        id: d.id,
-        tenantId,
-        subscriptionId: s.id,
-        discountDefinitionId: typeof d.discount.id === 'string' ? (known.get(d.discount.id) ?? null) : null,
-        discount: toJson(d.discount),
-        start: toDate(d.start, 'discount.start'),
-        periodsApplied: d.periodsApplied,
-        position,
-      })),
+      data: s.discounts.map((d, position) => discountRow(tenantId, s.id, d, position, known)),
     });
   }
 }
@@ -176,6 +231,7 @@ export function subscriptionRepository(scope: Scope): SubscriptionRepository {
           await tx.client.subscription.create({
             data: {
               ...subscriptionColumns(subscription),
+              ...metadataColumn(subscription),
               id: subscription.id,
               tenantId,
               version: subscription.version,
@@ -240,7 +296,11 @@ export function saveSubscription(
   return atomicWithRetry(scope, async (tx) => {
     const updated = await tx.client.subscription.updateMany({
       where: { id: subscription.id, tenantId, version: expectedVersion },
-      data: { ...subscriptionColumns(subscription), version: expectedVersion + 1 },
+      data: {
+        ...subscriptionColumns(subscription),
+        ...metadataColumn(subscription),
+        version: expectedVersion + 1,
+      },
     });
     if (updated.count === 0) {
       const current = await tx.client.subscription.findFirst({
@@ -304,7 +364,14 @@ const sameItems = (
 
 const sameDiscounts = (
   wanted: Subscription['discounts'],
-  stored: { id: string; discount: string; start: Date; periodsApplied: number; position: number }[],
+  stored: {
+    id: string;
+    discount: string;
+    start: Date;
+    periodsApplied: number;
+    creditRemaining: bigint | number | null;
+    position: number;
+  }[],
 ) =>
   wanted.length === stored.length &&
   wanted.every((d, position) => {
@@ -314,7 +381,8 @@ const sameDiscounts = (
       row.id === d.id &&
       row.discount === toJson(d.discount) &&
       row.start.getTime() === toDate(d.start, 'discount.start').getTime() &&
-      row.periodsApplied === d.periodsApplied
+      row.periodsApplied === d.periodsApplied &&
+      (row.creditRemaining === null ? null : BigInt(row.creditRemaining)) === creditRemainingColumn(d)
     );
   });
 
@@ -364,7 +432,14 @@ export async function writeSubscriptionsBatch(
   >();
   const storedDiscounts = new Map<
     string,
-    { id: string; discount: string; start: Date; periodsApplied: number; position: number }[]
+    {
+      id: string;
+      discount: string;
+      start: Date;
+      periodsApplied: number;
+      creditRemaining: bigint | number | null;
+      position: number;
+    }[]
   >();
   for (const chunk of inChunks(scope, ids, 2)) {
     for (const row of await scope.client.subscriptionItem.findMany({
@@ -383,6 +458,7 @@ export async function writeSubscriptionsBatch(
         discount: true,
         start: true,
         periodsApplied: true,
+        creditRemaining: true,
         position: true,
       },
     })) {
@@ -451,16 +527,7 @@ export async function writeSubscriptionsBatch(
     );
     const { columns, rows } = rowsOf(
       discountsChanged.flatMap((s) =>
-        s.discounts.map((d, position) => ({
-          id: d.id,
-          tenantId,
-          subscriptionId: s.id,
-          discountDefinitionId: typeof d.discount.id === 'string' ? (known.get(d.discount.id) ?? null) : null,
-          discount: toJson(d.discount),
-          start: toDate(d.start, 'discount.start'),
-          periodsApplied: d.periodsApplied,
-          position,
-        })),
+        s.discounts.map((d, position) => discountRow(tenantId, s.id, d, position, known)),
       ),
     );
     await insertRows(scope, 'SubscriptionDiscount', columns, rows);

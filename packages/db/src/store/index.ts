@@ -1,5 +1,7 @@
 // The tenant-scoped record store: what @billkit/workflows reads and writes through (one transaction per
 // operation, with its audit events, document numbers and idempotency claim).
+
+export { generateApiKey, hashApiKey } from './api-key-secret.js';
 export type {
   AuditQuery,
   AuditVerification,
@@ -23,6 +25,7 @@ export {
   type AuditEventRecord,
   type BillingRunRecord,
   type CreditNoteRecord,
+  type CustomerBalanceTransactionRecord,
   type CustomerRecord,
   type DiscountRecord,
   type EntityKind,
@@ -37,5 +40,8 @@ export {
   type TenantRecord,
   type WebhookEventRecord,
 } from './records.js';
-export { generateApiKey, hashApiKey } from './api-key-secret.js';
-export { type DbStore, type DbStoreOptions as StoreOptions, openDbStore as openStore } from './tenant-store.js';
+export {
+  type DbStore,
+  type DbStoreOptions as StoreOptions,
+  openDbStore as openStore,
+} from './tenant-store.js';

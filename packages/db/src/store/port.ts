@@ -38,8 +38,9 @@ export interface AuditQuery {
 export interface AuditVerification {
   readonly valid: boolean;
   readonly checked: number;
-  /** The first event whose hash or link does not match, when invalid. */
+  /** The first event whose hash or link does not match, or the first one missing, when invalid. */
   readonly brokenAtSeq: number | null;
+  /** What is wrong, in words (db's `AuditChainVerification.message`): `events after seq 4 are missing (…)`. */
   readonly reason: string | null;
 }
 
@@ -147,6 +148,7 @@ export interface TenantStore extends TenantReader {
    * race rolls the transaction back and (see {@link TransactionOptions.mayRetry}) runs it again.
    */
   transaction<T>(work: (tx: TenantTransaction) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /** Checks the tenant's audit chain, and that it reaches the chain head (deleted newest events fail). */
   verifyAudit(): Promise<AuditVerification>;
   /** The unexpired record of an Idempotency-Key, if any (a read; claims nothing). */
   findIdempotent(key: string): Promise<StoredIdempotency | null>;

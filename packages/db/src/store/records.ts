@@ -1,4 +1,6 @@
-import type { CreditNote, Invoice, Subscription } from '@billkit/billing-core';
+import type { CreditNote, Invoice } from '@billkit/billing-core';
+import type { CustomerBalanceTransaction } from '../repositories/customer-balance.js';
+import type { Subscription } from '../repositories/subscriptions.js';
 // What the API stores, in billing-core's vocabulary (camelCase, integer minor units, ISO instants).
 // These mirror @billkit/billing-core's types field for field so the db adapter maps them 1:1.
 
@@ -44,6 +46,7 @@ export interface CustomerRecord {
   email: string | null;
   currency: string;
   timezone: string;
+  /** `districts` is always given back (`[]` when the address names none). */
   address: BillingAddress;
   taxExempt: 'none' | 'exempt' | 'reverse';
   taxExemptions: { jurisdictionId: string; certificateId: string }[];
@@ -115,7 +118,10 @@ export interface DiscountRecord {
 export type SubscriptionStatus = Subscription['status'];
 export type InvoiceStatus = Invoice['status'];
 
-/** A billing-core subscription plus what the API keeps beside it. */
+/**
+ * A billing-core subscription plus what the API keeps beside it. Its discounts carry `creditRemaining` (what
+ * is left of a `credit` discount, minor units; `null` for other discounts), always given back.
+ */
 export type SubscriptionRecord = Subscription & {
   metadata: Record<string, string>;
   updatedAt: string;
@@ -128,9 +134,9 @@ export type InvoiceRecord = Invoice & {
   lastPaymentError: string | null;
   /** Payment attempts so far (each has its own attempt id at the gateway). */
   paymentAttempts: number;
-  /** The gateway payment method of the last attempt: dunning retries charge it again. */
+  /** The gateway payment method of the last attempt: dunning retries charge it again (always given back). */
   paymentMethodId?: string | null;
-  /** The gateway customer owning that payment method, when one was given. */
+  /** The gateway customer owning that payment method, when one was given (always given back). */
   gatewayCustomerId?: string | null;
   updatedAt: string;
 };
@@ -150,7 +156,17 @@ export interface BillingRunRecord {
   createdAt: string;
   completedAt: string | null;
   updatedAt: string;
+  /** Stored for optimistic concurrency (`update(…, expectedVersion)`); 0 when absent. */
+  version?: number;
 }
+
+/**
+ * An entry of a customer's balance ledger (Stripe's customer balance transaction), as db's
+ * `customerBalance` repository reads it. Entries are written with `insert`; `update` may change only
+ * `description` and `metadata`. The store does not move `Customer.balance` for an entry: the same
+ * transaction updates the customer to `endingBalance` (db's `customerBalance.append` does both).
+ */
+export type CustomerBalanceTransactionRecord = CustomerBalanceTransaction;
 
 export interface WebhookEventRecord {
   id: string;
@@ -178,6 +194,7 @@ export interface EntityMap {
   invoice: InvoiceRecord;
   credit_note: CreditNoteRecord;
   billing_run: BillingRunRecord;
+  balance_transaction: CustomerBalanceTransactionRecord;
   webhook_event: WebhookEventRecord;
 }
 export type EntityKind = keyof EntityMap;
@@ -192,6 +209,7 @@ export const ID_PREFIX: Readonly<Record<EntityKind, string>> = {
   invoice: 'in',
   credit_note: 'cn',
   billing_run: 'brun',
+  balance_transaction: 'cbtxn',
   webhook_event: 'whevt',
 };
 

@@ -1,44 +1,48 @@
 import type { BillingClient } from '../client.js';
+import { DbError } from '../errors.js';
+import { balanceTransactionColumns, balanceTransactionFromRow } from '../repositories/customer-balance.js';
 import { StoreError } from './port.js';
 import type {
+  BillingRunRecord,
   CreditNoteRecord,
+  CustomerBalanceTransactionRecord,
   CustomerRecord,
   DiscountRecord,
   InvoiceRecord,
   PriceRecord,
   ProductRecord,
   SubscriptionRecord,
+  TaxTableRecord,
 } from './records.js';
 
-// Customers, products and prices live in @billkit/db's own tables (`Customer`, `Product`, `Price`), column
-// for column as db's repositories store them (same JSON-text and BIGINT encodings, so db's `customers.get`,
-// `prices.getMany`, … read what the API writes and the other way round). They are written here through the
-// transaction's Prisma client rather than db's repositories because `db.transaction(fn)` hands `fn`
-// repositories only: the API's side documents, its tenant lock and its audit events could not share that
-// transaction. What db has no column for is kept in a side document (ApiDocument kind `<kind>_extra`):
+// Every kind the store keeps but webhook events lives in @billkit/db's own tables, column for column as db's
+// repositories store them (same JSON-text and BIGINT encodings, so db's `customers.get`, `prices.getMany`, …
+// read what the store writes and the other way round): `Customer`, `Product`, `Price`,
+// `DiscountDefinition` (key = the record's id), `Subscription` (+ items, discounts), `Invoice` (+ lines,
+// their discounts and taxes), `CreditNote` (+ lines), `TaxRateTable` (one row per tenant), `BillingRun` and
+// `CustomerBalanceTransaction`. They are written here through the transaction's Prisma client rather than
+// through db's repositories so that the store's lost-update checks, audit events and idempotency claims
+// share the transaction.
 //
-// - customer: `metadata` (no column) and whether `address.districts` was given as an empty list (db stores
-//   `[]` for both "absent" and "empty", and the API echoes what the client sent);
-// - product: `metadata` (no column);
-// - subscription: `metadata` (no column), and any instant the client gave in another spelling than
-//   `toISOString()` (db's DATETIME(3) columns give back the normalised form; the API echoes the original).
-// - invoice: the payment tracking (`paymentIntentId`, `lastPaymentError`, `paymentAttempts`,
-//   `paymentMethodId`, `gatewayCustomerId`), which db's `Invoice` has no columns for, and instants spelled
-//   other than `toISOString()` (e.g. `createdAt` = a client's `start_at`), as for subscriptions.
-// - credit_note: `memo` and `updatedAt` (no columns), and a `createdAt` spelled other than `toISOString()`.
-// Discounts map onto `DiscountDefinition` whole (key = id), so they need no side document.
+// Instants: db's DATETIME(3) columns give back `toISOString()` forms. An instant a client spelled otherwise
+// (`2026-03-01T06:00:00Z`, `…+00:00`) is kept as spelled in `instantSpellings` (subscriptions, invoices,
+// credit notes: JSON of field path → spelling) and given back while the column still holds that instant,
+// because the API answers a write with the record as written and a read must answer the same.
 
-/** The entity kinds stored in db's relational tables, and the side-document kind of each. */
-export const RELATIONAL_KINDS = {
-  customer: 'customer_extra',
-  product: 'product_extra',
-  price: null,
-  discount: null,
-  subscription: 'subscription_extra',
-  invoice: 'invoice_extra',
-  credit_note: 'credit_note_extra',
-} as const;
-export type RelationalKind = keyof typeof RELATIONAL_KINDS;
+/** The entity kinds kept in db's relational tables (all but webhook events, which tenant-store.ts maps). */
+export const RELATIONAL_KINDS = [
+  'customer',
+  'product',
+  'price',
+  'discount',
+  'subscription',
+  'invoice',
+  'credit_note',
+  'tax_table',
+  'billing_run',
+  'balance_transaction',
+] as const;
+export type RelationalKind = (typeof RELATIONAL_KINDS)[number];
 export type RelationalRecord =
   | CustomerRecord
   | ProductRecord
@@ -46,28 +50,16 @@ export type RelationalRecord =
   | DiscountRecord
   | SubscriptionRecord
   | InvoiceRecord
-  | CreditNoteRecord;
+  | CreditNoteRecord
+  | TaxTableRecord
+  | BillingRunRecord
+  | CustomerBalanceTransactionRecord;
 
-export const isRelational = (kind: string): kind is RelationalKind => Object.hasOwn(RELATIONAL_KINDS, kind);
+const RELATIONAL: ReadonlySet<string> = new Set(RELATIONAL_KINDS);
+export const isRelational = (kind: string): kind is RelationalKind => RELATIONAL.has(kind);
 
-/** What a side document holds (absent for prices). */
-export interface SideDocument {
-  metadata?: Record<string, string>;
-  emptyDistricts?: true;
-  /** Instants as the client spelled them, by field path (`trialEnd`, `discounts.0.start`). */
-  instants?: Record<string, string>;
-  /** A credit note's memo and last change. */
-  memo?: string | null;
-  updatedAt?: string;
-  /** An invoice's payment tracking. */
-  payment?: {
-    paymentIntentId: string | null;
-    lastPaymentError: string | null;
-    paymentAttempts: number;
-    paymentMethodId?: string | null;
-    gatewayCustomerId?: string | null;
-  };
-}
+/** The id of the tenant's one tax rate table. */
+const TAX_TABLE_ID = 'tax_table';
 
 type CustomerRow = Awaited<ReturnType<BillingClient['customer']['findFirstOrThrow']>>;
 type ProductRow = Awaited<ReturnType<BillingClient['product']['findFirstOrThrow']>>;
@@ -83,6 +75,11 @@ type InvoiceRow = Awaited<ReturnType<BillingClient['invoice']['findFirstOrThrow'
 type CreditNoteRow = Awaited<ReturnType<BillingClient['creditNote']['findFirstOrThrow']>> & {
   lines: Awaited<ReturnType<BillingClient['creditNoteLine']['findFirstOrThrow']>>[];
 };
+type TaxTableRow = Awaited<ReturnType<BillingClient['taxRateTable']['findFirstOrThrow']>>;
+type BillingRunRow = Awaited<ReturnType<BillingClient['billingRun']['findFirstOrThrow']>>;
+type BalanceTransactionRow = Awaited<
+  ReturnType<BillingClient['customerBalanceTransaction']['findFirstOrThrow']>
+>;
 type SubscriptionRow = Awaited<ReturnType<BillingClient['subscription']['findFirstOrThrow']>> & {
   items: Awaited<ReturnType<BillingClient['subscriptionItem']['findFirstOrThrow']>>[];
   discounts: Awaited<ReturnType<BillingClient['subscriptionDiscount']['findFirstOrThrow']>>[];
@@ -99,6 +96,13 @@ function minorUnits(value: bigint | number | null, column: string): number | nul
   return n;
 }
 
+/** Safe-integer minor units as a BIGINT column value. */
+function safeBigInt(value: number, column: string): bigint {
+  if (!Number.isSafeInteger(value))
+    throw new StoreError('DB_UNAVAILABLE', `${column} ${value} is not a safe integer`);
+  return BigInt(value);
+}
+
 /** Optional string fields: absent in the record when null in the row. */
 function present<T extends Record<string, string | null>>(fields: T): Partial<Record<keyof T, string>> {
   const out: Partial<Record<keyof T, string>> = {};
@@ -109,7 +113,7 @@ function present<T extends Record<string, string | null>>(fields: T): Partial<Re
   return out;
 }
 
-export function customerFromRow(row: CustomerRow, side: SideDocument | null): CustomerRecord {
+export function customerFromRow(row: CustomerRow): CustomerRecord {
   const districts = parseJson<string[]>(row.addressDistricts, []);
   return {
     id: row.id,
@@ -127,13 +131,13 @@ export function customerFromRow(row: CustomerRow, side: SideDocument | null): Cu
         city: row.addressCity,
         postalCode: row.addressPostalCode,
       }),
-      ...(districts.length > 0 || side?.emptyDistricts ? { districts } : {}),
+      districts,
     },
     taxExempt: row.taxExempt as CustomerRecord['taxExempt'],
     taxExemptions: parseJson(row.taxExemptions, []),
     taxIds: parseJson(row.taxIds, []),
     balance: minorUnits(row.balance, 'Customer.balance') ?? 0,
-    metadata: side?.metadata ?? {},
+    metadata: parseJson(row.metadata, {}),
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
@@ -160,19 +164,20 @@ function customerColumns(c: CustomerRecord) {
     taxExemptions: JSON.stringify(c.taxExemptions),
     taxIds: JSON.stringify(c.taxIds),
     balance: BigInt(c.balance),
+    metadata: JSON.stringify(c.metadata),
     createdAt: new Date(c.createdAt),
     updatedAt: new Date(c.updatedAt),
   };
 }
 
-export function productFromRow(row: ProductRow, side: SideDocument | null): ProductRecord {
+export function productFromRow(row: ProductRow): ProductRecord {
   return {
     id: row.id,
     name: row.name,
     description: row.description,
     taxCategory: row.taxCategory,
     active: row.active,
-    metadata: side?.metadata ?? {},
+    metadata: parseJson(row.metadata, {}),
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
@@ -184,6 +189,7 @@ function productColumns(p: ProductRecord) {
     description: p.description,
     taxCategory: p.taxCategory,
     active: p.active,
+    metadata: JSON.stringify(p.metadata),
     createdAt: new Date(p.createdAt),
     updatedAt: new Date(p.updatedAt),
   };
@@ -269,22 +275,9 @@ function discountColumns(d: DiscountRecord) {
 }
 
 const iso = (date: Date | null): string | null => (date === null ? null : date.toISOString());
-const SUBSCRIPTION_INSTANTS = [
-  'currentPeriodStart',
-  'currentPeriodEnd',
-  'billingCycleAnchor',
-  'trialStart',
-  'trialEnd',
-  'canceledAt',
-  'endedAt',
-  'pausedAt',
-  'createdAt',
-] as const;
 
-export function subscriptionFromRow(row: SubscriptionRow, side: SideDocument | null): SubscriptionRecord {
-  const spelled = side?.instants ?? {};
-  const instant = (path: string, value: string | null) => (value === null ? null : (spelled[path] ?? value));
-  return {
+export function subscriptionFromRow(row: SubscriptionRow): SubscriptionRecord {
+  const record: SubscriptionRecord = {
     id: row.id,
     customerId: row.customerId,
     currency: row.currency,
@@ -292,32 +285,34 @@ export function subscriptionFromRow(row: SubscriptionRow, side: SideDocument | n
     items: [...row.items]
       .sort((a, b) => a.position - b.position)
       .map((item) => ({ id: item.id, priceId: item.priceId, quantity: item.quantity })),
-    currentPeriodStart: instant('currentPeriodStart', row.currentPeriodStart.toISOString()) as string,
-    currentPeriodEnd: instant('currentPeriodEnd', row.currentPeriodEnd.toISOString()) as string,
-    billingCycleAnchor: instant('billingCycleAnchor', row.billingCycleAnchor.toISOString()) as string,
-    trialStart: instant('trialStart', iso(row.trialStart)),
-    trialEnd: instant('trialEnd', iso(row.trialEnd)),
+    currentPeriodStart: row.currentPeriodStart.toISOString(),
+    currentPeriodEnd: row.currentPeriodEnd.toISOString(),
+    billingCycleAnchor: row.billingCycleAnchor.toISOString(),
+    trialStart: iso(row.trialStart),
+    trialEnd: iso(row.trialEnd),
     discounts: [...row.discounts]
       .sort((a, b) => a.position - b.position)
-      .map((d, index) => ({
+      .map((d) => ({
         id: d.id,
         discount: JSON.parse(d.discount) as SubscriptionRecord['discounts'][number]['discount'],
-        start: instant(`discounts.${index}.start`, d.start.toISOString()) as string,
+        start: d.start.toISOString(),
         periodsApplied: d.periodsApplied,
+        creditRemaining: minorUnits(d.creditRemaining, 'SubscriptionDiscount.creditRemaining'),
       })),
     cancelAtPeriodEnd: row.cancelAtPeriodEnd,
-    canceledAt: instant('canceledAt', iso(row.canceledAt)),
-    endedAt: instant('endedAt', iso(row.endedAt)),
-    pausedAt: instant('pausedAt', iso(row.pausedAt)),
-    createdAt: instant('createdAt', row.createdAt.toISOString()) as string,
+    canceledAt: iso(row.canceledAt),
+    endedAt: iso(row.endedAt),
+    pausedAt: iso(row.pausedAt),
+    createdAt: row.createdAt.toISOString(),
     periodsBilled: row.periodsBilled,
     pendingInvoiceItems: parseJson(row.pendingInvoiceItems, []),
     billedLines: parseJson(row.billedLines, []),
     latestInvoiceId: row.latestInvoiceId,
     version: row.version,
-    metadata: side?.metadata ?? {},
+    metadata: parseJson(row.metadata, {}),
     updatedAt: row.updatedAt.toISOString(),
   };
+  return respell(record, row.instantSpellings);
 }
 
 const toDate = (value: string | null): Date | null => (value === null ? null : new Date(value));
@@ -341,12 +336,13 @@ function subscriptionColumns(s: SubscriptionRecord) {
     billedLines: JSON.stringify(s.billedLines),
     latestInvoiceId: s.latestInvoiceId,
     version: s.version,
+    metadata: JSON.stringify(s.metadata),
+    instantSpellings: instantSpellings(subscriptionInstants(s)),
     createdAt: new Date(s.createdAt),
     updatedAt: new Date(s.updatedAt),
   };
 }
 
-/** Items and discounts rows of a subscription, replaced whole on every write (as db's repository does). */
 /**
  * Replaces a subscription's item and discount rows; with `before` (the record as stored, read in this
  * transaction), only the kinds of rows that changed.
@@ -362,10 +358,14 @@ async function writeSubscriptionChildren(
     s.items.map((i) => [i.id, i.priceId, i.quantity]),
     before?.items.map((i) => [i.id, i.priceId, i.quantity]),
   );
-  const discountsSame = same(
-    s.discounts.map((d) => [d.id, d.discount, d.start, d.periodsApplied]),
-    before?.discounts.map((d) => [d.id, d.discount, d.start, d.periodsApplied]),
-  );
+  const discountRow = (d: SubscriptionRecord['discounts'][number]) => [
+    d.id,
+    d.discount,
+    d.start,
+    d.periodsApplied,
+    d.creditRemaining ?? null,
+  ];
+  const discountsSame = same(s.discounts.map(discountRow), before?.discounts.map(discountRow));
   if (!itemsSame) await writeSubscriptionItems(client, tenantId, s);
   if (!discountsSame) await writeSubscriptionDiscounts(client, tenantId, s);
 }
@@ -407,19 +407,22 @@ async function writeSubscriptionDiscounts(client: BillingClient, tenantId: strin
       discount: JSON.stringify(d.discount),
       start: new Date(d.start),
       periodsApplied: d.periodsApplied,
+      creditRemaining:
+        d.creditRemaining === null || d.creditRemaining === undefined
+          ? null
+          : safeBigInt(d.creditRemaining, 'SubscriptionDiscount.creditRemaining'),
       position,
     })),
   });
 }
 
-export function invoiceFromRow(row: InvoiceRow, side: SideDocument | null): InvoiceRecord {
+export function invoiceFromRow(row: InvoiceRow): InvoiceRecord {
   const c = row.currency;
   const money = (value: bigint | number, column: string) => ({
     amount: minorUnits(value, `Invoice.${column}`) as number,
     currency: c,
   });
-  const payment = side?.payment ?? { paymentIntentId: null, lastPaymentError: null, paymentAttempts: 0 };
-  return {
+  const record = {
     id: row.id,
     number: row.number,
     customerId: row.customerId,
@@ -484,9 +487,14 @@ export function invoiceFromRow(row: InvoiceRow, side: SideDocument | null): Invo
     amountPaid: money(row.amountPaid, 'amountPaid'),
     amountRemaining: money(row.amountRemaining, 'amountRemaining'),
     explanation: parseJson(row.explanation, []),
-    ...payment,
+    paymentIntentId: row.paymentIntentId,
+    lastPaymentError: row.lastPaymentError,
+    paymentAttempts: row.paymentAttempts,
+    paymentMethodId: row.paymentMethodId,
+    gatewayCustomerId: row.gatewayCustomerId,
     updatedAt: row.updatedAt.toISOString(),
   } as InvoiceRecord;
+  return respell(record, row.instantSpellings);
 }
 
 /** Safe-integer minor units of an amount in the invoice's currency, as a BIGINT value. */
@@ -524,6 +532,12 @@ function invoiceColumns(invoice: InvoiceRecord) {
     amountPaid: minorOf(invoice.amountPaid, c, 'amountPaid'),
     amountRemaining: minorOf(invoice.amountRemaining, c, 'amountRemaining'),
     explanation: JSON.stringify(invoice.explanation),
+    paymentIntentId: invoice.paymentIntentId,
+    lastPaymentError: invoice.lastPaymentError,
+    paymentAttempts: invoice.paymentAttempts,
+    paymentMethodId: invoice.paymentMethodId ?? null,
+    gatewayCustomerId: invoice.gatewayCustomerId ?? null,
+    instantSpellings: instantSpellings(invoiceInstants(invoice)),
     dueDate: toDate(invoice.dueDate),
     finalizedAt: toDate(invoice.finalizedAt),
     paidAt: toDate(invoice.paidAt),
@@ -620,67 +634,83 @@ async function writeInvoiceLines(
   if (taxes.length > 0) await client.invoiceLineTax.createMany({ data: taxes });
 }
 
-const INVOICE_INSTANTS = [
-  'periodStart',
-  'periodEnd',
-  'createdAt',
-  'dueDate',
-  'finalizedAt',
-  'paidAt',
-  'voidedAt',
-  'markedUncollectibleAt',
-] as const;
+// --- instants as the client spelled them --------------------------------------------------------------
 
-/** Invoice instants (by path) whose spelling `toISOString()` would not give back. */
-function unusualInvoiceInstants(invoice: InvoiceRecord): Record<string, string> | null {
-  const found: Record<string, string> = {};
-  const check = (path: string, value: string | null | undefined) => {
-    if (typeof value === 'string' && new Date(value).toISOString() !== value) found[path] = value;
-  };
-  for (const field of INVOICE_INSTANTS) check(field, invoice[field]);
-  invoice.lines.forEach((line, index) => {
-    check(`lines.${index}.period.start`, line.period?.start);
-    check(`lines.${index}.period.end`, line.period?.end);
-  });
-  return Object.keys(found).length > 0 ? found : null;
+/** Invoice instants by path. */
+function invoiceInstants(invoice: InvoiceRecord): [string, string | null | undefined][] {
+  return [
+    ['periodStart', invoice.periodStart],
+    ['periodEnd', invoice.periodEnd],
+    ['createdAt', invoice.createdAt],
+    ['dueDate', invoice.dueDate],
+    ['finalizedAt', invoice.finalizedAt],
+    ['paidAt', invoice.paidAt],
+    ['voidedAt', invoice.voidedAt],
+    ['markedUncollectibleAt', invoice.markedUncollectibleAt],
+    ...invoice.lines.flatMap((line, index): [string, string | undefined][] => [
+      [`lines.${index}.period.start`, line.period?.start],
+      [`lines.${index}.period.end`, line.period?.end],
+    ]),
+  ];
 }
 
-/** Puts the client's spellings back at their paths (`lines.0.period.start`). */
-function respell<T>(record: T, instants: Record<string, string> | undefined): T {
-  for (const [path, value] of Object.entries(instants ?? {})) {
+/** Subscription instants by path. */
+function subscriptionInstants(s: SubscriptionRecord): [string, string | null][] {
+  return [
+    ['currentPeriodStart', s.currentPeriodStart],
+    ['currentPeriodEnd', s.currentPeriodEnd],
+    ['billingCycleAnchor', s.billingCycleAnchor],
+    ['trialStart', s.trialStart],
+    ['trialEnd', s.trialEnd],
+    ['canceledAt', s.canceledAt],
+    ['endedAt', s.endedAt],
+    ['pausedAt', s.pausedAt],
+    ['createdAt', s.createdAt],
+    ...s.discounts.map((d, index): [string, string] => [`discounts.${index}.start`, d.start]),
+  ];
+}
+
+/**
+ * The `instantSpellings` column: JSON of the instants (by path) whose spelling `toISOString()` would not
+ * give back; null when every instant is in that form (the usual case).
+ */
+function instantSpellings(instants: readonly [string, string | null | undefined][]): string | null {
+  const found: Record<string, string> = {};
+  for (const [path, value] of instants)
+    if (typeof value === 'string' && new Date(value).toISOString() !== value) found[path] = value;
+  return Object.keys(found).length > 0 ? JSON.stringify(found) : null;
+}
+
+/**
+ * Puts the client's spellings back at their paths (`lines.0.period.start`), each only while the column
+ * still holds the instant it spells (a writer that does not know the spellings, such as db's billing run,
+ * may have moved it since).
+ */
+function respell<T>(record: T, column: string | null): T {
+  if (column === null) return record;
+  for (const [path, spelled] of Object.entries(parseJson<Record<string, string>>(column, {}))) {
     const keys = path.split('.');
-    let target = record as unknown as Record<string, unknown>;
-    for (const key of keys.slice(0, -1)) {
-      const next = target?.[key];
-      if (next === null || typeof next !== 'object') {
-        target = undefined as unknown as Record<string, unknown>;
-        break;
-      }
-      target = next as Record<string, unknown>;
-    }
+    let target: unknown = record;
+    for (const key of keys.slice(0, -1))
+      target =
+        target !== null && typeof target === 'object' ? (target as Record<string, unknown>)[key] : null;
     const last = keys.at(-1);
-    if (target && last !== undefined && typeof target[last] === 'string') target[last] = value;
+    if (target === null || typeof target !== 'object' || last === undefined) continue;
+    const holder = target as Record<string, unknown>;
+    const stored = holder[last];
+    if (typeof stored === 'string' && Date.parse(stored) === Date.parse(spelled)) holder[last] = spelled;
   }
   return record;
 }
 
-function invoicePayment(invoice: InvoiceRecord): NonNullable<SideDocument['payment']> {
-  return {
-    paymentIntentId: invoice.paymentIntentId,
-    lastPaymentError: invoice.lastPaymentError,
-    paymentAttempts: invoice.paymentAttempts,
-    ...('paymentMethodId' in invoice ? { paymentMethodId: invoice.paymentMethodId ?? null } : {}),
-    ...('gatewayCustomerId' in invoice ? { gatewayCustomerId: invoice.gatewayCustomerId ?? null } : {}),
-  };
-}
+// --- credit notes -------------------------------------------------------------------------------------
 
-export function creditNoteFromRow(row: CreditNoteRow, side: SideDocument | null): CreditNoteRecord {
+export function creditNoteFromRow(row: CreditNoteRow): CreditNoteRecord {
   const money = (value: bigint | number) => ({
     amount: minorUnits(value, 'CreditNote amount') as number,
     currency: row.currency,
   });
-  const createdAt = side?.instants?.createdAt ?? row.createdAt.toISOString();
-  return {
+  const record: CreditNoteRecord = {
     id: row.id,
     number: row.number,
     invoiceId: row.invoiceId,
@@ -690,7 +720,7 @@ export function creditNoteFromRow(row: CreditNoteRow, side: SideDocument | null)
     type: row.type as CreditNoteRecord['type'],
     reason: row.reason as CreditNoteRecord['reason'],
     creditTo: row.creditTo as CreditNoteRecord['creditTo'],
-    createdAt,
+    createdAt: row.createdAt.toISOString(),
     lines: [...row.lines]
       .sort((a, b) => a.position - b.position)
       .map((line) => ({
@@ -707,9 +737,11 @@ export function creditNoteFromRow(row: CreditNoteRow, side: SideDocument | null)
     totalDiscount: money(row.totalDiscount),
     tax: money(row.tax),
     total: money(row.total),
-    memo: side?.memo ?? null,
-    updatedAt: side?.updatedAt ?? createdAt,
+    memo: row.memo,
+    // Null until the note is first changed: its last change is its creation.
+    updatedAt: (row.updatedAt ?? row.createdAt).toISOString(),
   };
+  return respell(record, row.instantSpellings);
 }
 
 function creditNoteColumns(note: CreditNoteRecord) {
@@ -727,7 +759,13 @@ function creditNoteColumns(note: CreditNoteRecord) {
     totalDiscount: minorOf(note.totalDiscount, c, 'totalDiscount'),
     tax: minorOf(note.tax, c, 'tax'),
     total: minorOf(note.total, c, 'total'),
+    memo: note.memo,
+    instantSpellings: instantSpellings([
+      ['createdAt', note.createdAt],
+      ['updatedAt', note.updatedAt],
+    ]),
     createdAt: new Date(note.createdAt),
+    updatedAt: new Date(note.updatedAt),
   };
 }
 
@@ -752,61 +790,127 @@ async function writeCreditNoteLines(client: BillingClient, tenantId: string, not
   });
 }
 
-/** Instants whose spelling `toISOString()` would not give back. */
-function unusualInstants(s: SubscriptionRecord): Record<string, string> | null {
-  const found: Record<string, string> = {};
-  const check = (path: string, value: string | null) => {
-    if (value !== null && new Date(value).toISOString() !== value) found[path] = value;
+// --- the tenant's tax rate table, billing runs, balance transactions -------------------------------
+
+export function taxTableFromRow(row: TaxTableRow): TaxTableRecord {
+  return {
+    id: TAX_TABLE_ID,
+    table: parseJson<Record<string, unknown>>(row.definition, {}),
+    version: row.version,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
   };
-  for (const field of SUBSCRIPTION_INSTANTS) check(field, s[field]);
-  s.discounts.forEach((d, index) => {
-    check(`discounts.${index}.start`, d.start);
+}
+
+function taxTableColumns(t: TaxTableRecord) {
+  if (t.id !== TAX_TABLE_ID)
+    throw new DbError('DB_INVALID_DATA', `A tenant's tax rate table has the id ${TAX_TABLE_ID}`, {
+      id: t.id,
+    });
+  return {
+    definition: JSON.stringify(t.table),
+    version: t.version,
+    createdAt: new Date(t.createdAt),
+    updatedAt: new Date(t.updatedAt),
+  };
+}
+
+export function billingRunFromRow(row: BillingRunRow): BillingRunRecord {
+  return {
+    id: row.id,
+    upTo: row.upTo.toISOString(),
+    status: row.status as BillingRunRecord['status'],
+    considered: row.considered,
+    renewed: row.renewed,
+    skipped: row.skipped,
+    failed: row.failed,
+    invoiceIds: parseJson(row.invoiceIds, []),
+    errors: parseJson(row.errors, []),
+    createdAt: row.createdAt.toISOString(),
+    completedAt: iso(row.completedAt),
+    updatedAt: row.updatedAt.toISOString(),
+    version: row.version,
+  };
+}
+
+function billingRunColumns(run: BillingRunRecord) {
+  return {
+    upTo: new Date(run.upTo),
+    status: run.status,
+    considered: run.considered,
+    renewed: run.renewed,
+    skipped: run.skipped,
+    failed: run.failed,
+    invoiceIds: JSON.stringify(run.invoiceIds),
+    errors: JSON.stringify(run.errors),
+    createdAt: new Date(run.createdAt),
+    completedAt: toDate(run.completedAt),
+    updatedAt: new Date(run.updatedAt),
+    version: versionOf(run),
+  };
+}
+
+/** The stored `version` of a record that has one (billing runs may not); 0 otherwise. */
+function versionOf(record: { version?: unknown }): number {
+  return typeof record.version === 'number' && Number.isSafeInteger(record.version) ? record.version : 0;
+}
+
+/** An entry of the balance ledger may change only its description and metadata (as at Stripe). */
+async function updateBalanceTransaction(
+  client: BillingClient,
+  tenantId: string,
+  entry: CustomerBalanceTransactionRecord,
+): Promise<number> {
+  const row = await client.customerBalanceTransaction.findFirst({ where: { tenantId, id: entry.id } });
+  if (!row) return 0;
+  const stored = balanceTransactionFromRow(row);
+  const fixed = (e: CustomerBalanceTransactionRecord) =>
+    JSON.stringify([
+      e.customerId,
+      e.type,
+      e.amount,
+      e.currency,
+      e.endingBalance,
+      e.invoiceId,
+      e.creditNoteId,
+    ]);
+  if (fixed(stored) !== fixed(entry) || Date.parse(stored.createdAt) !== Date.parse(entry.createdAt)) {
+    throw new DbError(
+      'DB_INVALID_DATA',
+      `Balance transaction ${entry.id} can change only its description and metadata`,
+      { id: entry.id },
+    );
+  }
+  const { description, metadata } = balanceTransactionColumns(tenantId, entry);
+  await client.customerBalanceTransaction.updateMany({
+    where: { tenantId, id: entry.id },
+    data: { description, metadata },
   });
-  return Object.keys(found).length > 0 ? found : null;
+  return 1;
 }
 
-/** The side document a record needs (null: nothing beyond db's columns). */
-export function sideOf(kind: RelationalKind, record: RelationalRecord): SideDocument | null {
-  if (RELATIONAL_KINDS[kind] === null) return null;
-  if (kind === 'credit_note') {
-    const note = record as CreditNoteRecord;
-    const spelled = new Date(note.createdAt).toISOString() !== note.createdAt;
-    return {
-      memo: note.memo,
-      updatedAt: note.updatedAt,
-      ...(spelled ? { instants: { createdAt: note.createdAt } } : {}),
-    };
-  }
-  if (kind === 'invoice') {
-    const instants = unusualInvoiceInstants(record as InvoiceRecord);
-    return { payment: invoicePayment(record as InvoiceRecord), ...(instants ? { instants } : {}) };
-  }
-  const side: SideDocument = { metadata: (record as { metadata: Record<string, string> }).metadata };
-  if (kind === 'customer' && (record as CustomerRecord).address.districts?.length === 0)
-    side.emptyDistricts = true;
-  if (kind === 'subscription') {
-    const instants = unusualInstants(record as SubscriptionRecord);
-    if (instants) side.instants = instants;
-  }
-  return side;
-}
-
-export function fromRow(kind: RelationalKind, row: unknown, side: SideDocument | null): RelationalRecord {
+export function fromRow(kind: RelationalKind, row: unknown): RelationalRecord {
   switch (kind) {
     case 'customer':
-      return customerFromRow(row as CustomerRow, side);
+      return customerFromRow(row as CustomerRow);
     case 'product':
-      return productFromRow(row as ProductRow, side);
+      return productFromRow(row as ProductRow);
     case 'price':
       return priceFromRow(row as PriceRow);
     case 'discount':
       return discountFromRow(row as DiscountRow);
     case 'subscription':
-      return subscriptionFromRow(row as SubscriptionRow, side);
+      return subscriptionFromRow(row as SubscriptionRow);
     case 'invoice':
-      return respell(invoiceFromRow(row as InvoiceRow, side), side?.instants);
+      return invoiceFromRow(row as InvoiceRow);
     case 'credit_note':
-      return creditNoteFromRow(row as CreditNoteRow, side);
+      return creditNoteFromRow(row as CreditNoteRow);
+    case 'tax_table':
+      return taxTableFromRow(row as TaxTableRow);
+    case 'billing_run':
+      return billingRunFromRow(row as BillingRunRow);
+    case 'balance_transaction':
+      return balanceTransactionFromRow(row as BalanceTransactionRow);
   }
 }
 
@@ -819,6 +923,9 @@ const COLUMN_FILTERS: Readonly<Record<RelationalKind, ReadonlySet<string>>> = {
   subscription: new Set(['customerId', 'status', 'currency']),
   invoice: new Set(['customerId', 'subscriptionId', 'status', 'number', 'billingReason', 'currency']),
   credit_note: new Set(['invoiceId', 'customerId', 'status', 'number']),
+  tax_table: new Set(),
+  billing_run: new Set(['status']),
+  balance_transaction: new Set(['customerId', 'type', 'invoiceId', 'creditNoteId', 'currency']),
 };
 
 /** The part of a list filter the database can apply itself. */
@@ -842,13 +949,28 @@ export function idWhere(kind: RelationalKind, where: Record<string, unknown>): R
   return { ...rest, [idColumn(kind)]: id };
 }
 
+/** Whether `id` passes an id condition of a `where` (`'x'`, `{ in: [...] }`, `{ gt: 'x' }`). */
+function idMatches(condition: unknown, id: string): boolean {
+  if (condition === undefined) return true;
+  if (typeof condition === 'string') return condition === id;
+  const c = condition as { in?: readonly string[]; gt?: string };
+  return (c.in === undefined || c.in.includes(id)) && (c.gt === undefined || id > c.gt);
+}
+
 /** Reads rows of a kind (with a subscription's items and discounts), ordered by the API's id. */
-export function findRows(
+export async function findRows(
   client: BillingClient,
   kind: RelationalKind,
   where: Record<string, unknown>,
   take?: number,
 ): Promise<{ id: string; key?: string }[]> {
+  if (kind === 'tax_table') {
+    // One row per tenant, keyed by the tenant; its record id is always `tax_table`.
+    const { id, ...rest } = where;
+    if (!idMatches(id, TAX_TABLE_ID)) return [];
+    const rows = await client.taxRateTable.findMany({ where: rest as never });
+    return rows.map((row) => ({ ...row, id: TAX_TABLE_ID }));
+  }
   const args = {
     where: idWhere(kind, where),
     orderBy: { [idColumn(kind)]: 'asc' },
@@ -875,6 +997,10 @@ export function findRows(
       } as never);
     case 'credit_note':
       return client.creditNote.findMany({ ...(args as object), include: { lines: true } } as never);
+    case 'billing_run':
+      return client.billingRun.findMany(args as never);
+    case 'balance_transaction':
+      return client.customerBalanceTransaction.findMany(args as never);
   }
 }
 
@@ -924,12 +1050,28 @@ export async function createRow(
       });
       await writeCreditNoteLines(client, tenantId, record as CreditNoteRecord);
       return;
+    case 'tax_table':
+      await client.taxRateTable.createMany({
+        data: [{ ...taxTableColumns(record as TaxTableRecord), tenantId }],
+      });
+      return;
+    case 'billing_run':
+      await client.billingRun.createMany({
+        data: [{ ...billingRunColumns(record as BillingRunRecord), id, tenantId }],
+      });
+      return;
+    case 'balance_transaction':
+      await client.customerBalanceTransaction.createMany({
+        data: [balanceTransactionColumns(tenantId, record as CustomerBalanceTransactionRecord)],
+      });
+      return;
   }
 }
 
 /**
- * Replaces a record's row(s); with `expectedVersion` (subscriptions) only while the stored version still
- * equals it. Returns how many rows matched (0: absent or moved on).
+ * Replaces a record's row(s); with `expectedVersion` (kinds with a version: subscriptions, the tax rate table,
+ * billing runs) only while the stored version still equals it. Returns how many rows matched (0: absent or
+ * moved on).
  */
 export async function updateRow(
   client: BillingClient,
@@ -940,6 +1082,7 @@ export async function updateRow(
   before?: RelationalRecord,
 ): Promise<number> {
   const id = record.id;
+  const versioned = expectedVersion !== undefined ? { version: expectedVersion } : {};
   switch (kind) {
     case 'customer':
       return (
@@ -968,7 +1111,7 @@ export async function updateRow(
       ).count;
     case 'subscription': {
       const updated = await client.subscription.updateMany({
-        where: { tenantId, id, ...(expectedVersion !== undefined ? { version: expectedVersion } : {}) },
+        where: { tenantId, id, ...versioned },
         data: subscriptionColumns(record as SubscriptionRecord),
       });
       if (updated.count > 0)
@@ -1002,6 +1145,23 @@ export async function updateRow(
       if (updated.count > 0) await writeCreditNoteLines(client, tenantId, record as CreditNoteRecord);
       return updated.count;
     }
+    case 'tax_table':
+      if (id !== TAX_TABLE_ID) return 0;
+      return (
+        await client.taxRateTable.updateMany({
+          where: { tenantId, ...versioned },
+          data: taxTableColumns(record as TaxTableRecord),
+        })
+      ).count;
+    case 'billing_run':
+      return (
+        await client.billingRun.updateMany({
+          where: { tenantId, id, ...versioned },
+          data: billingRunColumns(record as BillingRunRecord),
+        })
+      ).count;
+    case 'balance_transaction':
+      return updateBalanceTransaction(client, tenantId, record as CustomerBalanceTransactionRecord);
   }
 }
 
@@ -1012,10 +1172,18 @@ export async function storedVersion(
   kind: RelationalKind,
   id: string,
 ): Promise<number | null> {
-  if (kind === 'subscription') {
-    const row = await client.subscription.findFirst({ where: { tenantId, id }, select: { version: true } });
-    return row ? row.version : null;
+  const select = { version: true } as const;
+  switch (kind) {
+    case 'subscription':
+      return (await client.subscription.findFirst({ where: { tenantId, id }, select }))?.version ?? null;
+    case 'tax_table':
+      if (id !== TAX_TABLE_ID) return null;
+      return (await client.taxRateTable.findFirst({ where: { tenantId }, select }))?.version ?? null;
+    case 'billing_run':
+      return (await client.billingRun.findFirst({ where: { tenantId, id }, select }))?.version ?? null;
+    default: {
+      const rows = await findRows(client, kind, { tenantId, id }, 1);
+      return rows.length > 0 ? 0 : null;
+    }
   }
-  const rows = await findRows(client, kind, { tenantId, id });
-  return rows.length > 0 ? 0 : null;
 }

@@ -1,7 +1,7 @@
-import type { BillingClient } from '../client.js';
+import type { BillingClient, BillingPrismaClient } from '../client.js';
 import { isDbError } from '../errors.js';
-import { type BillingDatabase, type OpenDatabaseOptions, openDatabase } from '../open-database.js';
-import { appendAuditEventsInTransaction, canonicalJson } from '../repositories/audit-log.js';
+import { type BillingDatabase, type OpenDatabaseOptions, openDatabase, prismaOf } from '../open-database.js';
+import { appendAuditEvents, canonicalJson } from '../repositories/audit-log.js';
 import { lockFailure, newId } from '../scope.js';
 import { generateApiKey } from './api-key-secret.js';
 import type {
@@ -36,29 +36,20 @@ import {
   findRows,
   fromRow,
   isRelational,
-  RELATIONAL_KINDS,
   type RelationalKind,
   type RelationalRecord,
-  rowId,
-  type SideDocument,
-  sideOf,
   storedVersion,
   updateRow,
 } from './relational.js';
 
 // The storage port over @billkit/db (SQLite by default, MariaDB/MySQL with DATABASE_URL_BILLING=mysql://…).
 //
-// What lives in @billkit/db's own tables, through its Prisma client: tenants, API keys (SHA-256 only),
-// the hash-chained audit log (db's `auditHash`, verified by db's `verifyAuditChain`), gap-free document
-// numbers (`DocumentCounter`), idempotency records, raw webhook events (unique per tenant, provider and
-// event id), and customers, products, prices, discount definitions, subscriptions, invoices and credit
-// notes (column for column as db's repositories store them: see relational.ts, which also names the side
-// documents kept for what db has no column for).
-//
-// What lives in `ApiDocument`, a table this adapter creates next to db's (see API_DOCUMENT_DDL): those side
-// documents, and whole records of the kinds db cannot hold yet — the tax rate table and billing runs — as
-// JSON keyed by (tenant, kind, id), with the record's `version` in its own column for the
-// optimistic-concurrency check.
+// Everything lives in @billkit/db's own tables, created by its migrations (nothing here creates a table):
+// tenants, API keys (SHA-256 only), the hash-chained audit log (db's `auditHash`, verified by db's
+// `verifyAuditChain`), gap-free document numbers (`DocumentCounter`), idempotency records, raw webhook events
+// (unique per tenant, provider and event id), and customers, products, prices, discount definitions,
+// subscriptions, invoices, credit notes, the tax rate table, billing runs and balance transactions (column for
+// column as db's repositories store them: see relational.ts).
 
 /** A Prisma client or an interactive-transaction client of it. */
 type Client = BillingClient;
@@ -75,36 +66,11 @@ const TRANSACTION_ATTEMPTS = 6;
 /** Rows read per round trip when a list filters on fields inside the JSON body. */
 const SCAN_BATCH = 200;
 
-const API_DOCUMENT_DDL = {
-  sqlite: `CREATE TABLE IF NOT EXISTS \`ApiDocument\` (
-    \`tenantId\` TEXT NOT NULL,
-    \`kind\` TEXT NOT NULL,
-    \`id\` TEXT NOT NULL,
-    \`version\` INTEGER NOT NULL DEFAULT 0,
-    \`body\` TEXT NOT NULL,
-    \`createdAt\` TEXT NOT NULL,
-    \`updatedAt\` TEXT NOT NULL,
-    PRIMARY KEY (\`tenantId\`, \`kind\`, \`id\`),
-    FOREIGN KEY (\`tenantId\`) REFERENCES \`Tenant\` (\`id\`) ON DELETE CASCADE
-  )`,
-  mysql: `CREATE TABLE IF NOT EXISTS \`ApiDocument\` (
-    \`tenantId\` VARCHAR(191) NOT NULL,
-    \`kind\` VARCHAR(32) NOT NULL,
-    \`id\` VARCHAR(191) COLLATE utf8mb4_bin NOT NULL,
-    \`version\` INT NOT NULL DEFAULT 0,
-    \`body\` LONGTEXT NOT NULL,
-    \`createdAt\` VARCHAR(32) NOT NULL,
-    \`updatedAt\` VARCHAR(32) NOT NULL,
-    PRIMARY KEY (\`tenantId\`, \`kind\`, \`id\`),
-    CONSTRAINT \`ApiDocument_tenantId_fkey\` FOREIGN KEY (\`tenantId\`) REFERENCES \`Tenant\` (\`id\`) ON DELETE CASCADE
-  ) DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
-} as const;
-
 export interface DbStoreOptions extends OpenDatabaseOptions {}
 
 /**
- * Opens billing_db (SQLite file under `dataDir`, or `url` / `DATABASE_URL_BILLING`), applies db's
- * migrations when `migrate` is true (default: SQLite yes, MySQL no) and ensures the API's document table.
+ * Opens billing_db (SQLite file under `dataDir`, or `url` / `DATABASE_URL_BILLING`) and applies db's
+ * migrations when `migrate` is true (default: SQLite yes, MySQL no).
  *
  * @example
  * const store = await openDbStore({ dataDir: './data' });
@@ -112,58 +78,15 @@ export interface DbStoreOptions extends OpenDatabaseOptions {}
  * const { secret } = await store.addApiKey('acme', ['admin']);
  */
 export async function openDbStore(options: DbStoreOptions = {}): Promise<DbStore> {
-  const db = await openDatabase(options);
-  try {
-    await db.prisma.$executeRawUnsafe(API_DOCUMENT_DDL[db.provider]);
-    await moveDocumentsToTables(db);
-  } catch (error) {
-    await db.close();
-    throw error;
-  }
-  return new DbStore(db);
+  return new DbStore(await openDatabase(options));
 }
 
 type Row = Record<string, unknown>;
 
 /**
- * Customers, products and prices written by earlier versions of this adapter as ApiDocument JSON are
- * moved into db's tables (products before the prices that reference them), each kind in one transaction.
- * Nothing to do on a database that has none left, which is every open after the first.
+ * The row a record's lost-update check locks: its table and the column its id is in (`null`: the tenant's
+ * one row, keyed by `tenantId` alone).
  */
-async function moveDocumentsToTables(db: BillingDatabase): Promise<void> {
-  for (const kind of [
-    'product',
-    'price',
-    'customer',
-    'discount',
-    'subscription',
-    'invoice',
-    'credit_note',
-  ] as const) {
-    const rows = await db.prisma.$queryRawUnsafe<Row[]>(
-      'SELECT `tenantId`, `id`, `body` FROM `ApiDocument` WHERE `kind` = ? ORDER BY `tenantId`, `id`',
-      kind,
-    );
-    if (rows.length === 0) continue;
-    await db.prisma.$transaction(async (client) => {
-      for (const row of rows) {
-        const tenantId = String(row.tenantId);
-        const id = String(row.id);
-        const tx = new DbTransaction(db, client, tenantId, new Map());
-        const record = JSON.parse(String(row.body)) as EntityMap[typeof kind];
-        if ((await tx.versionOf(kind, id)) === null) await tx.insert(kind, record);
-        else await tx.update(kind, record);
-        await client.$executeRawUnsafe(
-          'DELETE FROM `ApiDocument` WHERE `tenantId` = ? AND `kind` = ? AND `id` = ?',
-          tenantId,
-          kind,
-          id,
-        );
-      }
-    }, TRANSACTION_OPTIONS);
-  }
-}
-/** The row a record's lost-update check locks: its table and id column (ApiDocument kinds otherwise). */
 const LOCK_TARGETS = {
   customer: ['Customer', 'id'],
   product: ['Product', 'id'],
@@ -172,8 +95,11 @@ const LOCK_TARGETS = {
   subscription: ['Subscription', 'id'],
   invoice: ['Invoice', 'id'],
   credit_note: ['CreditNote', 'id'],
+  tax_table: ['TaxRateTable', null],
+  billing_run: ['BillingRun', 'id'],
+  balance_transaction: ['CustomerBalanceTransaction', 'id'],
   webhook_event: ['WebhookEvent', 'id'],
-} as const satisfies Partial<Record<EntityKind, readonly [string, string]>>;
+} as const satisfies Record<EntityKind, readonly [string, string | null]>;
 
 /** A transaction that lost a race and may be run again: a conflict (see translate), a deadlock or a lock wait timeout. */
 function lostRace(error: unknown): boolean {
@@ -195,7 +121,6 @@ function instantOf(value: unknown): string {
   ).toISOString();
 }
 
-const asNumber = (value: unknown): number => (typeof value === 'bigint' ? Number(value) : Number(value));
 const isUniqueViolation = (error: unknown) =>
   typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'P2002';
 
@@ -218,9 +143,11 @@ export class DbStore implements Store {
   readonly provider: 'sqlite' | 'mysql';
   private queue: Promise<unknown> = Promise.resolve();
   private readonly caches = new Map<string, Map<string, unknown>>();
+  private readonly prisma: BillingPrismaClient;
 
   constructor(readonly db: BillingDatabase) {
     this.provider = db.provider;
+    this.prisma = prismaOf(db);
   }
 
   /**
@@ -245,7 +172,7 @@ export class DbStore implements Store {
   }
 
   async ping(): Promise<void> {
-    await this.exclusive(() => this.db.prisma.$queryRawUnsafe('SELECT 1'));
+    await this.exclusive(() => this.prisma.$queryRawUnsafe('SELECT 1'));
   }
 
   async close(): Promise<void> {
@@ -270,7 +197,7 @@ export class DbStore implements Store {
     const { secret, prefix, hashedKey } = generateApiKey();
     const id = `key_${hashedKey.slice(0, 16)}`;
     await this.exclusive(() =>
-      this.db.prisma.apiKey.create({
+      this.prisma.apiKey.create({
         data: { id, tenantId, name, prefix, hashedKey, scopes: JSON.stringify(scopes) },
       }),
     );
@@ -280,7 +207,7 @@ export class DbStore implements Store {
   /** Test support: edits a stored audit event behind the chain's back. */
   async tamperAudit(tenantId: string, seq: number, data: Record<string, unknown>): Promise<void> {
     await this.exclusive(() =>
-      this.db.prisma.auditEvent.updateMany({ where: { tenantId, seq }, data: { data: canonicalJson(data) } }),
+      this.prisma.auditEvent.updateMany({ where: { tenantId, seq }, data: { data: canonicalJson(data) } }),
     );
   }
 
@@ -291,7 +218,7 @@ export class DbStore implements Store {
     // tenant's change marker (what `changeMarker()` reads), which the upcoming-invoice preview keys its
     // cache by; the tenant row is memoised, as the API never changes a tenant.
     const rows = await this.exclusive(() =>
-      this.db.prisma.$queryRawUnsafe<Row[]>(
+      this.prisma.$queryRawUnsafe<Row[]>(
         'SELECT k.`id`, k.`tenantId`, k.`name`, k.`prefix`, k.`scopes`, k.`expiresAt`, k.`revokedAt`, ' +
           '(SELECT MAX(e.`seq`) FROM `AuditEvent` e WHERE e.`tenantId` = k.`tenantId`) AS `head` ' +
           'FROM `ApiKey` k WHERE k.`hashedKey` = ?',
@@ -450,22 +377,11 @@ class DbReader implements TenantReader {
     if (isRelational(kind)) {
       return this.run(async () => (await this.relational(kind, { id: { in: unique } })) as EntityMap[K][]);
     }
-    if (kind === 'webhook_event') {
-      return this.run(async () => {
-        const rows = await this.client().webhookEvent.findMany({
-          where: { tenantId: this.tenantId, id: { in: unique } },
-        });
-        return rows.map(webhookFromRow) as EntityMap[K][];
-      });
-    }
     return this.run(async () => {
-      const rows = await this.client().$queryRawUnsafe<Row[]>(
-        `SELECT \`body\` FROM \`ApiDocument\` WHERE \`tenantId\` = ? AND \`kind\` = ? AND \`id\` IN (${unique.map(() => '?').join(', ')})`,
-        this.tenantId,
-        kind,
-        ...unique,
-      );
-      return rows.map((r) => JSON.parse(String(r.body)) as EntityMap[K]);
+      const rows = await this.client().webhookEvent.findMany({
+        where: { tenantId: this.tenantId, id: { in: unique } },
+      });
+      return rows.map(webhookFromRow) as EntityMap[K][];
     });
   }
 
@@ -481,48 +397,24 @@ class DbReader implements TenantReader {
 
   versionOf(kind: EntityKind, id: string): Promise<number | null> {
     return this.run(async () => {
-      if (isRelational(kind)) {
-        // Subscriptions carry a version; db's catalog, customer and discount rows do not (present = 0).
-        return storedVersion(this.client(), this.tenantId, kind, id);
-      }
-      const rows = await this.client().$queryRawUnsafe<Row[]>(
-        'SELECT `version` FROM `ApiDocument` WHERE `tenantId` = ? AND `kind` = ? AND `id` = ?',
-        this.tenantId,
-        kind,
-        id,
-      );
-      const row = rows[0];
-      return row ? asNumber(row.version) : null;
+      // Subscriptions, the tax rate table and billing runs carry a version; other rows do not (present = 0).
+      if (isRelational(kind)) return storedVersion(this.client(), this.tenantId, kind, id);
+      const row = await this.client().webhookEvent.findFirst({
+        where: { tenantId: this.tenantId, id },
+        select: { id: true },
+      });
+      return row ? 0 : null;
     });
   }
 
-  /** @internal Side documents of relational records, by id. */
-  protected async sides(kind: RelationalKind, ids: readonly string[]): Promise<Map<string, SideDocument>> {
-    const sideKind = RELATIONAL_KINDS[kind];
-    const found = new Map<string, SideDocument>();
-    if (sideKind === null || ids.length === 0) return found;
-    const rows = await this.client().$queryRawUnsafe<Row[]>(
-      `SELECT \`id\`, \`body\` FROM \`ApiDocument\` WHERE \`tenantId\` = ? AND \`kind\` = ? AND \`id\` IN (${ids.map(() => '?').join(', ')})`,
-      this.tenantId,
-      sideKind,
-      ...ids,
-    );
-    for (const row of rows) found.set(String(row.id), JSON.parse(String(row.body)) as SideDocument);
-    return found;
-  }
-
-  /** @internal Relational rows (db's own tables) matching `where`, with their side documents. */
+  /** @internal Records of db's relational tables matching `where`, in id order. */
   protected async relational(
     kind: RelationalKind,
     where: Record<string, unknown>,
     options: { take?: number } = {},
   ): Promise<RelationalRecord[]> {
     const rows = await findRows(this.client(), kind, { ...where, tenantId: this.tenantId }, options.take);
-    const sides = await this.sides(
-      kind,
-      rows.map((r) => rowId(kind, r)),
-    );
-    return rows.map((row) => fromRow(kind, row, sides.get(rowId(kind, row)) ?? null));
+    return rows.map((row) => fromRow(kind, row));
   }
 
   get<K extends EntityKind>(kind: K, id: string): Promise<EntityMap[K] | null> {
@@ -531,18 +423,8 @@ class DbReader implements TenantReader {
         const [found] = await this.relational(kind, { id });
         return (found ?? null) as EntityMap[K] | null;
       }
-      if (kind === 'webhook_event') {
-        const row = await this.client().webhookEvent.findFirst({ where: { tenantId: this.tenantId, id } });
-        return (row ? webhookFromRow(row) : null) as EntityMap[K] | null;
-      }
-      const rows = await this.client().$queryRawUnsafe<Row[]>(
-        'SELECT `body` FROM `ApiDocument` WHERE `tenantId` = ? AND `kind` = ? AND `id` = ?',
-        this.tenantId,
-        kind,
-        id,
-      );
-      const body = rows[0]?.body;
-      return typeof body === 'string' ? (JSON.parse(body) as EntityMap[K]) : null;
+      const row = await this.client().webhookEvent.findFirst({ where: { tenantId: this.tenantId, id } });
+      return (row ? webhookFromRow(row) : null) as EntityMap[K] | null;
     });
   }
 
@@ -550,7 +432,7 @@ class DbReader implements TenantReader {
     return this.run(async () => {
       const found: EntityMap[K][] = [];
       let after = query.startingAfter ?? '';
-      // Filters apply to fields inside the JSON body, so scan in id order until limit + 1 match.
+      // Filters on fields without a column are checked on the records: scan in id order until limit + 1 match.
       for (;;) {
         const batch = await this.scan(kind, after, query.where);
         for (const item of batch.items) if (matches(item, query.where)) found.push(item as EntityMap[K]);
@@ -575,28 +457,15 @@ class DbReader implements TenantReader {
       );
       return { items, more: items.length === SCAN_BATCH, lastId: items.at(-1)?.id ?? after };
     }
-    if (kind === 'webhook_event') {
-      const rows = await this.client().webhookEvent.findMany({
-        where: { tenantId: this.tenantId, id: { gt: after } },
-        orderBy: { id: 'asc' },
-        take: SCAN_BATCH,
-      });
-      return {
-        items: rows.map(webhookFromRow),
-        more: rows.length === SCAN_BATCH,
-        lastId: rows.at(-1)?.id ?? after,
-      };
-    }
-    const rows = await this.client().$queryRawUnsafe<Row[]>(
-      `SELECT \`id\`, \`body\` FROM \`ApiDocument\` WHERE \`tenantId\` = ? AND \`kind\` = ? AND \`id\` > ? ORDER BY \`id\` LIMIT ${SCAN_BATCH}`,
-      this.tenantId,
-      kind,
-      after,
-    );
+    const rows = await this.client().webhookEvent.findMany({
+      where: { tenantId: this.tenantId, id: { gt: after } },
+      orderBy: { id: 'asc' },
+      take: SCAN_BATCH,
+    });
     return {
-      items: rows.map((r) => JSON.parse(String(r.body)) as unknown),
+      items: rows.map(webhookFromRow),
       more: rows.length === SCAN_BATCH,
-      lastId: rows.length > 0 ? String(rows.at(-1)?.id) : after,
+      lastId: rows.at(-1)?.id ?? after,
     };
   }
 
@@ -637,37 +506,20 @@ class DbTransaction extends DbReader implements TenantTransaction {
 
   async insert<K extends EntityKind>(kind: K, entity: EntityMap[K]): Promise<void> {
     const id = (entity as { id: string }).id;
-    if (kind === 'webhook_event') {
+    if (!isRelational(kind)) {
       await this.insertWebhook(entity as WebhookEventRecord);
       return;
     }
-    if (isRelational(kind)) {
-      const record = entity as RelationalRecord;
-      try {
-        await createRow(this.client(), this.tenantId, kind, record);
-      } catch (error) {
-        if (isUniqueViolation(error))
-          throw new StoreError(
-            'DB_UNIQUE_VIOLATION',
-            `${kind} ${id} (or one of its unique keys) already exists`,
-          );
-        throw error;
-      }
-      await this.writeSide(kind, id, sideOf(kind, record), true);
-      return;
+    try {
+      await createRow(this.client(), this.tenantId, kind, entity as RelationalRecord);
+    } catch (error) {
+      if (isUniqueViolation(error))
+        throw new StoreError(
+          'DB_UNIQUE_VIOLATION',
+          `${kind} ${id} (or one of its unique keys) already exists`,
+        );
+      throw error;
     }
-    if (await this.get(kind, id)) throw new StoreError('DB_UNIQUE_VIOLATION', `${kind} ${id} already exists`);
-    const now = new Date().toISOString();
-    await this.client().$executeRawUnsafe(
-      'INSERT INTO `ApiDocument` (`tenantId`, `kind`, `id`, `version`, `body`, `createdAt`, `updatedAt`) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      this.tenantId,
-      kind,
-      id,
-      versionOf(entity),
-      JSON.stringify(entity),
-      now,
-      now,
-    );
   }
 
   /** @internal */
@@ -726,16 +578,18 @@ class DbTransaction extends DbReader implements TenantTransaction {
   }
 
   private async lockRow(kind: EntityKind, id: string): Promise<void> {
-    const [table, column]: readonly [string, string] = LOCK_TARGETS[kind as keyof typeof LOCK_TARGETS] ?? [
-      'ApiDocument',
-      'id',
-    ];
-    const kindFilter = table === 'ApiDocument' ? ' AND `kind` = ?' : '';
+    const [table, column] = LOCK_TARGETS[kind];
+    if (column === null) {
+      await this.client().$queryRawUnsafe(
+        `SELECT 1 FROM \`${table}\` WHERE \`tenantId\` = ? FOR UPDATE`,
+        this.tenantId,
+      );
+      return;
+    }
     await this.client().$queryRawUnsafe(
-      `SELECT 1 FROM \`${table}\` WHERE \`tenantId\` = ? AND \`${column}\` = ?${kindFilter} FOR UPDATE`,
+      `SELECT 1 FROM \`${table}\` WHERE \`tenantId\` = ? AND \`${column}\` = ? FOR UPDATE`,
       this.tenantId,
       id,
-      ...(kindFilter ? [kind] : []),
     );
   }
 
@@ -768,7 +622,7 @@ class DbTransaction extends DbReader implements TenantTransaction {
     // then holds to the commit like any other this transaction takes.
     if (kind === 'subscription' && expectedVersion !== undefined) this.locked.add(`${kind}:${id}`);
     else await this.lockAndCheck(kind, id);
-    if (kind === 'webhook_event') {
+    if (!isRelational(kind)) {
       const event = entity as WebhookEventRecord;
       const updated = await this.client().webhookEvent.updateMany({
         where: { tenantId: this.tenantId, id },
@@ -780,118 +634,30 @@ class DbTransaction extends DbReader implements TenantTransaction {
       if (updated.count === 0) throw new StoreError('DB_NOT_FOUND', `No such webhook_event: ${id}`);
       return;
     }
-    if (isRelational(kind)) {
-      const record = entity as RelationalRecord;
-      let count: number;
-      try {
-        // What the row holds now: read in this transaction and checked (or version-checked) since.
-        const stored = this.readRecords.get(`${kind}:${id}`) as RelationalRecord | undefined;
-        count = await updateRow(this.client(), this.tenantId, kind, record, expectedVersion, stored);
-        this.readRecords.set(`${kind}:${id}`, structuredClone(record));
-      } catch (error) {
-        if (isUniqueViolation(error))
-          throw new StoreError(
-            'DB_UNIQUE_VIOLATION',
-            `Another ${kind} already holds one of these unique keys`,
-          );
-        throw error;
-      }
-      if (count === 0) {
-        const actualVersion = await storedVersion(this.client(), this.tenantId, kind, id);
-        if (actualVersion === null) throw new StoreError('DB_NOT_FOUND', `No such ${kind}: ${id}`);
-        // MySQL may count changed rows, not matched ones: an identical write answers 0 and is fine, but
-        // only if the row still holds the expected version (a twin that made the same bump is a conflict).
-        if (expectedVersion !== undefined && actualVersion !== expectedVersion) {
-          throw new StoreError('DB_VERSION_CONFLICT', `${kind} ${id} was changed by another request`, {
-            expectedVersion,
-            actualVersion,
-          });
-        }
-      }
-      await this.writeSide(kind, id, sideOf(kind, record));
-      return;
+    const record = entity as RelationalRecord;
+    let count: number;
+    try {
+      // What the row holds now: read in this transaction and checked (or version-checked) since.
+      const stored = this.readRecords.get(`${kind}:${id}`) as RelationalRecord | undefined;
+      count = await updateRow(this.client(), this.tenantId, kind, record, expectedVersion, stored);
+      this.readRecords.set(`${kind}:${id}`, structuredClone(record));
+    } catch (error) {
+      if (isUniqueViolation(error))
+        throw new StoreError('DB_UNIQUE_VIOLATION', `Another ${kind} already holds one of these unique keys`);
+      throw error;
     }
-    const params: unknown[] = [
-      JSON.stringify(entity),
-      versionOf(entity),
-      new Date().toISOString(),
-      this.tenantId,
-      kind,
-      id,
-    ];
-    let sql =
-      'UPDATE `ApiDocument` SET `body` = ?, `version` = ?, `updatedAt` = ? WHERE `tenantId` = ? AND `kind` = ? AND `id` = ?';
-    if (expectedVersion !== undefined) {
-      sql += ' AND `version` = ?';
-      params.push(expectedVersion);
-    }
-    const count = await this.client().$executeRawUnsafe(sql, ...params);
     if (count > 0) return;
     // Zero rows: not there, or (optimistic concurrency) another transaction moved the version on.
-    const rows = await this.client().$queryRawUnsafe<Row[]>(
-      'SELECT `version` FROM `ApiDocument` WHERE `tenantId` = ? AND `kind` = ? AND `id` = ?',
-      this.tenantId,
-      kind,
-      id,
-    );
-    const current = rows[0];
-    if (!current) throw new StoreError('DB_NOT_FOUND', `No such ${kind}: ${id}`);
-    const actualVersion = asNumber(current.version);
-    // A driver reporting *changed* rather than matched rows answers 0 for an identical write: that is fine
-    // when the row still holds the expected version (a twin that made the same bump is a conflict).
-    if (expectedVersion === undefined || actualVersion === expectedVersion) return;
-    throw new StoreError('DB_VERSION_CONFLICT', `${kind} ${id} was changed by another request`, {
-      expectedVersion,
-      actualVersion,
-    });
-  }
-
-  /** @internal Replaces (or removes) the side document of a relational record. */
-  async writeSide(kind: RelationalKind, id: string, side: SideDocument | null, fresh = false): Promise<void> {
-    const sideKind = RELATIONAL_KINDS[kind];
-    if (sideKind === null) return;
-    const now = new Date().toISOString();
-    if (fresh && side === null) return; // a new record: there is no side document to remove
-    if (side === null) {
-      await this.client().$executeRawUnsafe(
-        'DELETE FROM `ApiDocument` WHERE `tenantId` = ? AND `kind` = ? AND `id` = ?',
-        this.tenantId,
-        sideKind,
-        id,
-      );
-      return;
+    const actualVersion = await storedVersion(this.client(), this.tenantId, kind, id);
+    if (actualVersion === null) throw new StoreError('DB_NOT_FOUND', `No such ${kind}: ${id}`);
+    // MySQL may count changed rows, not matched ones: an identical write answers 0 and is fine, but only if
+    // the row still holds the expected version (a twin that made the same bump is a conflict).
+    if (expectedVersion !== undefined && actualVersion !== expectedVersion) {
+      throw new StoreError('DB_VERSION_CONFLICT', `${kind} ${id} was changed by another request`, {
+        expectedVersion,
+        actualVersion,
+      });
     }
-    const body = JSON.stringify(side);
-    if (fresh) return this.insertSide(sideKind, id, body, now);
-    const changed = await this.client().$executeRawUnsafe(
-      'UPDATE `ApiDocument` SET `body` = ?, `updatedAt` = ? WHERE `tenantId` = ? AND `kind` = ? AND `id` = ?',
-      body,
-      now,
-      this.tenantId,
-      sideKind,
-      id,
-    );
-    if (changed > 0) return;
-    const exists = await this.client().$queryRawUnsafe<Row[]>(
-      'SELECT `id` FROM `ApiDocument` WHERE `tenantId` = ? AND `kind` = ? AND `id` = ?',
-      this.tenantId,
-      sideKind,
-      id,
-    );
-    if (exists.length > 0) return; // an identical body (MySQL counts changed rows)
-    await this.insertSide(sideKind, id, body, now);
-  }
-
-  private async insertSide(sideKind: string, id: string, body: string, now: string): Promise<void> {
-    await this.client().$executeRawUnsafe(
-      'INSERT INTO `ApiDocument` (`tenantId`, `kind`, `id`, `version`, `body`, `createdAt`, `updatedAt`) VALUES (?, ?, ?, 0, ?, ?, ?)',
-      this.tenantId,
-      sideKind,
-      id,
-      body,
-      now,
-      now,
-    );
   }
 
   private readonly pendingAudit: AuditEventInput[] = [];
@@ -916,7 +682,12 @@ class DbTransaction extends DbReader implements TenantTransaction {
       data: input.data ?? null,
       occurredAt: new Date(input.occurredAt).toISOString(),
     }));
-    await appendAuditEventsInTransaction(this.db, this.client() as BillingClient, this.tenantId, events);
+    const prisma = prismaOf(this.db);
+    await appendAuditEvents(
+      { provider: this.db.provider, client: this.client(), root: prisma, inTransaction: true },
+      this.tenantId,
+      events,
+    );
   }
 
   async createApiKey(input: Parameters<TenantTransaction['createApiKey']>[0]): Promise<ApiKeySummary> {
@@ -1023,18 +794,13 @@ const idempotencyFromRow = (row: {
   body: row.responseBody,
 });
 
-function versionOf(entity: unknown): number {
-  const version = (entity as { version?: unknown }).version;
-  return typeof version === 'number' && Number.isSafeInteger(version) ? version : 0;
-}
-
 class DbTenantStore extends DbReader implements TenantStore {
   constructor(
     private readonly store: DbStore,
     tenantId: string,
   ) {
     super(
-      () => store.db.prisma,
+      () => prismaOf(store.db),
       tenantId,
       (work) => store.exclusive(work),
       store.cacheOf(tenantId),
@@ -1056,7 +822,7 @@ class DbTenantStore extends DbReader implements TenantStore {
   ): Promise<T> {
     const once = () =>
       this.store.exclusive(() =>
-        this.store.db.prisma.$transaction(
+        prismaOf(this.store.db).$transaction(
           async (client) => {
             const tx = new DbTransaction(this.store.db, client, this.tenantId, this.cache);
             const result = await work(tx);
@@ -1083,12 +849,12 @@ class DbTenantStore extends DbReader implements TenantStore {
     const result = await this.store.exclusive(() => this.store.db.verifyAuditChain(this.tenantId));
     return result.valid
       ? { valid: true, checked: result.events, brokenAtSeq: null, reason: null }
-      : { valid: false, checked: result.events, brokenAtSeq: result.brokenAtSeq, reason: result.reason };
+      : { valid: false, checked: result.events, brokenAtSeq: result.brokenAtSeq, reason: result.message };
   }
 
   findIdempotent(key: string): Promise<StoredIdempotency | null> {
     return this.store.exclusive(async () => {
-      const row = await this.store.db.prisma.idempotencyRecord.findFirst({
+      const row = await prismaOf(this.store.db).idempotencyRecord.findFirst({
         where: { tenantId: this.tenantId, key, expiresAt: { gt: new Date() } },
       });
       return row ? idempotencyFromRow(row) : null;
@@ -1142,13 +908,16 @@ class DbTenantStore extends DbReader implements TenantStore {
       const where = { tenantId: this.tenantId, provider: event.provider, eventId: event.eventId };
       // Insert first: a redelivery (rare) fails on the unique (tenant, provider, event id) and is read.
       try {
-        await new DbTransaction(this.store.db, this.store.db.prisma, this.tenantId, this.cache).insertWebhook(
-          event,
-        );
+        await new DbTransaction(
+          this.store.db,
+          prismaOf(this.store.db),
+          this.tenantId,
+          this.cache,
+        ).insertWebhook(event);
         return { stored: true, existing: null };
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
-        const raced = await this.store.db.prisma.webhookEvent.findFirstOrThrow({ where });
+        const raced = await prismaOf(this.store.db).webhookEvent.findFirstOrThrow({ where });
         return { stored: false, existing: webhookFromRow(raced) };
       }
     });

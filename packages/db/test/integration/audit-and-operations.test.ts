@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isDbError, newId, openDatabase } from '../../src/index.js';
+import { auditHash, isDbError, newId, openDatabase } from '../../src/index.js';
+import { prismaOf } from '../../src/open-database.js';
 import { providers, useMigratedDatabase } from './databases.js';
 import { customer } from './fixtures.js';
 
@@ -60,8 +61,106 @@ describe.each(providers)('audit log and operational records on %s', (provider) =
   ])('detects %s in the chain', async (_what, reason, sql, seq) => {
     const tenantId = await tenantWithEvents(4);
     const quoted = sql.replace('{t}', q('AuditEvent')).replace('tenantId', q('tenantId'));
-    await ctx.db.prisma.$executeRawUnsafe(quoted, tenantId);
+    await prismaOf(ctx.db).$executeRawUnsafe(quoted, tenantId);
     expect(await ctx.db.verifyAuditChain(tenantId)).toMatchObject({ valid: false, reason, brokenAtSeq: seq });
+  });
+
+  it.each([
+    ['the newest event', 4, 'events after seq 3 are missing (chain head records 4)'],
+    ['the newest two events', 3, 'events after seq 2 are missing (chain head records 4)'],
+    ['every event', 1, 'events after seq 0 are missing (chain head records 4)'],
+  ])('detects that %s was deleted, although what is left still links up', async (_what, seq, message) => {
+    const tenantId = await tenantWithEvents(4);
+    await prismaOf(ctx.db).auditEvent.deleteMany({ where: { tenantId, seq: { gte: seq } } });
+    expect(await ctx.db.verifyAuditChain(tenantId)).toEqual({
+      valid: false,
+      events: seq - 1,
+      brokenAtSeq: seq,
+      reason: 'events_missing',
+      message,
+    });
+    expect(await ctx.db.auditLog.verifyChain(tenantId)).toMatchObject({
+      valid: false,
+      reason: 'events_missing',
+    });
+  });
+
+  it('detects a newest event replaced by a consistent forgery the chain head does not record', async () => {
+    const tenantId = await tenantWithEvents(4);
+    const [third] = await ctx.db.auditLog.list(tenantId, { afterSeq: 2, limit: 1 });
+    // Rewrite event 4 with a correctly computed hash: the chain alone still verifies.
+    const forged = {
+      seq: 4,
+      type: 'invoice.voided',
+      entityType: 'invoice',
+      entityId: 'in_4',
+      actor: 'api-key:ops',
+      data: {},
+      occurredAt: '2026-01-04T00:00:00.000Z',
+      prevHash: third!.hash,
+    };
+    await prismaOf(ctx.db).auditEvent.updateMany({
+      where: { tenantId, seq: 4 },
+      data: { type: forged.type, data: '{}', hash: auditHash(tenantId, forged) },
+    });
+    expect(await ctx.db.verifyAuditChain(tenantId)).toMatchObject({
+      valid: false,
+      events: 3,
+      brokenAtSeq: 4,
+      reason: 'head_mismatch',
+    });
+  });
+
+  it('verifies a chain that grows while it is checked', async () => {
+    const tenantId = await tenantWithEvents(3);
+    const [verification] = await Promise.all([
+      ctx.db.verifyAuditChain(tenantId),
+      ctx.db.auditLog.append(tenantId, { type: 'x.y', entityType: 'x', entityId: 'x_1', data: {} }),
+    ]);
+    expect(verification.valid).toBe(true);
+    expect(await ctx.db.verifyAuditChain(tenantId)).toMatchObject({ valid: true, events: 4 });
+  });
+
+  it('hands db.transaction every repository and rolls all of them back together', async () => {
+    const tenantId = await tenant();
+    const c = await ctx.db.customers.save(tenantId, customer());
+    const failure = await ctx.db
+      .transaction(async (tx) => {
+        await tx.idempotency.begin(tenantId, {
+          key: 'k1',
+          requestHash: 'a'.repeat(64),
+          method: 'POST',
+          path: '/x',
+        });
+        await tx.auditLog.append(tenantId, { type: 'x.created', entityType: 'x', entityId: 'x_1', data: {} });
+        await tx.webhookEvents.record(tenantId, {
+          provider: 'tilled',
+          eventId: 'evt_1',
+          type: 't',
+          rawBody: '{}',
+        });
+        await tx.apiKeys.create(tenantId, { name: 'ops', scopes: ['admin'] });
+        await tx.customerBalance.append(tenantId, { customerId: c.id, type: 'adjustment', amount: -500 });
+        throw new Error('the caller gives up');
+      })
+      .catch((error: unknown) => error);
+    expect((failure as Error).message).toBe('the caller gives up');
+    expect(
+      (
+        await ctx.db.idempotency.begin(tenantId, {
+          key: 'k1',
+          requestHash: 'b'.repeat(64),
+          method: 'POST',
+          path: '/x',
+        })
+      ).outcome,
+    ).toBe('started');
+    expect(await ctx.db.auditLog.list(tenantId)).toEqual([]);
+    expect(await ctx.db.verifyAuditChain(tenantId)).toMatchObject({ valid: true, events: 0 });
+    expect(await ctx.db.webhookEvents.listUnprocessed(tenantId)).toEqual([]);
+    expect(await ctx.db.apiKeys.list(tenantId)).toEqual([]);
+    expect(await ctx.db.customerBalance.list(tenantId, c.id)).toEqual([]);
+    expect((await ctx.db.customers.get(tenantId, c.id))?.balance).toBe(0);
   });
 
   it('keeps the chain intact under concurrent appends', async () => {
@@ -101,7 +200,7 @@ describe.each(providers)('audit log and operational records on %s', (provider) =
     }
     const verification = await ctx.db.verifyAuditChain(tenantId);
     expect(verification).toMatchObject({ valid: true, events: 48 });
-    const head = await ctx.db.prisma.auditChainHead.findUnique({ where: { tenantId } });
+    const head = await prismaOf(ctx.db).auditChainHead.findUnique({ where: { tenantId } });
     expect(head).toEqual({ tenantId, seq: 48, hash: verification.valid ? verification.head : null });
     // Each append's two events are adjacent: an append holds the chain until its transaction commits.
     const events = await ctx.db.auditLog.list(tenantId);
@@ -110,7 +209,7 @@ describe.each(providers)('audit log and operational records on %s', (provider) =
 
   it('continues a chain whose tenant has no head row from the chain’s latest event', async () => {
     const tenantId = await tenantWithEvents(3);
-    await ctx.db.prisma.auditChainHead.delete({ where: { tenantId } });
+    await prismaOf(ctx.db).auditChainHead.delete({ where: { tenantId } });
     const [next] = await ctx.db.auditLog.append(tenantId, {
       type: 'invoice.voided',
       entityType: 'invoice',
@@ -123,7 +222,9 @@ describe.each(providers)('audit log and operational records on %s', (provider) =
       events: 4,
       head: next?.hash,
     });
-    expect(await ctx.db.prisma.auditChainHead.findUnique({ where: { tenantId } })).toMatchObject({ seq: 4 });
+    expect(await prismaOf(ctx.db).auditChainHead.findUnique({ where: { tenantId } })).toMatchObject({
+      seq: 4,
+    });
   });
 
   it('replays a finished idempotent request and refuses the key for a different request', async () => {
@@ -197,7 +298,7 @@ describe.each(providers)('audit log and operational records on %s', (provider) =
     });
     expect((await ctx.db.apiKeys.authenticate(secret))?.tenantId).toBe(tenantId);
     expect(await ctx.db.apiKeys.authenticate(`${secret}x`)).toBeNull();
-    const stored = await ctx.db.prisma.apiKey.findUniqueOrThrow({ where: { id: apiKey.id } });
+    const stored = await prismaOf(ctx.db).apiKey.findUniqueOrThrow({ where: { id: apiKey.id } });
     expect(stored.hashedKey).toMatch(/^[0-9a-f]{64}$/);
     expect(JSON.stringify(stored)).not.toContain(secret);
     await ctx.db.apiKeys.revoke(tenantId, apiKey.id);

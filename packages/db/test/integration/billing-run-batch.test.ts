@@ -12,6 +12,7 @@ import {
   type RenewalInput,
   type Subscription,
 } from '../../src/index.js';
+import { prismaOf } from '../../src/open-database.js';
 import type { Scope } from '../../src/scope.js';
 import { providers, useMigratedDatabase } from './databases.js';
 import { customer, cycleInvoice, invoice, monthlyPrice, product, subscription } from './fixtures.js';
@@ -148,13 +149,13 @@ describe.each(providers)('batched billing run on %s', (provider) => {
       });
       expect(sub.items).toEqual(subs.find((s) => s.id === sub.id)!.items);
     }
-    const rows = await ctx.db.prisma.billingRunClaim.findMany({ where: { tenantId } });
+    const rows = await prismaOf(ctx.db).billingRunClaim.findMany({ where: { tenantId } });
     expect(rows).toHaveLength(7);
     for (const row of rows) {
       expect(row.completedAt).not.toBeNull();
       expect(row.invoiceId).toBe(renewals.find((r) => r.claimId === row.id)!.invoice.id);
     }
-    const counter = await ctx.db.prisma.documentCounter.findUniqueOrThrow({
+    const counter = await prismaOf(ctx.db).documentCounter.findUniqueOrThrow({
       where: { tenantId_kind: { tenantId, kind: 'invoice' } },
     });
     expect(counter.nextNumber).toBe(8);
@@ -216,7 +217,7 @@ describe.each(providers)('batched billing run on %s', (provider) => {
     expect(neutral(b, batch.price.id)).toEqual(neutral(a, one.price.id));
     // Row for row, the raw tables agree too (ids aside).
     const rows = async (tenantId: string) => ({
-      invoice: await ctx.db.prisma.invoice.findMany({
+      invoice: await prismaOf(ctx.db).invoice.findMany({
         where: { tenantId },
         omit: {
           id: true,
@@ -227,12 +228,12 @@ describe.each(providers)('batched billing run on %s', (provider) => {
           updatedAt: true,
         },
       }),
-      taxes: await ctx.db.prisma.invoiceLineTax.findMany({
+      taxes: await prismaOf(ctx.db).invoiceLineTax.findMany({
         where: { tenantId },
         omit: { id: true, invoiceLineId: true, tenantId: true },
         orderBy: { id: 'asc' },
       }),
-      discounts: await ctx.db.prisma.invoiceLineDiscount.findMany({
+      discounts: await prismaOf(ctx.db).invoiceLineDiscount.findMany({
         where: { tenantId },
         omit: { id: true, invoiceLineId: true, tenantId: true },
       }),
@@ -295,7 +296,7 @@ describe.each(providers)('batched billing run on %s', (provider) => {
       cancelAtPeriodEnd: true,
       currentPeriodEnd: AS_OF,
     });
-    expect(await ctx.db.prisma.billingRunClaim.findUnique({ where: { id: stale.claimId } })).toBeNull();
+    expect(await prismaOf(ctx.db).billingRunClaim.findUnique({ where: { id: stale.claimId } })).toBeNull();
     expect(await ctx.db.verifyAuditChain(tenantId)).toMatchObject({ valid: true, events: 12 });
     // The released period is handed out again, and renews once reloaded.
     const [again] = await ctx.db.billingRun.claimDueSubscriptions(tenantId, { asOf: AS_OF, workerId: 'w2' });
@@ -411,7 +412,7 @@ describe.each(providers)('batched billing run on %s', (provider) => {
     ).rejects.toSatisfy((e) => isDbError(e, 'DB_INVALID_DATA'));
     // Nothing of those batches was written: no invoice, no number taken, versions unchanged, claims open.
     expect(await ctx.db.invoices.list(tenantId)).toEqual([]);
-    const counter = await ctx.db.prisma.documentCounter.findUniqueOrThrow({
+    const counter = await prismaOf(ctx.db).documentCounter.findUniqueOrThrow({
       where: { tenantId_kind: { tenantId, kind: 'invoice' } },
     });
     expect(counter.nextNumber).toBe(1);
@@ -423,7 +424,7 @@ describe.each(providers)('batched billing run on %s', (provider) => {
         )
       ).map((s) => s.version),
     ).toEqual([0, 0]);
-    expect(await ctx.db.prisma.billingRunClaim.count({ where: { tenantId, completedAt: null } })).toBe(2);
+    expect(await prismaOf(ctx.db).billingRunClaim.count({ where: { tenantId, completedAt: null } })).toBe(2);
     expect(await ctx.db.billingRun.completeRenewals(tenantId, [])).toEqual([]);
   });
 
@@ -439,11 +440,11 @@ describe.each(providers)('batched billing run on %s', (provider) => {
       }),
     ).rejects.toThrow('host failure after the batch');
     expect(await ctx.db.invoices.list(tenantId)).toEqual([]);
-    expect(await ctx.db.prisma.billingRunClaim.count({ where: { tenantId, completedAt: null } })).toBe(2);
+    expect(await prismaOf(ctx.db).billingRunClaim.count({ where: { tenantId, completedAt: null } })).toBe(2);
   });
 
   it('splits multi-row statements to stay within the bound-parameter and row limits', async () => {
-    const scope: Scope = { provider, client: ctx.db.prisma, root: ctx.db.prisma, inTransaction: false };
+    const scope: Scope = { provider, client: prismaOf(ctx.db), root: prismaOf(ctx.db), inTransaction: false };
     const limits = { maxParameters: 12, maxRows: 1000, maxBytes: 2 ** 20 };
     expect(chunkByLimits([1, 2, 3, 4, 5], 5, limits).map((c) => c.length)).toEqual([2, 2, 1]);
     expect(chunkByLimits(['aaaa', 'bb', 'cc', 'd'], 1, { ...limits, maxBytes: 4 }, (s) => s.length)).toEqual([
@@ -460,7 +461,10 @@ describe.each(providers)('batched billing run on %s', (provider) => {
       ids.map((id, n) => [id, `Tenant "${n}" — é 😀`, 'USD', createdAt, createdAt]),
       limits,
     );
-    const rows = await ctx.db.prisma.tenant.findMany({ where: { id: { in: ids } }, orderBy: { id: 'asc' } });
+    const rows = await prismaOf(ctx.db).tenant.findMany({
+      where: { id: { in: ids } },
+      orderBy: { id: 'asc' },
+    });
     expect(rows.map((r) => [r.id, r.createdAt.toISOString()])).toEqual(
       [...ids].sort().map((id) => [id, '2026-01-02T03:04:05.678Z']),
     );
@@ -477,7 +481,7 @@ describe.each(providers)('batched billing run on %s', (provider) => {
       { ...limits, maxParameters: 16 },
     );
     expect(changed).toBe(5);
-    const renamed = await ctx.db.prisma.tenant.findMany({ where: { id: { in: ids } } });
+    const renamed = await prismaOf(ctx.db).tenant.findMany({ where: { id: { in: ids } } });
     expect(Object.fromEntries(renamed.map((r) => [r.id, [r.name, r.defaultCurrency]]))).toEqual(
       Object.fromEntries(ids.map((id, n) => [id, [`Renamed ${n}`, n % 2 ? 'EUR' : 'USD']])),
     );
@@ -520,7 +524,9 @@ describe.each(providers)('batched billing run on %s', (provider) => {
       const subs = await ctx.db.subscriptions.list(tenantId, { limit: 100 });
       expect(subs.every((s) => s.version === 1 && s.currentPeriodEnd === NEXT_END)).toBe(true);
       expect(await ctx.db.verifyAuditChain(tenantId)).toMatchObject({ valid: true, events: 36 });
-      expect(await ctx.db.prisma.billingRunClaim.count({ where: { tenantId, completedAt: null } })).toBe(0);
+      expect(await prismaOf(ctx.db).billingRunClaim.count({ where: { tenantId, completedAt: null } })).toBe(
+        0,
+      );
     },
     60_000,
   );

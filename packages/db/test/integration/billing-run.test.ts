@@ -9,6 +9,7 @@ import {
   newId,
   openDatabase,
 } from '../../src/index.js';
+import { prismaOf } from '../../src/open-database.js';
 import { providers, useMigratedDatabase } from './databases.js';
 import { customer, cycleInvoice, monthlyPrice, product, subscription } from './fixtures.js';
 
@@ -27,6 +28,17 @@ describe.each(providers)('billing run on %s', (provider) => {
     }
     return { tenantId, price, subs };
   }
+
+  it('counts the due periods nobody has claimed, down to 0 once all are claimed', async () => {
+    const { tenantId } = await tenantWithDueSubscriptions(3);
+    const asOf = '2026-02-01T06:00:00.000Z';
+    expect(await ctx.db.billingRun.countDueUnclaimed(tenantId, { asOf })).toBe(3);
+    expect(await ctx.db.billingRun.countDueUnclaimed(tenantId, { asOf: '2026-02-01T05:59:59.999Z' })).toBe(0);
+    await ctx.db.billingRun.claimDueSubscriptions(tenantId, { asOf, workerId: 'w', limit: 2 });
+    expect(await ctx.db.billingRun.countDueUnclaimed(tenantId, { asOf })).toBe(1);
+    await ctx.db.billingRun.claimDueSubscriptions(tenantId, { asOf, workerId: 'w' });
+    expect(await ctx.db.billingRun.countDueUnclaimed(tenantId, { asOf })).toBe(0);
+  });
 
   async function drain(db: BillingDatabase, tenantId: string, workerId: string): Promise<BillingRunClaim[]> {
     const mine: BillingRunClaim[] = [];
@@ -174,7 +186,7 @@ describe.each(providers)('billing run on %s', (provider) => {
       expect(new Set(claimed).size).toBe(claimed.length);
       expect(claimed).toEqual(subs.map((s) => s.id).sort());
       // What the claimers returned is what the table holds.
-      const rows = await ctx.db.prisma.billingRunClaim.findMany({ where: { tenantId } });
+      const rows = await prismaOf(ctx.db).billingRunClaim.findMany({ where: { tenantId } });
       expect(rows.map((r) => r.id).sort()).toEqual(all.map((c) => c.id).sort());
     },
     60_000,
@@ -235,7 +247,7 @@ describe.each(providers)('billing run on %s', (provider) => {
     }
     expect(await ctx.db.invoices.list(tenantId, { limit: 100 })).toHaveLength(16);
     expect(await ctx.db.verifyAuditChain(tenantId)).toMatchObject({ valid: true, events: 32 });
-    const claims = await ctx.db.prisma.billingRunClaim.findMany({ where: { tenantId } });
+    const claims = await prismaOf(ctx.db).billingRunClaim.findMany({ where: { tenantId } });
     expect(claims.every((c) => c.completedAt !== null)).toBe(true);
   }, 60_000);
 

@@ -10,6 +10,7 @@ import {
   newId,
   openDatabase,
 } from '../../src/index.js';
+import { prismaOf } from '../../src/open-database.js';
 import { providers, useMigratedDatabase } from './databases.js';
 
 const keyOne = randomBytes(32).toString('base64');
@@ -75,7 +76,7 @@ describe.each(providers)('gateway credentials on %s', (provider) => {
   }
 
   async function rawRow(tenantId: string) {
-    const rows: Record<string, unknown>[] = await ctx.db.prisma.$queryRawUnsafe(
+    const rows: Record<string, unknown>[] = await prismaOf(ctx.db).$queryRawUnsafe(
       `SELECT * FROM ${q('GatewayCredential')} WHERE ${q('tenantId')} = ?`,
       tenantId,
     );
@@ -84,7 +85,7 @@ describe.each(providers)('gateway credentials on %s', (provider) => {
   }
 
   const setColumn = (tenantId: string, column: string, value: string) =>
-    ctx.db.prisma.$executeRawUnsafe(
+    prismaOf(ctx.db).$executeRawUnsafe(
       `UPDATE ${q('GatewayCredential')} SET ${q(column)} = ? WHERE ${q('tenantId')} = ?`,
       value,
       tenantId,

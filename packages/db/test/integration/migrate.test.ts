@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveDatabaseTarget } from '../../src/database-url.js';
 import { isDbError, migrate, openDatabase, readMigrations } from '../../src/index.js';
+import { prismaOf } from '../../src/open-database.js';
 import { migrationsDirectory } from '../../src/paths.js';
 import { openSqlRunner } from '../../src/sql-runner.js';
 import { createTestDatabase, providers, type TestDatabase } from './databases.js';
@@ -85,8 +86,8 @@ describe.each(providers)('migrations on %s', (provider) => {
       );
       // Back to the database as it was before the head existed: events, no AuditChainHead table.
       const q = provider === 'mysql' ? '`' : '"';
-      await db.prisma.$executeRawUnsafe(`DROP TABLE ${q}AuditChainHead${q}`);
-      await db.prisma.$executeRawUnsafe(
+      await prismaOf(db).$executeRawUnsafe(`DROP TABLE ${q}AuditChainHead${q}`);
+      await prismaOf(db).$executeRawUnsafe(
         "DELETE FROM _prisma_migrations WHERE migration_name LIKE '%audit_chain_head%'",
       );
       const upgraded = await migrate({ url: test.url });
@@ -94,7 +95,7 @@ describe.each(providers)('migrations on %s', (provider) => {
         expect.stringMatching(/_audit_chain_head$/),
         expect.stringMatching(/_audit_chain_head_backfill$/),
       ]);
-      const heads = await db.prisma.auditChainHead.findMany({ orderBy: { tenantId: 'asc' } });
+      const heads = await prismaOf(db).auditChainHead.findMany({ orderBy: { tenantId: 'asc' } });
       expect(heads).toEqual([
         { tenantId: 'ten_busy', seq: 2, hash: appended[1]?.hash },
         { tenantId: 'ten_quiet', seq: 0, hash: '0'.repeat(64) },
@@ -138,8 +139,8 @@ describe.each(providers)('migrations on %s', (provider) => {
     try {
       const columns: { name: string }[] =
         provider === 'sqlite'
-          ? await db.prisma.$queryRawUnsafe(`SELECT name FROM pragma_table_info('Invoice')`)
-          : await db.prisma.$queryRawUnsafe(
+          ? await prismaOf(db).$queryRawUnsafe(`SELECT name FROM pragma_table_info('Invoice')`)
+          : await prismaOf(db).$queryRawUnsafe(
               `SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'Invoice'`,
             );
       expect(columns.map((c) => c.name)).not.toContain('routeId');

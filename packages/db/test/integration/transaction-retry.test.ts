@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type DbError, isDbError, newId, openDatabase } from '../../src/index.js';
+import { prismaOf } from '../../src/open-database.js';
 import { lockFailure } from '../../src/scope.js';
 import { providers, useMigratedDatabase } from './databases.js';
 import { customer, monthlyPrice, product, subscription } from './fixtures.js';
@@ -42,7 +43,7 @@ describe.runIf(mysql)('repository transactions under lock conflicts on mysql', (
     });
     try {
       await isLocked;
-      await waiter.prisma.$executeRawUnsafe('SET SESSION innodb_lock_wait_timeout = 1');
+      await prismaOf(waiter).$executeRawUnsafe('SET SESSION innodb_lock_wait_timeout = 1');
       const started = Date.now();
       const failure = await waiter.subscriptions
         .save(tenantId, { ...sub, status: 'paused' }, { expectedVersion: 0 })
@@ -77,7 +78,7 @@ describe.runIf(mysql)('repository transactions under lock conflicts on mysql', (
       locked = resolve;
     });
     // Holds the row for about 1.5 s, past the first attempt's one-second wait, and gives it up unchanged.
-    const holder = ctx.db.prisma.$transaction(
+    const holder = prismaOf(ctx.db).$transaction(
       async (client) => {
         await client.$queryRawUnsafe('SELECT id FROM `Subscription` WHERE id = ? FOR UPDATE', sub.id);
         locked();
@@ -87,7 +88,7 @@ describe.runIf(mysql)('repository transactions under lock conflicts on mysql', (
     );
     try {
       await isLocked;
-      await waiter.prisma.$executeRawUnsafe('SET SESSION innodb_lock_wait_timeout = 1');
+      await prismaOf(waiter).$executeRawUnsafe('SET SESSION innodb_lock_wait_timeout = 1');
       const saved = await waiter.subscriptions.save(
         tenantId,
         { ...sub, status: 'paused' },
