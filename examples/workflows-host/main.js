@@ -108,7 +108,8 @@ try {
     prorationBehavior: 'always_invoice',
   });
   const invoice = upgraded.invoice;
-  const open = invoice.status === 'draft' ? await call('POST', `/invoices/${invoice.id}/finalize`, {}) : invoice;
+  const open =
+    invoice.status === 'draft' ? await call('POST', `/invoices/${invoice.id}/finalize`, {}) : invoice;
 
   const method = await tilled('POST', '/v1/payment-methods', {
     type: 'card',

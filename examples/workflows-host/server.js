@@ -1,7 +1,8 @@
 // The host's own HTTP server (Express), billing through @billkit/workflows. Each route parses its input,
 // calls one workflow operation and answers with the result: what billkit's own API does with Fastify.
-import express from 'express';
+
 import { isWorkflowError } from '@billkit/workflows';
+import express from 'express';
 
 /**
  * @param {object} options
@@ -29,7 +30,10 @@ export function createServer({ billing, tenantId, tilledAccounts }) {
       });
       const applied = receipt.duplicate
         ? { applied: false }
-        : await billing.gatewayEvents.apply({ tenantId: receipt.tenantId, actor: 'tilled' }, receipt.stored.id);
+        : await billing.gatewayEvents.apply(
+            { tenantId: receipt.tenantId, actor: 'tilled' },
+            receipt.stored.id,
+          );
       received.push({ eventId: receipt.eventId, type: receipt.type, applied: applied.applied });
       res.json({ received: true, applied: applied.applied });
     } catch (error) {
@@ -70,7 +74,9 @@ export function createServer({ billing, tenantId, tilledAccounts }) {
       return res.status(500).json({ code: 'INTERNAL' });
     }
     const status = error.code.endsWith('NOT_FOUND') ? 404 : error.code.includes('CONFLICT') ? 409 : 422;
-    res.status(status).json({ code: error.code, message: error.message, fields: error.details?.fields ?? [] });
+    res
+      .status(status)
+      .json({ code: error.code, message: error.message, fields: error.details?.fields ?? [] });
   });
   return app;
 }

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type { Store } from '@billkit/db';
+import { createBilling, WorkflowError } from '@billkit/workflows';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
@@ -14,18 +16,22 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import { createBilling, WorkflowError } from '@billkit/workflows';
 import type { Config } from './config.js';
 import { registerAuth } from './http/auth.js';
 import { snakePath } from './http/casing.js';
 import { IdempotentReplay, registerIdempotency, sendReplay } from './http/idempotency.js';
-import { API_CODE_OF_WORKFLOW, ApiError, isBillkitError, type ProblemField, problem } from './http/problem.js';
+import {
+  API_CODE_OF_WORKFLOW,
+  ApiError,
+  isBillkitError,
+  type ProblemField,
+  problem,
+} from './http/problem.js';
 import { idempotencyHeaders, problemResponses } from './http/schemas.js';
 import { loggerOptions } from './logger.js';
 import { type ApiMetrics, createMetrics } from './metrics.js';
 import type { PaymentGatewayResolver, RouteContext, WebhookRouting } from './routes/context.js';
 import { registerRoutes } from './routes/index.js';
-import type { Store } from '@billkit/db';
 
 export interface AppDeps {
   readonly config: Config;
@@ -243,7 +249,13 @@ function describeError(error: FastifyError | Error): {
       code: API_CODE_OF_WORKFLOW[error.code],
       detail: error.message,
       ...(error.details.fields
-        ? { fields: error.details.fields.map((f) => ({ location: 'body' as const, path: snakePath(f.path.split('.')), message: f.message })) }
+        ? {
+            fields: error.details.fields.map((f) => ({
+              location: 'body' as const,
+              path: snakePath(f.path.split('.')),
+              message: f.message,
+            })),
+          }
         : {}),
     };
   }

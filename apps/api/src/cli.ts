@@ -62,7 +62,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     const wiring = tilledWiring(
       tilledCredentialsFromEnv().map((c) => ({ ...c, tenantId: c.tenantKey.toLowerCase() })),
-      { baseUrl: config.TILLED_BASE_URL, sandbox: config.TILLED_SANDBOX },
+      {
+        baseUrl: config.TILLED_BASE_URL,
+        sandbox: config.TILLED_SANDBOX,
+        credentials: store.db.gatewayCredentials,
+      },
     );
     const billing = createBilling({ db: store, gateways: wiring.gatewayFor });
     const tty = process.stderr.isTTY === true;

@@ -37,7 +37,11 @@ async function main(): Promise<void> {
       : await keys.create(bootstrap, { name: 'bootstrap', scopes: ['admin'] });
   const wiring = tilledWiring(
     credentials.map((c) => ({ ...c, tenantId: c.tenantKey.toLowerCase() })),
-    { baseUrl: config.TILLED_BASE_URL, sandbox: config.TILLED_SANDBOX },
+    {
+      baseUrl: config.TILLED_BASE_URL,
+      sandbox: config.TILLED_SANDBOX,
+      credentials: store.db.gatewayCredentials,
+    },
   );
   const app = await buildApp({ config, store, ...wiring });
   await app.listen({ port: config.PORT, host: config.HOST });

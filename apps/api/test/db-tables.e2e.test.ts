@@ -1,10 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import type { DbStore } from '@billkit/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
-import { type DbStore, openStore as openDbStore } from '@billkit/db';
 import { backends } from './support/backends.js';
 import { chicagoCustomer, rateTableBody } from './support/fixtures.js';
 import { client, type Harness } from './support/harness.js';

@@ -98,6 +98,7 @@ export {
   payInvoice,
   recordInvoicePaymentFailure,
   voidInvoice,
+  withStartingBalance,
 } from './invoice-lifecycle.js';
 export { formatInvoiceTable } from './invoice-table.js';
 export type {

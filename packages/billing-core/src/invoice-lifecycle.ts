@@ -44,17 +44,72 @@ function paid(invoice: Invoice, at: string, events: BillingEvent[]): Invoice {
 }
 
 /**
+ * The draft with the customer's balance applied as it stands now: `startingBalance` = `balance`,
+ * `amountDue` = max(0, total + balance), `endingBalance` = min(0, total + balance), and the `amountDue`
+ * explanation restated. A draft is built with the balance of its build time; the balance is applied for
+ * real when the draft is finalized (as Stripe does), so two drafts never both spend the same credit.
+ *
+ * @example withStartingBalance(draft, -500).amountDue // total − 5.00, never below zero
+ */
+export function withStartingBalance(invoice: Invoice, balance: number): Invoice {
+  if (invoice.status !== 'draft') {
+    throw new BillingError('BILLING_ILLEGAL_INVOICE_TRANSITION', `Invoice ${invoice.id} is not a draft`, {
+      invoiceId: invoice.id,
+      status: invoice.status,
+    });
+  }
+  if (!Number.isSafeInteger(balance)) {
+    throw new BillingError('BILLING_INVALID_INPUT', 'A customer balance is an integer amount of minor units', {
+      invoiceId: invoice.id,
+      balance,
+    });
+  }
+  if (balance === invoice.startingBalance.amount) return invoice;
+  const total = invoice.total.amount;
+  const net = total + balance;
+  const amountDue = money(Math.max(0, net), invoice.currency);
+  const endingBalance = Math.min(0, net);
+  return {
+    ...invoice,
+    startingBalance: money(balance, invoice.currency),
+    amountDue,
+    amountRemaining: money(amountDue.amount - invoice.amountPaid.amount, invoice.currency),
+    endingBalance: money(endingBalance, invoice.currency),
+    explanation: invoice.explanation.map((entry) =>
+      entry.target === 'amountDue'
+        ? {
+            ...entry,
+            amount: amountDue,
+            inputs: { total, startingBalance: balance },
+            note:
+              balance < 0
+                ? `customer credit balance of ${-balance} applied; ending balance ${endingBalance}`
+                : 'total + startingBalance, never below zero (a negative remainder becomes customer credit)',
+          }
+        : entry,
+    ),
+  };
+}
+
+/**
  * Finalize a draft: it becomes `open`, gets its number (supplied by the caller, who owns the gap-free
  * sequence) and a due date `daysUntilDue` calendar days later in the invoice's time zone. An invoice with
- * nothing due is paid at once, as Stripe does.
+ * nothing due is paid at once, as Stripe does. With `customerBalance`, the customer's balance as it stands
+ * now replaces the one the draft was built with ({@link withStartingBalance}).
  *
  * @example finalizeInvoice(draft, { number: 'INV-0001', at: '2026-03-01T00:00:00Z', daysUntilDue: 30 })
  */
 export function finalizeInvoice(
   invoice: Invoice,
-  options: { readonly number: string; readonly at: string; readonly daysUntilDue?: number },
+  options: {
+    readonly number: string;
+    readonly at: string;
+    readonly daysUntilDue?: number;
+    readonly customerBalance?: number;
+  },
 ): InvoiceTransition {
   assertTransition(invoice, 'finalize');
+  if (options.customerBalance !== undefined) invoice = withStartingBalance(invoice, options.customerBalance);
   if (options.number.trim() === '') {
     throw new BillingError('BILLING_INVALID_INPUT', 'An invoice number must not be empty', {
       invoiceId: invoice.id,

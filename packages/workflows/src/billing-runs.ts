@@ -1,10 +1,9 @@
 import type { BillingRunRecord, Page } from '@billkit/db';
 import { applyInvoiceToBalance } from './balance.js';
-import { type Deps, mutate, type OperationContext, tenantOf } from './context.js';
+import { type Deps, mutate, type OperationContext, runClaimed, tenantOf } from './context.js';
 import { billingFor, listAll, toCoreCustomer } from './environment.js';
 import { notFound } from './errors.js';
 import { newId } from './ids.js';
-import { runClaimed } from './invoices.js';
 import { discountStateFor, persistTransition } from './transition.js';
 
 /** Input of `billingRuns.create`: renew every subscription whose period ends at or before `upTo`. */

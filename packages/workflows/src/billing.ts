@@ -1,16 +1,16 @@
+import { apiKeyOperations } from './api-keys.js';
+import { auditOperations } from './audit.js';
+import { balanceOperations } from './balance.js';
+import { billingRunOperations } from './billing-runs.js';
+import { catalogOperations } from './catalog.js';
 import { type BillingOptions, resolveDeps } from './context.js';
 import { customerOperations } from './customers.js';
-import { balanceOperations } from './balance.js';
-import { catalogOperations } from './catalog.js';
-import { taxRateOperations } from './tax-rates.js';
 import { discountOperations } from './discounts.js';
-import { subscriptionOperations } from './subscriptions.js';
-import { invoiceOperations } from './invoices.js';
-import { gatewayEventOperations } from './gateway-events.js';
 import { dunningOperations } from './dunning.js';
-import { billingRunOperations } from './billing-runs.js';
-import { auditOperations } from './audit.js';
-import { apiKeyOperations } from './api-keys.js';
+import { gatewayEventOperations } from './gateway-events.js';
+import { invoiceOperations } from './invoices.js';
+import { subscriptionOperations } from './subscriptions.js';
+import { taxRateOperations } from './tax-rates.js';
 
 /**
  * billkit's workflows over one billing_db: every operation takes an {@link OperationContext} (tenant, actor,

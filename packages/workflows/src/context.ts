@@ -93,7 +93,8 @@ export function resolveDeps(options: BillingOptions): Deps {
   };
 }
 
-export const tenantOf = (deps: Deps, ctx: OperationContext): TenantStore => deps.store.forTenant(ctx.tenantId);
+export const tenantOf = (deps: Deps, ctx: OperationContext): TenantStore =>
+  deps.store.forTenant(ctx.tenantId);
 
 /** The tenant's gateway, or `WORKFLOW_PAYMENTS_DISABLED`. */
 export async function gatewayOf(deps: Deps, tenantId: string): Promise<PaymentGateway> {
@@ -176,4 +177,52 @@ function storedResult<T>(
     );
   }
   return JSON.parse(found.body) as T;
+}
+
+/**
+ * Runs an operation that spans several transactions and calls a gateway between them (paying, dunning)
+ * with "claim" idempotency: with `ctx.idempotencyKey` (and no caller-supplied transaction runner, which
+ * means the caller keeps the key itself, as the HTTP layer does), the key is claimed before `work`, the
+ * result stored after it; a repeat with the same input returns that result, a failure releases the key.
+ * `work` gets the context without the key, for its own single-transaction steps.
+ */
+export async function runClaimed<T>(
+  deps: Deps,
+  ctx: OperationContext,
+  operation: string,
+  input: unknown,
+  work: (step: OperationContext) => Promise<T>,
+): Promise<T> {
+  const { idempotencyKey: key, ...step } = ctx;
+  if (key === undefined || ctx.transaction) return work(step);
+  const tenant = tenantOf(deps, ctx);
+  const begun = await tenant.beginIdempotent(
+    key,
+    fingerprint(operation, input),
+    'WORKFLOW',
+    operation,
+    deps.idempotencyTtlMs,
+  );
+  if (begun.state === 'replay') return JSON.parse(begun.body) as T;
+  if (begun.state === 'mismatch') {
+    throw new WorkflowError(
+      'WORKFLOW_IDEMPOTENCY_KEY_REUSED',
+      'This idempotency key was already used with a different input; use a new key for a new operation',
+    );
+  }
+  if (begun.state === 'in_progress') {
+    throw new WorkflowError(
+      'WORKFLOW_IDEMPOTENCY_IN_PROGRESS',
+      'An operation with this idempotency key is still running',
+    );
+  }
+  let result: T;
+  try {
+    result = await work(step);
+  } catch (error) {
+    await tenant.releaseIdempotent(key);
+    throw error;
+  }
+  await tenant.completeIdempotent(key, 200, JSON.stringify(result ?? null));
+  return result;
 }

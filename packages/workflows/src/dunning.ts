@@ -8,11 +8,12 @@ import {
   type DunningPolicy,
   mutate,
   type OperationContext,
+  runClaimed,
   tenantOf,
 } from './context.js';
 import { billingFor, toCoreCustomer } from './environment.js';
 import { newId } from './ids.js';
-import { paymentOutcomeOf, runClaimed, settleInvoicePayment } from './invoices.js';
+import { paymentOutcomeOf, settleInvoicePayment } from './invoices.js';
 import { persistTransition, recordTransitionEvents } from './transition.js';
 
 /** When the dunning pass runs (default: the business clock's now). */

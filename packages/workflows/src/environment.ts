@@ -1,10 +1,6 @@
 // Assembles the tenant's billing
 // environment (catalog, tax table) from storage and maps stored records to billing-core's types.
 import { type BillingEnvironment, BillingService, type Catalog, type Customer } from '@billkit/billing-core';
-import type { DiscountDefinition } from '@billkit/discount';
-import type { RateTable } from '@billkit/tax';
-import { WorkflowError } from './errors.js';
-import type { TenantReader } from '@billkit/db';
 import type {
   CustomerRecord,
   DiscountRecord,
@@ -12,7 +8,11 @@ import type {
   EntityMap,
   PriceRecord,
   ProductRecord,
+  TenantReader,
 } from '@billkit/db';
+import type { DiscountDefinition } from '@billkit/discount';
+import type { RateTable } from '@billkit/tax';
+import { WorkflowError } from './errors.js';
 
 /** Every entity of a kind (the catalog is small: products and prices of one tenant). */
 export async function listAll<K extends EntityKind>(

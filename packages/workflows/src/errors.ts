@@ -52,7 +52,12 @@ export function isWorkflowError(error: unknown): error is WorkflowError {
  * @example
  * throw notFound('customer', 'cus_1', 'customer'); // "No such customer: 'cus_1'"
  */
-export function notFound(entity: string, id: string, field?: string, message = `no such ${entity}`): WorkflowError {
+export function notFound(
+  entity: string,
+  id: string,
+  field?: string,
+  message = `no such ${entity}`,
+): WorkflowError {
   return new WorkflowError('WORKFLOW_NOT_FOUND', `No such ${entity}: '${id}'`, {
     entity,
     id,

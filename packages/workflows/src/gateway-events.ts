@@ -25,7 +25,7 @@ export interface ReceiveGatewayEventInput {
   /** The `tilled-signature` header as received. */
   readonly signature: string | readonly string[] | null | undefined;
   /** The tenant and secrets of a Tilled account id (`acct_…`); null: no tenant receives its events. */
-  readonly routing: (accountId: string) => GatewayAccountRoute | null;
+  readonly routing: (accountId: string) => GatewayAccountRoute | null | Promise<GatewayAccountRoute | null>;
   /** Real time for the signature's freshness (default: the system clock, whatever the business clock says). */
   readonly now?: Date | undefined;
 }
@@ -193,7 +193,7 @@ export function gatewayEventOperations(deps: Deps) {
     async receive(input: ReceiveGatewayEventInput): Promise<GatewayEventReceipt> {
       const parsed = parseEnvelope(input.rawBody);
       if (!parsed) throw rejected('malformed', 'The webhook body is not a Tilled event');
-      const route = input.routing(parsed.account_id);
+      const route = await input.routing(parsed.account_id);
       if (!route) {
         throw rejected('unknown_account', `No tenant receives events of account ${parsed.account_id}`, {
           type: parsed.type,

@@ -1,4 +1,30 @@
+// The public door: createBilling, its option and input/output types, and the error class.
+
+export type {
+  CreateApiKeyInput,
+  CreatedApiKey,
+  ListApiKeysInput,
+} from './api-keys.js';
+export type { ListAuditEventsInput } from './audit.js';
+export type {
+  BalanceTransactionEntry,
+  CreateBalanceTransactionInput,
+  ListBalanceTransactionsInput,
+} from './balance.js';
 export { type Billing, createBilling } from './billing.js';
+export type {
+  CreateBillingRunInput,
+  ListBillingRunsInput,
+} from './billing-runs.js';
+export { BILLING_RUN_INTERNAL_ERROR } from './billing-runs.js';
+export type {
+  CreatePriceInput,
+  CreateProductInput,
+  ListPricesInput,
+  ListProductsInput,
+  UpdatePriceInput,
+  UpdateProductInput,
+} from './catalog.js';
 export type {
   AuditChange,
   BillingObserver,
@@ -7,6 +33,21 @@ export type {
   GatewayResolver,
   OperationContext,
 } from './context.js';
+export type {
+  CreateCustomerInput,
+  ListCustomersInput,
+  UpdateCustomerInput,
+} from './customers.js';
+export type {
+  CreateDiscountInput,
+  ListDiscountsInput,
+  PreviewDiscountsInput,
+} from './discounts.js';
+export type {
+  DunningOutcome,
+  DunningRunSummary,
+  RunDunningInput,
+} from './dunning.js';
 export {
   isWorkflowError,
   WorkflowError,
@@ -14,30 +55,44 @@ export {
   type WorkflowErrorDetails,
   type WorkflowErrorField,
 } from './errors.js';
-// Building blocks (also used by apps/api while its routes move onto the operations above).
+export type {
+  GatewayAccountRoute,
+  GatewayEventApplication,
+  GatewayEventReceipt,
+  GatewayEventRejection,
+  GatewayEventReplaySummary,
+  ReceiveGatewayEventInput,
+  ReplayGatewayEventsInput,
+} from './gateway-events.js';
+export type {
+  CreateCreditNoteInput,
+  CreateInvoiceInput,
+  FinalizeInvoiceInput,
+  InvoicePaymentOutcome,
+  ListCreditNotesInput,
+  ListInvoicesInput,
+  PayInvoiceInput,
+  UpcomingInvoiceInput,
+} from './invoices.js';
+export type {
+  AttachSubscriptionDiscountInput,
+  CancelSubscriptionInput,
+  ChangeSubscriptionInput,
+  CreateSubscriptionInput,
+  ListSubscriptionsInput,
+  PreviewSubscriptionChangeInput,
+  SubscriptionChangePreview,
+  SubscriptionItemInput,
+  SubscriptionTransitionResult,
+} from './subscriptions.js';
+export type {
+  QuoteTaxInput,
+  ReplaceTaxRateTableInput,
+} from './tax-rates.js';
 export {
-  billingFor,
-  discountDefinition,
-  environmentFor,
-  forgetRateTable,
-  listAll,
-  loadCatalogFor,
-  loadRateTable,
-  loadVersionedRateTable,
-  referencedPriceIds,
-  toCoreCustomer,
-} from './environment.js';
-export { newId } from './ids.js';
-export { discountStateFor, invoiceRecord, persistTransition, recordTransitionEvents } from './transition.js';
-export * from './customers.js';
-export * from './balance.js';
-export * from './catalog.js';
-export * from './tax-rates.js';
-export * from './discounts.js';
-export * from './subscriptions.js';
-export * from './invoices.js';
-export * from './gateway-events.js';
-export * from './dunning.js';
-export * from './billing-runs.js';
-export * from './audit.js';
-export * from './api-keys.js';
+  type StoredTilledCredentials,
+  type TilledAccount,
+  type TilledGateways,
+  type TilledGatewaysOptions,
+  tilledGateways,
+} from './tilled-gateways.js';

@@ -28,6 +28,7 @@ import {
   mutate,
   type OperationContext,
   type Recorder,
+  runClaimed,
   tenantOf,
 } from './context.js';
 import {
@@ -244,54 +245,6 @@ export function paymentOutcomeOf(
         };
 }
 
-/**
- * Runs an operation that spans several transactions and calls a gateway between them (paying, dunning)
- * with "claim" idempotency: with `ctx.idempotencyKey` (and no caller-supplied transaction runner, which
- * means the caller keeps the key itself, as the HTTP layer does), the key is claimed before `work`, the
- * result stored after it; a repeat with the same input returns that result, a failure releases the key.
- * `work` gets the context without the key, for its own single-transaction steps.
- */
-export async function runClaimed<T>(
-  deps: Deps,
-  ctx: OperationContext,
-  operation: string,
-  input: unknown,
-  work: (step: OperationContext) => Promise<T>,
-): Promise<T> {
-  const { idempotencyKey: key, ...step } = ctx;
-  if (key === undefined || ctx.transaction) return work(step);
-  const tenant = tenantOf(deps, ctx);
-  const begun = await tenant.beginIdempotent(
-    key,
-    fingerprint(operation, input),
-    'WORKFLOW',
-    operation,
-    deps.idempotencyTtlMs,
-  );
-  if (begun.state === 'replay') return JSON.parse(begun.body) as T;
-  if (begun.state === 'mismatch') {
-    throw new WorkflowError(
-      'WORKFLOW_IDEMPOTENCY_KEY_REUSED',
-      'This idempotency key was already used with a different input; use a new key for a new operation',
-    );
-  }
-  if (begun.state === 'in_progress') {
-    throw new WorkflowError(
-      'WORKFLOW_IDEMPOTENCY_IN_PROGRESS',
-      'An operation with this idempotency key is still running',
-    );
-  }
-  let result: T;
-  try {
-    result = await work(step);
-  } catch (error) {
-    await tenant.releaseIdempotent(key);
-    throw error;
-  }
-  await tenant.completeIdempotent(key, 200, JSON.stringify(result ?? null));
-  return result;
-}
-
 /** A gateway error as a short, secret-free summary (its code, e.g. TILLED_TIMEOUT, or a generic label). */
 function gatewayErrorSummary(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
@@ -470,10 +423,14 @@ export function invoiceOperations(deps: Deps) {
           );
         }
         const at = deps.clock().toISOString();
+        // The balance is applied as it stands now (locked until the commit), not as it stood when the draft
+        // was built: two drafts never spend the same credit.
+        const customer = await tx.getForUpdate('customer', before.customerId);
         const t = finalizeInvoice(before, {
           number: await tx.nextNumber('invoice'),
           at,
           daysUntilDue: input.daysUntilDue ?? 30,
+          ...(customer ? { customerBalance: customer.balance } : {}),
         });
         const after: InvoiceRecord = { ...before, ...t.invoice, updatedAt: at };
         await tx.update('invoice', after);

@@ -1,8 +1,7 @@
 // Storing what billing-core's pure transitions return: new state, invoice, audit events — one transaction.
 import type { BillingEvent, CallerDiscountState, Invoice, Subscription } from '@billkit/billing-core';
+import type { InvoiceRecord, SubscriptionRecord, TenantReader, TenantTransaction } from '@billkit/db';
 import type { AuditChange, Deps, Recorder } from './context.js';
-import type { TenantReader, TenantTransaction } from '@billkit/db';
-import type { InvoiceRecord, SubscriptionRecord } from '@billkit/db';
 
 export function invoiceRecord(invoice: Invoice, now: string): InvoiceRecord {
   return {
@@ -103,7 +102,6 @@ export async function persistTransition(
   }
   return { subscription, invoice };
 }
-
 
 /**
  * Records each billing event a billing-core transition caused as one audit entry about the same entity,

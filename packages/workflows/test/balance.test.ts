@@ -2,10 +2,11 @@ import { BillingService } from '@billkit/billing-core';
 import type { InvoiceRecord } from '@billkit/db';
 import { sampleRateTable } from '@billkit/tax';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appendBalanceTransaction, applyInvoiceToBalance } from '../src/balance.js';
 import { recorderFor, resolveDeps } from '../src/context.js';
 import { loadCatalogFor, toCoreCustomer } from '../src/environment.js';
 import { newId } from '../src/ids.js';
-import { appendBalanceTransaction, applyInvoiceToBalance, isWorkflowError } from '../src/index.js';
+import { isWorkflowError } from '../src/index.js';
 import { backends, type TestBed } from './support.js';
 
 const chicago = { country: 'US', region: 'IL', county: 'Cook', city: 'Chicago', postalCode: '60601' };

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStore, type DbStore } from '@billkit/db';
+import { type DbStore, openStore } from '@billkit/db';
 import { type BillingOptions, createBilling } from '../src/index.js';
 
 // Both backends for the workflow tests: a temp SQLite file, and a scratch MariaDB database
@@ -43,7 +43,11 @@ export interface TestBed {
 
 type Open = (options?: Omit<BillingOptions, 'db'>) => Promise<TestBed>;
 
-async function bed(store: DbStore, options: Omit<BillingOptions, 'db'>, dispose: () => Promise<void>): Promise<TestBed> {
+async function bed(
+  store: DbStore,
+  options: Omit<BillingOptions, 'db'>,
+  dispose: () => Promise<void>,
+): Promise<TestBed> {
   const tenantId = 'ten_a';
   await store.addTenant({ id: tenantId, name: 'Tenant A', defaultCurrency: 'USD' });
   await store.addTenant({ id: 'ten_b', name: 'Tenant B', defaultCurrency: 'USD' });
@@ -67,7 +71,12 @@ const sqlite: Open = async (options = {}) => {
 async function onServer(sql: string): Promise<void> {
   const mariadb = await import('mariadb');
   const url = new URL(MARIADB_SERVER_URL);
-  const conn = await mariadb.createConnection({ host: url.hostname, port: Number(url.port || 3306), user: decodeURIComponent(url.username) || 'root', password: decodeURIComponent(url.password) });
+  const conn = await mariadb.createConnection({
+    host: url.hostname,
+    port: Number(url.port || 3306),
+    user: decodeURIComponent(url.username) || 'root',
+    password: decodeURIComponent(url.password),
+  });
   try {
     await conn.query(sql);
   } finally {

@@ -120,5 +120,10 @@ async function workflowsHost(context) {
 }
 
 export async function runHosts(context) {
-  await Promise.all([moduleHosts(context), typescriptHost(context), databaseHost(context), workflowsHost(context)]);
+  await Promise.all([
+    moduleHosts(context),
+    typescriptHost(context),
+    databaseHost(context),
+    workflowsHost(context),
+  ]);
 }

@@ -75,7 +75,12 @@ export async function workflowsHostChecks(hostDir, { repoRoot }) {
     if (!out) return;
     const r = out.json;
     console.log(`      ${out.stdout.trim().split('\n').slice(-1)[0]}`);
-    check(STEP, 'a subscription was created with a first invoice', r.subscription?.status === 'active', JSON.stringify(r));
+    check(
+      STEP,
+      'a subscription was created with a first invoice',
+      r.subscription?.status === 'active',
+      JSON.stringify(r),
+    );
     const up = r.upgrade ?? {};
     check(
       STEP,

@@ -1,7 +1,6 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ApiKeyScope as Scope, Store, TenantRecord } from '@billkit/db';
 import { hashApiKey } from '@billkit/db';
-import type { Store } from '@billkit/db';
-import type { ApiKeyScope as Scope, TenantRecord } from '@billkit/db';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError } from './problem.js';
 
 /** Who is calling: the API key and its tenant. Every store access goes through `auth.tenantId`. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { canonicalJson } from '@billkit/db';
 import type { Store, StoredIdempotency, TenantStore, TenantTransaction } from '@billkit/db';
+import { canonicalJson } from '@billkit/db';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from './problem.js';
 
 /**

@@ -1,19 +1,19 @@
+import type { Store, TenantStore, TenantTransaction } from '@billkit/db';
+import type { Billing, GatewayAccountRoute, GatewayResolver, OperationContext } from '@billkit/workflows';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { Billing, OperationContext } from '@billkit/workflows';
 import type { Config } from '../config.js';
 import { authOf } from '../http/auth.js';
 import { transactionFor } from '../http/idempotency.js';
 import type { ApiMetrics } from '../metrics.js';
-import type { PaymentGateway } from '@billkit/billing-core';
-import type { Store, TenantStore, TenantTransaction } from '@billkit/db';
 
-export type PaymentGatewayResolver = (tenantId: string) => PaymentGateway | null;
+/** The payment gateway of a tenant (null: payments disabled); may read stored credentials. */
+export type PaymentGatewayResolver = GatewayResolver;
 
 /** Where a gateway account's webhooks go: the tenant and the secrets accepted (several during rotation). */
 export type WebhookRouting = (
   accountId: string,
-) => { readonly tenantId: string; readonly secrets: readonly string[] } | null;
+) => GatewayAccountRoute | null | Promise<GatewayAccountRoute | null>;
 
 export interface RouteContext {
   /** The workflows every route calls (one per route). */

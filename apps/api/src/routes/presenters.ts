@@ -1,6 +1,6 @@
+import type { CreditNoteRecord, InvoiceRecord, SubscriptionRecord } from '@billkit/db';
 import { z } from 'zod';
 import { snakeize } from '../http/casing.js';
-import type { CreditNoteRecord, InvoiceRecord, SubscriptionRecord } from '@billkit/db';
 
 const money = z.object({ amount: z.number().int(), currency: z.string() });
 

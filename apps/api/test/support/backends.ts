@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createConnection as createMariadbConnection } from 'mariadb';
 import { openStore as openDbStore } from '@billkit/db';
+import { createConnection as createMariadbConnection } from 'mariadb';
 import { type Harness, type StartOptions, startServer } from './harness.js';
 
 // Which stores the end-to-end suites run against. Default: SQLite (a temp file per suite) and MariaDB

@@ -1,10 +1,10 @@
 // biome-ignore-all lint/suspicious/noExplicitAny: test responses are read as loose JSON
+
+import type { ApiKeyScope as Scope, Store } from '@billkit/db';
 import type { App } from '../../src/app.js';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { webhooksSettled } from '../../src/routes/webhooks.js';
-import type { Store } from '@billkit/db';
-import type { ApiKeyScope as Scope } from '@billkit/db';
 
 export interface Harness {
   readonly app: App;
