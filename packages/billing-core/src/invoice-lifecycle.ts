@@ -59,10 +59,14 @@ export function withStartingBalance(invoice: Invoice, balance: number): Invoice 
     });
   }
   if (!Number.isSafeInteger(balance)) {
-    throw new BillingError('BILLING_INVALID_INPUT', 'A customer balance is an integer amount of minor units', {
-      invoiceId: invoice.id,
-      balance,
-    });
+    throw new BillingError(
+      'BILLING_INVALID_INPUT',
+      'A customer balance is an integer amount of minor units',
+      {
+        invoiceId: invoice.id,
+        balance,
+      },
+    );
   }
   if (balance === invoice.startingBalance.amount) return invoice;
   const total = invoice.total.amount;
