@@ -39,9 +39,21 @@ export async function dropStaleScratchDatabases(): Promise<void> {
   await withConnection(async (conn) => {
     const rows = (await conn.query('SHOW DATABASES')) as { Database: string }[];
     for (const { Database } of rows) {
-      if (Database.startsWith(SCRATCH_PREFIX)) await conn.query(`DROP DATABASE \`${Database}\``);
+      if (isStale(Database)) await conn.query(`DROP DATABASE \`${Database}\``);
     }
   });
+}
+
+/** Scratch databases left by runs that ended over 3 hours ago: another run on this machine may be using newer ones. */
+const STALE_AFTER_MS = 3 * 60 * 60 * 1000;
+
+function isStale(name: string): boolean {
+  if (!name.startsWith(SCRATCH_PREFIX)) return false;
+  // `billkit_rel_<label>_t<created, base 36>_<random>`. A name without the stamp is another version's:
+  // it cannot be dated, so it is left alone (that version drops its own).
+  const stamp = /_t([0-9a-z]+)_[0-9a-f]+$/.exec(name)?.[1];
+  if (stamp === undefined) return false;
+  return Date.now() - Number.parseInt(stamp, 36) * 1000 > STALE_AFTER_MS;
 }
 
 export interface ScratchDatabase {
@@ -52,7 +64,8 @@ export interface ScratchDatabase {
 
 /** An empty database `billkit_rel_<random>`; the API migrates it on start. */
 export async function createScratchDatabase(label: string): Promise<ScratchDatabase> {
-  const name = `${SCRATCH_PREFIX}${label}_${randomBytes(4).toString('hex')}`;
+  const stamp = Math.floor(Date.now() / 1000).toString(36);
+  const name = `${SCRATCH_PREFIX}${label}_t${stamp}_${randomBytes(4).toString('hex')}`;
   await withConnection((conn) => conn.query(`CREATE DATABASE \`${name}\``));
   return {
     name,
