@@ -33,15 +33,55 @@ import {
 /** Statuses a billing run renews when their period has ended. */
 export const BILLABLE_STATUSES = ['trialing', 'active', 'past_due'] as const;
 
-/** A worker's claim on one subscription period: the period starting at `periodStart` is this worker's to bill. */
+/** How long a claim is its worker's unless extended (5 minutes): see {@link ClaimOptions.leaseMs}. */
+export const DEFAULT_CLAIM_LEASE_MS = 5 * 60_000;
+
+/**
+ * A worker's claim on one subscription period: the period starting at `periodStart` is this worker's to bill
+ * until `leaseUntil`. After that (the worker died, hangs, or lost its connection) the next claimer takes the
+ * claim over; the worker can keep it longer with {@link BillingRunRepository.extendClaims}.
+ */
 export interface BillingRunClaim {
   id: string;
   subscriptionId: string;
   /** The start of the period to bill (the subscription's `currentPeriodEnd` when claimed). */
   periodStart: string;
   workerId: string;
+  /** When this worker claimed it (or took it over). */
   claimedAt: string;
+  /** Until when the claim is this worker's. */
+  leaseUntil: string;
+  /** How many workers have held the claim: 1, plus one per takeover. */
+  attempts: number;
 }
+
+/** Options of {@link BillingRunRepository.claimDueSubscriptions}. */
+export interface ClaimOptions {
+  /** Periods that ended at or before this instant are due (the business clock). */
+  asOf: string;
+  /** Names the claimer: unique per worker process (a takeover and an extension check it). */
+  workerId: string;
+  /** At most this many claims (default 100, at most 1000). */
+  limit?: number;
+  /**
+   * How long the claims are the worker's (default {@link DEFAULT_CLAIM_LEASE_MS}). Longer than a batch takes,
+   * or extend them; the workers' clocks must agree to well within it.
+   */
+  leaseMs?: number;
+  /** The instant leases are measured from (default: this process's clock). Not the business clock. */
+  now?: string;
+}
+
+/**
+ * What became of one claim of {@link BillingRunRepository.settleClaims}:
+ * - `completed`: a cycle invoice for the claimed period exists (`invoiceId`); the claim is done.
+ * - `released`: the period is not billed; the claim was given back, so the period is claimable again.
+ * - `taken_over`: not billed, and another worker holds the claim now (its lease is live): left to it.
+ * - `missing`: no such claim for the tenant (released before, or never existed).
+ */
+export type ClaimSettlement =
+  | { claimId: string; outcome: 'completed'; invoiceId: string | null }
+  | { claimId: string; outcome: 'released' | 'taken_over' | 'missing' };
 
 export interface RenewalInput {
   claimId: string;
@@ -124,16 +164,38 @@ export interface SubscriptionChangeResult {
 
 export interface BillingRunRepository {
   /**
-   * Claims up to `limit` subscriptions whose period ended by `asOf` and that nobody has claimed for that
-   * period. Safe with many workers: the unique (subscription, periodStart) claim makes a double claim
-   * impossible. MySQL claims with one short `INSERT IGNORE` and holds no lock afterwards, so concurrent
-   * workers get disjoint batches and a worker gets an empty batch only when nothing due is left unclaimed;
-   * SQLite serialises writers.
+   * Claims up to `limit` subscription periods that ended by `asOf`, each leased to `workerId` for `leaseMs`.
+   * First the open claims whose lease has run out: one whose period is still due is taken over (a
+   * compare-and-set on its `attempts`, so two claimers never both get it); one whose period is no longer
+   * due (its worker billed it and died before saying so, or the subscription changed) is settled as
+   * {@link settleClaims} does. Then periods nobody has claimed. Safe with many workers: the unique
+   * (subscription, periodStart) claim makes a double claim impossible. MySQL claims with one short
+   * `INSERT IGNORE` and holds no lock afterwards, so concurrent workers get disjoint batches and a worker
+   * gets an empty batch only when nothing due is left claimable; SQLite serialises writers.
    */
-  claimDueSubscriptions(
+  claimDueSubscriptions(tenantId: string, options: ClaimOptions): Promise<BillingRunClaim[]>;
+  /**
+   * Extends the leases of `workerId`'s open claims to `now + leaseMs` (a heartbeat for a long batch). Returns
+   * the ids still this worker's: a claim taken over after its lease ran out, completed or released is left
+   * out (billing it anyway is safe, but wasted).
+   */
+  extendClaims(
     tenantId: string,
-    options: { asOf: string; workerId: string; limit?: number },
-  ): Promise<BillingRunClaim[]>;
+    claimIds: readonly string[],
+    options: { workerId: string; leaseMs?: number; now?: string },
+  ): Promise<string[]>;
+  /**
+   * Closes claims after their periods were renewed some other way than {@link completeRenewals} (a workflow
+   * transaction per renewal): a claim whose period has a cycle invoice is completed with it; one whose period
+   * is not billed is released when it is `workerId`'s or its lease has run out, so the period can be claimed
+   * again while it is due. Each claim is one compare-and-set statement; the invoice decides, not the caller,
+   * so settling a claim twice, or the same claim from two workers, gives the same answer. In the order given.
+   */
+  settleClaims(
+    tenantId: string,
+    claimIds: readonly string[],
+    options: { workerId: string; now?: string },
+  ): Promise<ClaimSettlement[]>;
   /**
    * Writes a renewal in one transaction: subscription (version-checked → `DB_VERSION_CONFLICT`), invoice
    * (numbered and finalized with `options.finalize`), redemptions, audit events, claim done. A completed
@@ -160,14 +222,18 @@ export interface BillingRunRepository {
     renewals: readonly RenewalInput[],
     options?: RenewalOptions,
   ): Promise<RenewalResult[]>;
-  /** Gives an unfinished claim back (the worker failed) so a later run can bill the period. */
-  releaseClaim(tenantId: string, claimId: string): Promise<void>;
   /**
-   * How many due periods (a billable subscription whose period ended by `asOf`) nobody has claimed yet: 0
-   * once a run is through. A plain read, no locks; a worker that keeps getting empty claims can ask whether
-   * it is done or only losing races.
+   * Gives an unfinished claim back (the worker failed) so a later run can bill the period. With `workerId`,
+   * only while the claim is still that worker's (not taken over by another after its lease ran out).
    */
-  countDueUnclaimed(tenantId: string, options: { asOf: string }): Promise<number>;
+  releaseClaim(tenantId: string, claimId: string, options?: { workerId?: string }): Promise<void>;
+  /**
+   * How many due periods (a billable subscription whose period ended by `asOf`) are claimable: nobody has
+   * claimed them, or their open claim's lease ran out before `now` (default: this process's clock). 0 once
+   * a run is through. A plain read, no locks; a worker that keeps getting empty claims can ask whether it is
+   * done or only losing races.
+   */
+  countDueUnclaimed(tenantId: string, options: { asOf: string; now?: string }): Promise<number>;
 }
 
 /**
@@ -224,10 +290,16 @@ async function writeChangeRows(
 
 export function billingRunRepository(scope: Scope): BillingRunRepository {
   return {
-    async claimDueSubscriptions(tenantId, { asOf, workerId, limit = 100 }) {
+    async claimDueSubscriptions(tenantId, options) {
+      const { asOf, workerId, limit = 100 } = options;
       const at = toDate(asOf, 'asOf');
       const take = Math.min(Math.max(limit, 1), 1000);
-      if (scope.provider === 'mysql') return claimOnMysql(scope, tenantId, at, workerId, take);
+      const lease = leaseOf(options);
+      const takenOver = await takeOverExpired(scope, tenantId, at, workerId, take, lease);
+      if (takenOver.length >= take) return takenOver;
+      const rest = take - takenOver.length;
+      if (scope.provider === 'mysql')
+        return [...takenOver, ...(await claimOnMysql(scope, tenantId, at, workerId, rest, lease))];
       // SQLite: one writer at a time; a claim insert that loses the race hits the unique index and is skipped.
       const due = await scope.client.subscription.findMany({
         where: { tenantId, status: { in: [...BILLABLE_STATUSES] }, currentPeriodEnd: { lte: at } },
@@ -239,7 +311,7 @@ export function billingRunRepository(scope: Scope): BillingRunRepository {
         select: { subscriptionId: true, periodStart: true },
       });
       const taken = new Set(existing.map((c) => `${c.subscriptionId}@${c.periodStart.getTime()}`));
-      const claims: BillingRunClaim[] = [];
+      const claims: BillingRunClaim[] = [...takenOver];
       for (const subscription of due) {
         if (claims.length >= take) break;
         if (taken.has(`${subscription.id}@${subscription.currentPeriodEnd.getTime()}`)) continue;
@@ -249,10 +321,30 @@ export function billingRunRepository(scope: Scope): BillingRunRepository {
           subscription.id,
           subscription.currentPeriodEnd,
           workerId,
+          lease,
         );
         if (claim) claims.push(claim);
       }
       return claims;
+    },
+    async extendClaims(tenantId, claimIds, options) {
+      if (claimIds.length === 0) return [];
+      const { until } = leaseOf(options);
+      const held: string[] = [];
+      // One primary-key UPDATE per claim: an IN-list UPDATE cannot be pinned to the primary key on MySQL
+      // and might lock other workers' claims with a scan.
+      for (const id of claimIds) {
+        const n = await scope.client.billingRunClaim.updateMany({
+          where: { id, tenantId, workerId: options.workerId, completedAt: null },
+          data: { leaseUntil: until },
+        });
+        if (n.count === 1) held.push(id);
+      }
+      return held;
+    },
+    async settleClaims(tenantId, claimIds, options) {
+      const now = options.now !== undefined ? toDate(options.now, 'now') : new Date();
+      return settle(scope, tenantId, claimIds, options.workerId, now);
     },
     completeRenewal(tenantId, renewal, options = {}) {
       return atomicWithRetry(scope, async (tx) => {
@@ -297,23 +389,218 @@ export function billingRunRepository(scope: Scope): BillingRunRepository {
       if (renewals.length === 0) return Promise.resolve([]);
       return atomicWithRetry(scope, (tx) => writeRenewals(tx, tenantId, renewals, options));
     },
-    async releaseClaim(tenantId, claimId) {
-      await scope.client.billingRunClaim.deleteMany({ where: { id: claimId, tenantId, completedAt: null } });
+    async releaseClaim(tenantId, claimId, options = {}) {
+      await scope.client.billingRunClaim.deleteMany({
+        where: {
+          id: claimId,
+          tenantId,
+          completedAt: null,
+          ...(options.workerId !== undefined ? { workerId: options.workerId } : {}),
+        },
+      });
     },
-    async countDueUnclaimed(tenantId, { asOf }) {
+    async countDueUnclaimed(tenantId, { asOf, now }) {
       const q = (name: string) => ident(scope, name);
       const [row] = await scope.client.$queryRawUnsafe<{ n: number | bigint }[]>(
         `SELECT COUNT(*) AS ${q('n')} FROM ${q('Subscription')} s WHERE s.${q('tenantId')} = ?
            AND s.${q('status')} IN (${BILLABLE_STATUSES.map(() => '?').join(', ')}) AND s.${q('currentPeriodEnd')} <= ?
            AND NOT EXISTS (SELECT 1 FROM ${q('BillingRunClaim')} c
-             WHERE c.${q('subscriptionId')} = s.${q('id')} AND c.${q('periodStart')} = s.${q('currentPeriodEnd')})`,
+             WHERE c.${q('subscriptionId')} = s.${q('id')} AND c.${q('periodStart')} = s.${q('currentPeriodEnd')}
+               AND (c.${q('completedAt')} IS NOT NULL OR c.${q('leaseUntil')} >= ?))`,
         tenantId,
         ...BILLABLE_STATUSES,
         toDate(asOf, 'asOf'),
+        now !== undefined ? toDate(now, 'now') : new Date(),
       );
       return Number(row?.n ?? 0);
     },
   };
+}
+
+interface Lease {
+  /** The instant the lease is measured from (this process's clock unless given). */
+  readonly now: Date;
+  readonly until: Date;
+}
+
+function leaseOf(options: { leaseMs?: number; now?: string }): Lease {
+  const leaseMs = options.leaseMs ?? DEFAULT_CLAIM_LEASE_MS;
+  if (!Number.isSafeInteger(leaseMs) || leaseMs < 1) {
+    throw new DbError('DB_INVALID_DATA', 'leaseMs must be a positive whole number of milliseconds', {
+      leaseMs,
+    });
+  }
+  const now = options.now !== undefined ? toDate(options.now, 'now') : new Date();
+  return { now, until: new Date(now.getTime() + leaseMs) };
+}
+
+const claimOf = (
+  row: { id: string; subscriptionId: string; periodStart: Date; attempts: number },
+  workerId: string,
+  lease: Lease,
+): BillingRunClaim => ({
+  id: row.id,
+  subscriptionId: row.subscriptionId,
+  periodStart: toIso(row.periodStart),
+  workerId,
+  claimedAt: toIso(lease.now),
+  leaseUntil: toIso(lease.until),
+  attempts: row.attempts,
+});
+
+/**
+ * Open claims whose lease ran out before `lease.now`, oldest lease first: one whose period is still due
+ * (the subscription still starts its next period there, billable, by `at`) becomes this worker's with a
+ * compare-and-set on `attempts` (a concurrent claimer, or the old worker extending, makes it miss); the
+ * others are settled (their worker billed the period and died before saying so, or the subscription moved
+ * on). Plain reads and single-row writes by primary key: no lock outlives its statement.
+ */
+async function takeOverExpired(
+  scope: Scope,
+  tenantId: string,
+  at: Date,
+  workerId: string,
+  take: number,
+  lease: Lease,
+): Promise<BillingRunClaim[]> {
+  const expired = await scope.client.billingRunClaim.findMany({
+    where: { tenantId, completedAt: null, leaseUntil: { lt: lease.now } },
+    select: { id: true, subscriptionId: true, periodStart: true, attempts: true },
+    orderBy: [{ leaseUntil: 'asc' }, { id: 'asc' }],
+    take,
+  });
+  if (expired.length === 0) return [];
+  const subscriptions = new Map<string, { status: string; currentPeriodEnd: Date }>();
+  for (const chunk of inChunks(scope, expired, 1)) {
+    for (const row of await scope.client.subscription.findMany({
+      where: { tenantId, id: { in: chunk.map((c) => c.subscriptionId) } },
+      select: { id: true, status: true, currentPeriodEnd: true },
+    }))
+      subscriptions.set(row.id, row);
+  }
+  const mine: BillingRunClaim[] = [];
+  const stale: string[] = [];
+  for (const claim of expired) {
+    const s = subscriptions.get(claim.subscriptionId);
+    const due =
+      s !== undefined &&
+      (BILLABLE_STATUSES as readonly string[]).includes(s.status) &&
+      s.currentPeriodEnd.getTime() === claim.periodStart.getTime() &&
+      s.currentPeriodEnd.getTime() <= at.getTime();
+    if (!due) {
+      stale.push(claim.id);
+      continue;
+    }
+    const { count } = await scope.client.billingRunClaim.updateMany({
+      where: {
+        id: claim.id,
+        tenantId,
+        completedAt: null,
+        attempts: claim.attempts,
+        leaseUntil: { lt: lease.now },
+      },
+      data: { workerId, claimedAt: lease.now, leaseUntil: lease.until, attempts: claim.attempts + 1 },
+    });
+    if (count === 1) mine.push(claimOf({ ...claim, attempts: claim.attempts + 1 }, workerId, lease));
+  }
+  if (stale.length > 0) await settle(scope, tenantId, stale, workerId, lease.now);
+  return mine;
+}
+
+/**
+ * Settles claims by what billing_db says about their periods (see `settleClaims`): completed with the
+ * period's cycle invoice when there is one; else released when the claim is `workerId`'s or its lease ran
+ * out before `now` (a compare-and-set on what was read, so a claim taken over meanwhile is left alone).
+ */
+async function settle(
+  scope: Scope,
+  tenantId: string,
+  claimIds: readonly string[],
+  workerId: string,
+  now: Date,
+): Promise<ClaimSettlement[]> {
+  const ids = [...new Set(claimIds)];
+  const rows = new Map<
+    string,
+    {
+      id: string;
+      subscriptionId: string;
+      periodStart: Date;
+      workerId: string;
+      leaseUntil: Date;
+      attempts: number;
+      completedAt: Date | null;
+      invoiceId: string | null;
+    }
+  >();
+  for (const chunk of inChunks(scope, ids, 1)) {
+    for (const row of await scope.client.billingRunClaim.findMany({
+      where: { tenantId, id: { in: chunk } },
+      select: {
+        id: true,
+        subscriptionId: true,
+        periodStart: true,
+        workerId: true,
+        leaseUntil: true,
+        attempts: true,
+        completedAt: true,
+        invoiceId: true,
+      },
+    }))
+      rows.set(row.id, row);
+  }
+  // The cycle invoice of each open claim's period (unique per subscription and period start).
+  const open = [...rows.values()].filter((r) => r.completedAt === null);
+  const invoices = new Map<string, string>();
+  const starts = [...new Set(open.map((r) => r.periodStart.getTime()))];
+  for (const chunk of inChunks(scope, open, 2 + starts.length)) {
+    for (const row of await scope.client.invoice.findMany({
+      where: {
+        tenantId,
+        subscriptionId: { in: chunk.map((r) => r.subscriptionId) },
+        cyclePeriodStart: { in: starts.map((t) => new Date(t)) },
+      },
+      select: { id: true, subscriptionId: true, cyclePeriodStart: true },
+    }))
+      invoices.set(`${row.subscriptionId}@${row.cyclePeriodStart?.getTime()}`, row.id);
+  }
+  const settled = new Map<string, ClaimSettlement>();
+  for (const id of ids) {
+    const row = rows.get(id);
+    if (!row) {
+      settled.set(id, { claimId: id, outcome: 'missing' });
+      continue;
+    }
+    if (row.completedAt !== null) {
+      settled.set(id, { claimId: id, outcome: 'completed', invoiceId: row.invoiceId });
+      continue;
+    }
+    const invoiceId = invoices.get(`${row.subscriptionId}@${row.periodStart.getTime()}`);
+    if (invoiceId !== undefined) {
+      await scope.client.billingRunClaim.updateMany({
+        where: { id, tenantId, completedAt: null },
+        data: { completedAt: now, invoiceId },
+      });
+      // Completed by this statement or by another settler just before: either way, by this invoice.
+      settled.set(id, { claimId: id, outcome: 'completed', invoiceId });
+      continue;
+    }
+    const mayRelease = row.workerId === workerId || row.leaseUntil.getTime() < now.getTime();
+    const { count } = mayRelease
+      ? await scope.client.billingRunClaim.deleteMany({
+          where: {
+            id,
+            tenantId,
+            completedAt: null,
+            workerId: row.workerId,
+            attempts: row.attempts,
+            ...(row.workerId === workerId ? {} : { leaseUntil: { lt: now } }),
+          },
+        })
+      : { count: 0 };
+    settled.set(id, { claimId: id, outcome: count === 1 ? 'released' : 'taken_over' });
+  }
+  return claimIds.map((id) => settled.get(id) as ClaimSettlement);
 }
 
 /**
@@ -330,6 +617,7 @@ async function claimOnMysql(
   at: Date,
   workerId: string,
   take: number,
+  lease: Lease,
 ): Promise<BillingRunClaim[]> {
   // Each round either claims something or sees periods claimed by others; the bound is only a safety net.
   for (let round = 0; round < 20; round++) {
@@ -346,7 +634,6 @@ async function claimOnMysql(
       ...BILLABLE_STATUSES.flatMap((status) => [tenantId, status, at]),
     );
     if (due.length === 0) return [];
-    const claimedAt = new Date();
     const candidates = due.map((row) => ({
       id: newId('clm'),
       subscriptionId: row.id,
@@ -363,9 +650,17 @@ async function claimOnMysql(
     let inserted: number;
     try {
       inserted = await scope.client.$executeRawUnsafe(
-        `INSERT IGNORE INTO \`BillingRunClaim\` (id, tenantId, subscriptionId, periodStart, workerId, claimedAt)
-       VALUES ${ordered.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`,
-        ...ordered.flatMap((c) => [c.id, tenantId, c.subscriptionId, c.periodStart, workerId, claimedAt]),
+        `INSERT IGNORE INTO \`BillingRunClaim\` (id, tenantId, subscriptionId, periodStart, workerId, claimedAt, leaseUntil, attempts)
+       VALUES ${ordered.map(() => '(?, ?, ?, ?, ?, ?, ?, 1)').join(', ')}`,
+        ...ordered.flatMap((c) => [
+          c.id,
+          tenantId,
+          c.subscriptionId,
+          c.periodStart,
+          workerId,
+          lease.now,
+          lease.until,
+        ]),
       );
     } catch (error) {
       // Concurrent claimers inserting overlapping keys can deadlock on the unique index (duplicate-key
@@ -384,15 +679,7 @@ async function claimOnMysql(
       const ids = new Set(kept.map((row) => row.id));
       mine = candidates.filter((c) => ids.has(c.id));
     }
-    if (mine.length > 0) {
-      return mine.map((c) => ({
-        id: c.id,
-        subscriptionId: c.subscriptionId,
-        periodStart: toIso(c.periodStart),
-        workerId,
-        claimedAt: toIso(claimedAt),
-      }));
-    }
+    if (mine.length > 0) return mine.map((c) => claimOf({ ...c, attempts: 1 }, workerId, lease));
   }
   return [];
 }
@@ -403,18 +690,21 @@ async function insertClaim(
   subscriptionId: string,
   periodStart: Date,
   workerId: string,
+  lease: Lease,
 ): Promise<BillingRunClaim | null> {
   try {
     const row = await scope.client.billingRunClaim.create({
-      data: { id: newId('clm'), tenantId, subscriptionId, periodStart, workerId },
+      data: {
+        id: newId('clm'),
+        tenantId,
+        subscriptionId,
+        periodStart,
+        workerId,
+        claimedAt: lease.now,
+        leaseUntil: lease.until,
+      },
     });
-    return {
-      id: row.id,
-      subscriptionId,
-      periodStart: toIso(row.periodStart),
-      workerId,
-      claimedAt: toIso(row.claimedAt),
-    };
+    return claimOf(row, workerId, lease);
   } catch (error) {
     if (isUniqueViolation(error)) return null;
     throw error;

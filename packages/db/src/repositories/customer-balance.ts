@@ -9,7 +9,7 @@ import {
 } from '../codec.js';
 import { DbError, isUniqueViolation } from '../errors.js';
 import { atomicWithRetry, newSortableId, type Scope } from '../scope.js';
-import { type ListOptions, listArgs } from './customers.js';
+import { type ListOptions, listArgs } from './list-options.js';
 
 // A customer's balance ledger (Stripe's customer balance transactions): every change of `Customer.balance`
 // made through it leaves an entry with the amount and the balance after it, so the balance can be explained.

@@ -12,6 +12,7 @@ import {
 import { DbError, isUniqueViolation } from '../errors.js';
 import type { Scope } from '../scope.js';
 import { appendBalanceTransaction } from './customer-balance.js';
+import { type ListOptions, listArgs } from './list-options.js';
 
 export type { BillingAddress } from '@billkit/billing-core';
 
@@ -19,14 +20,9 @@ export type { BillingAddress } from '@billkit/billing-core';
  * billing-core's `Customer` plus `externalId`, the host application's own id for the customer, and
  * Stripe-style `metadata` (absent when empty; a save without it keeps what is stored).
  */
-export type Customer = BillingCoreCustomer & { externalId?: string; metadata?: Metadata };
+export type { ListOptions } from './list-options.js';
 
-export interface ListOptions {
-  /** At most this many rows (default 100, max 1000). */
-  limit?: number;
-  /** Cursor: return rows whose id sorts after this one. */
-  startingAfter?: string;
-}
+export type Customer = BillingCoreCustomer & { externalId?: string; metadata?: Metadata };
 
 export interface CustomerRepository {
   /** Inserts or updates the customer (by id, within the tenant). */
@@ -96,15 +92,6 @@ function toColumns(customer: Customer) {
     ...(customer.metadata !== undefined
       ? { metadata: toMetadataJson(customer.metadata, 'Customer.metadata') }
       : {}),
-  };
-}
-
-export function listArgs(options: ListOptions = {}) {
-  const take = Math.min(Math.max(options.limit ?? 100, 1), 1000);
-  return {
-    take,
-    orderBy: { id: 'asc' as const },
-    ...(options.startingAfter !== undefined ? { where: { id: { gt: options.startingAfter } } } : {}),
   };
 }
 

@@ -12,7 +12,7 @@ import {
 } from '../codec.js';
 import { DbError, isUniqueViolation } from '../errors.js';
 import { atomicWithRetry, type Scope } from '../scope.js';
-import { type ListOptions, listArgs } from './customers.js';
+import { type ListOptions, listArgs } from './list-options.js';
 
 /** billing-core's invoice types: what the repository stores and returns, field for field. */
 export type { BillingReason, Invoice, InvoiceLine, InvoiceStatus } from '@billkit/billing-core';

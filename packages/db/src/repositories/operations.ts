@@ -308,7 +308,11 @@ export function webhookEventRepository(scope: Scope): WebhookEventRepository {
 
 export type PaymentStatus = 'pending' | 'processing' | 'succeeded' | 'failed' | 'canceled' | 'refunded';
 
-/** A payment attempt series at a gateway. `amount` is minor units of `currency`. */
+/**
+ * A payment at a gateway. `amount` is minor units of `currency`. The workflows keep their payment attempts
+ * here (the tenant store's `payment_attempt`): `pending` and `processing` payments of an invoice are in
+ * flight, and the database holds at most one in flight per invoice.
+ */
 export interface Payment {
   id: string;
   customerId: string;
@@ -316,21 +320,41 @@ export interface Payment {
   gateway: string;
   gatewayPaymentId: string | null;
   gatewayCustomerId: string | null;
+  /** The gateway payment method charged. */
+  paymentMethodId: string | null;
   status: PaymentStatus;
   amount: number;
   currency: string;
   attempts: number;
   lastError: string | null;
   nextAttemptAt: string | null;
+  /** While `pending`: until when the process that reserved it may call the gateway undisturbed. */
+  leaseUntil: string | null;
   createdAt: string;
 }
+
+const IN_FLIGHT: ReadonlySet<PaymentStatus> = new Set(['pending', 'processing']);
+/** The unique `inFlightInvoiceId` column: the invoice while the payment is in flight, else null. */
+const inFlightInvoiceId = (status: PaymentStatus, invoiceId: string | null) =>
+  IN_FLIGHT.has(status) ? invoiceId : null;
 
 export interface PaymentRepository {
   create(
     tenantId: string,
-    input: Omit<Payment, 'id' | 'createdAt' | 'attempts' | 'lastError' | 'nextAttemptAt' | 'status'> & {
+    input: Omit<
+      Payment,
+      | 'id'
+      | 'createdAt'
+      | 'attempts'
+      | 'lastError'
+      | 'nextAttemptAt'
+      | 'status'
+      | 'paymentMethodId'
+      | 'leaseUntil'
+    > & {
       id?: string;
       status?: PaymentStatus;
+      paymentMethodId?: string | null;
     },
   ): Promise<Payment>;
   /** Records one gateway attempt: increments `attempts`, sets status, gateway id, error and next retry. */
@@ -357,12 +381,14 @@ const paymentFromRow = (row: PaymentRow): Payment => ({
   gateway: row.gateway,
   gatewayPaymentId: row.gatewayPaymentId,
   gatewayCustomerId: row.gatewayCustomerId,
+  paymentMethodId: row.paymentMethodId,
   status: row.status as PaymentStatus,
   amount: toMinorUnits(row.amount, 'Payment.amount'),
   currency: row.currency,
   attempts: row.attempts,
   lastError: row.lastError,
   nextAttemptAt: toIsoOrNull(row.nextAttemptAt),
+  leaseUntil: toIsoOrNull(row.leaseUntil),
   createdAt: toIso(row.createdAt),
 });
 
@@ -375,6 +401,7 @@ export function paymentRepository(scope: Scope): PaymentRepository {
     async create(tenantId, input) {
       const customer = await scope.client.customer.findFirst({ where: { id: input.customerId, tenantId } });
       if (!customer) throw new DbError('DB_NOT_FOUND', `No customer ${input.customerId}`);
+      const status = input.status ?? 'pending';
       try {
         const row = await scope.client.payment.create({
           data: {
@@ -385,7 +412,9 @@ export function paymentRepository(scope: Scope): PaymentRepository {
             gateway: input.gateway,
             gatewayPaymentId: input.gatewayPaymentId,
             gatewayCustomerId: input.gatewayCustomerId,
-            status: input.status ?? 'pending',
+            paymentMethodId: input.paymentMethodId ?? null,
+            inFlightInvoiceId: inFlightInvoiceId(status, input.invoiceId),
+            status,
             amount: toBigInt(input.amount, 'Payment.amount'),
             currency: input.currency,
           },
@@ -393,17 +422,26 @@ export function paymentRepository(scope: Scope): PaymentRepository {
         return paymentFromRow(row);
       } catch (error) {
         if (isUniqueViolation(error))
-          throw new DbError('DB_DUPLICATE', 'Payment or gateway payment id exists');
+          throw new DbError(
+            'DB_DUPLICATE',
+            'Payment or gateway payment id exists, or the invoice has a payment in flight',
+          );
         throw error;
       }
     },
     recordAttempt(tenantId, id, attempt) {
       return atomicWithRetry(scope, async (tx) => {
+        const current = await tx.client.payment.findFirst({
+          where: { id, tenantId },
+          select: { invoiceId: true },
+        });
+        if (!current) throw new DbError('DB_NOT_FOUND', `No payment ${id}`);
         const updated = await tx.client.payment.updateMany({
           where: { id, tenantId },
           data: {
             attempts: { increment: 1 },
             status: attempt.status,
+            inFlightInvoiceId: inFlightInvoiceId(attempt.status, current.invoiceId),
             ...(attempt.gatewayPaymentId !== undefined ? { gatewayPaymentId: attempt.gatewayPaymentId } : {}),
             lastError: attempt.error ?? null,
             nextAttemptAt: toDateOrNull(attempt.nextAttemptAt ?? null),

@@ -21,7 +21,7 @@ import {
 } from '../codec.js';
 import { DbError, isUniqueViolation } from '../errors.js';
 import { atomicWithRetry, type Scope } from '../scope.js';
-import { type ListOptions, listArgs } from './customers.js';
+import { type ListOptions, listArgs } from './list-options.js';
 
 export type {
   PendingInvoiceItem,
