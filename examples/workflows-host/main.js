@@ -133,7 +133,7 @@ try {
         lines: open.lines.map((l) => l.amount.amount),
         subtotal: open.subtotal.amount,
         totalDiscount: open.totalDiscount.amount,
-        totalTax: open.totalTax.amount,
+        totalTax: open.tax.amount,
         total: open.total.amount,
       },
       paid: { status: paid.status, amountPaid: paid.amountPaid.amount },
