@@ -16,9 +16,9 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import type { Config } from './config.js';
+import { type Config, ConfigError } from './config.js';
 import { registerAuth } from './http/auth.js';
-import { snakePath } from './http/casing.js';
+import { jsonDepthExceeds, MAX_JSON_DEPTH, snakePath } from './http/casing.js';
 import { IdempotentReplay, registerIdempotency, sendReplay } from './http/idempotency.js';
 import {
   API_CODE_OF_WORKFLOW,
@@ -26,6 +26,7 @@ import {
   isBillkitError,
   type ProblemField,
   problem,
+  retryAfterFor,
 } from './http/problem.js';
 import { idempotencyHeaders, problemResponses } from './http/schemas.js';
 import { loggerOptions } from './logger.js';
@@ -68,8 +69,17 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const app = Fastify({
     logger: deps.logger === false ? false : loggerOptions(config.LOG_LEVEL),
     bodyLimit: config.BODY_LIMIT_BYTES,
-    requestIdHeader: 'x-request-id',
-    genReqId: () => `req_${randomUUID().replaceAll('-', '')}`,
+    // A client's x-request-id is kept only when it is a sane token; anything else gets a generated id
+    // (it is echoed, logged and written to the audit trail).
+    requestIdHeader: false,
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given)
+        ? given
+        : `req_${randomUUID().replaceAll('-', '')}`;
+    },
+    // request.ip is the client behind these proxies (X-Forwarded-For); by default, the socket's peer.
+    trustProxy: config.TRUST_PROXY,
     return503OnClosing: true,
     // Finish in-flight requests on close; idle keep-alive sockets are closed at once.
     forceCloseConnections: 'idle',
@@ -92,6 +102,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  // Depth is checked on the raw text before JSON.parse, zod or the key-casing walk recurse into a body.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (!jsonDepthExceeds(body as string, MAX_JSON_DEPTH)) return parseJson(request, body as string, done);
+    done(new ApiError('API_JSON_TOO_DEEP', `JSON nested deeper than ${MAX_JSON_DEPTH} levels is refused`));
+  });
   app.decorate('metrics', metrics);
 
   const clock = deps.clock ?? (() => new Date());
@@ -179,9 +196,14 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   registerAuth(app, store, config.AUTH_FAILURE_LIMIT_PER_MINUTE);
 
+  // Counted at onRequest, after authentication: every request of a key counts, those refused by
+  // validation or the parser included. Shared between processes through Redis when configured.
+  const redis = config.RATE_LIMIT_REDIS_URL ? await rateLimitRedis(config.RATE_LIMIT_REDIS_URL) : null;
+  if (redis) app.addHook('onClose', async () => void (await redis.quit()));
   await app.register(rateLimit, {
     global: true,
-    hook: 'preHandler',
+    hook: 'onRequest',
+    ...(redis ? { redis, nameSpace: config.RATE_LIMIT_REDIS_PREFIX, skipOnError: true } : {}),
     max: config.RATE_LIMIT_PER_MINUTE,
     timeWindow: 60_000,
     // Per API key once authenticated; public routes fall back to the client address.
@@ -206,13 +228,31 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     const body = problem(code, detail, request.url.split('?')[0] ?? request.url, request.id, fields);
     if (body.status >= 500) request.log.error({ err: error, code }, 'request failed');
     else request.log.info({ code, status: body.status }, detail);
-    if (body.status === 429)
-      reply.header('retry-after', String((error as ApiError).details?.retryAfterSeconds ?? 60));
+    const retryAfter = retryAfterFor(code, error);
+    if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
     return reply.code(body.status).type('application/problem+json; charset=utf-8').send(JSON.stringify(body));
   });
 
   await registerRoutes(app, ctx);
   return app as unknown as App;
+}
+
+/** A client's request id worth keeping: 1–128 visible ASCII characters. */
+const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
+
+/**
+ * An ioredis client for the rate limit's shared store. ioredis is loaded only when RATE_LIMIT_REDIS_URL
+ * is set, so an API without Redis does not need the package.
+ */
+async function rateLimitRedis(url: string): Promise<{ quit(): Promise<unknown> }> {
+  const name = 'ioredis';
+  const loaded = (await import(name).catch(() => null)) as {
+    default: new (url: string, options: object) => { quit(): Promise<unknown> };
+  } | null;
+  if (!loaded)
+    throw new ConfigError(['RATE_LIMIT_REDIS_URL: the ioredis package is not installed next to the API']);
+  // Fail fast: a Redis that does not answer must not hold requests (the limiter then lets them through).
+  return new loaded.default(url, { maxRetriesPerRequest: 1, connectTimeout: 2_000, commandTimeout: 1_000 });
 }
 
 const VALIDATION_LOCATION: Record<string, ProblemField['location']> = {

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -35,9 +36,40 @@ export const configSchema = z.object({
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(10_485_760).default(262_144),
   /** Comma-separated allowed origins; empty = CORS closed (no Access-Control-Allow-Origin at all). */
   CORS_ORIGINS: z.string().default(''),
+  /** Requests per API key (or client address, before auth) per minute; every answer counts, 4xx included. */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
-  /** Failed authentications allowed per client address per minute. */
+  /**
+   * `redis://host:6379/0`: share the rate limit's counts between API processes (and across restarts)
+   * in Redis. Unset = in the process's memory. Needs the `ioredis` package next to the API.
+   */
+  RATE_LIMIT_REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+    .optional(),
+  /** Prefix of the rate limit's Redis keys (one per deployment sharing a Redis). */
+  RATE_LIMIT_REDIS_PREFIX: z.string().min(1).max(100).default('billkit-rate-limit:'),
+  /** Failed authentications allowed per client address per minute (a valid key is never refused by it). */
   AUTH_FAILURE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(20),
+  /**
+   * The proxies in front of the API, whose `X-Forwarded-For` names the client (Fastify's `trustProxy`):
+   * `false` (default: the socket address is the client), `true` (trust every hop: only when nothing
+   * else can reach the API), or the proxies' comma-separated addresses / CIDRs / `loopback`,
+   * `linklocal`, `uniquelocal` (e.g. `10.0.0.0/8,loopback`). Hop counts are not accepted: Fastify
+   * cannot check the immediate peer with them.
+   */
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((text): boolean | string[] => {
+      const value = text.trim();
+      if (value === 'false') return false;
+      if (value === 'true') return true;
+      return value.split(',').map((entry) => entry.trim());
+    })
+    .refine(
+      (value) => !Array.isArray(value) || value.every(isProxyAddress),
+      'true, false, or comma-separated IP addresses, CIDRs, loopback, linklocal, uniquelocal',
+    ),
   /** How long a stored idempotent response is kept, hours. */
   IDEMPOTENCY_TTL_HOURS: z.coerce.number().int().min(1).default(24),
   /** Graceful shutdown: how long in-flight requests may take before the process exits anyway, ms. */
@@ -56,6 +88,15 @@ export const configSchema = z.object({
   TILLED_BASE_URL: z.url().optional(),
 });
 export type Config = z.infer<typeof configSchema>;
+
+/** An entry proxy-addr (Fastify's trustProxy) accepts: a named range, an address, or address/prefix. */
+function isProxyAddress(entry: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  return prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
 
 /** The config could not be read; `message` names every missing or malformed variable. */
 export class ConfigError extends Error {
@@ -96,7 +137,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 
 function redactIfSecret(name: string, value: string | undefined): string | undefined {
   if (value === undefined) return value;
-  if (/SECRET|PASSWORD|KEY|DATABASE_URL/.test(name)) return '<redacted>';
+  if (/SECRET|PASSWORD|KEY|DATABASE_URL|REDIS_URL/.test(name)) return '<redacted>';
   return value;
 }
 

@@ -1,5 +1,6 @@
 import { currencyCodeSchema, minorUnitsSchema } from '@billkit/money';
 import { z } from 'zod';
+import { countryCodeSchema } from './countries.js';
 import { isTimeZone } from './time.js';
 
 /** An IANA time zone name the runtime knows (`Europe/Paris`, `America/Chicago`, `UTC`). */
@@ -12,8 +13,8 @@ export const timeZoneSchema = z.string().min(1).refine(isTimeZone, { message: 'U
 export const billingAddressSchema = z.object({
   line1: z.string().optional(),
   line2: z.string().optional(),
-  /** ISO 3166-1 alpha-2, upper case (`US`, `DE`). */
-  country: z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2 country code, upper case'),
+  /** ISO 3166-1 alpha-2, upper case (`US`, `DE`): an assigned code (`ZZ` is refused). */
+  country: countryCodeSchema,
   /** State / province code (`IL`, `CA`). */
   region: z.string().optional(),
   county: z.string().optional(),

@@ -15,6 +15,8 @@ export type BillingErrorCode =
   | 'BILLING_ILLEGAL_SUBSCRIPTION_TRANSITION'
   | 'BILLING_PAYMENT_EXCEEDS_AMOUNT_DUE'
   | 'BILLING_CREDIT_EXCEEDS_INVOICE'
+  /** An amount (price × quantity, a sum, a tax) would exceed 2^53−1 minor units; `details.issues` names the input. */
+  | 'BILLING_AMOUNT_OVERFLOW'
   | 'BILLING_ENGINE_FAILURE'
   | 'BILLING_INVARIANT_VIOLATION';
 

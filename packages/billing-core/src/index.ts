@@ -19,6 +19,7 @@ export {
 } from './billing-event.js';
 export { BillingService } from './billing-service.js';
 export { type Catalog, type CatalogInput, catalogSchema, findPrice, findProduct } from './catalog.js';
+export { COUNTRY_CODES, countryCodeSchema, isCountryCode } from './countries.js';
 // Credit notes
 export {
   CREDIT_NOTE_REASONS,
@@ -119,7 +120,14 @@ export {
 } from './price.js';
 export { computePriceAmount, type PriceAmount, type TierCharge } from './pricing.js';
 export { type Product, type ProductInput, productSchema } from './product.js';
-export { isoInstantSchema, periodSchema } from './schemas.js';
+export {
+  assertInstantInRange,
+  INSTANT_RANGE,
+  inputInstantSchema,
+  isInstantInRange,
+  isoInstantSchema,
+  periodSchema,
+} from './schemas.js';
 // Subscriptions
 export {
   type BilledLine,

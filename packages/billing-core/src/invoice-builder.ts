@@ -1,5 +1,5 @@
 import type { DiscountDefinitionInput } from '@billkit/discount';
-import { formatMoney, type Money, money } from '@billkit/money';
+import { formatMoney, isMoneyError, type Money, money } from '@billkit/money';
 import { afterNetCap, capAmountDiscountsAtNet } from './amount-discount-cap.js';
 import { type BillingConfig, type BillingConfigInput, cachedBillingConfig } from './billing-config.js';
 import { type Catalog, findPrice, findProduct } from './catalog.js';
@@ -13,7 +13,7 @@ import {
   mergeDiscountRuns,
 } from './discount-step.js';
 import type { DraftLine } from './draft-line.js';
-import { BillingError } from './errors.js';
+import { BillingError, isBillingError } from './errors.js';
 import type { ExplanationEntry } from './explanation.js';
 import { assertInvoiceInvariants } from './invariants.js';
 import type {
@@ -26,7 +26,7 @@ import type {
   TaxAmount,
 } from './invoice.js';
 import type { Price } from './price.js';
-import { computePriceAmount } from './pricing.js';
+import { computePriceAmount, forItem } from './pricing.js';
 import type { PendingInvoiceItem } from './subscription.js';
 import { taxTotalKey } from './tax-key.js';
 import { type TaxSource, taxLines } from './tax-step.js';
@@ -382,6 +382,37 @@ function invoicePeriod(input: BuildInvoiceInput, lines: readonly DraftLine[]): B
  * invoice.total // { amount: 10825, currency: 'USD' }
  */
 export function buildInvoice(input: BuildInvoiceInput, env: BillingEnvironment): InvoiceBuildResult {
+  try {
+    return assembleInvoice(input, env);
+  } catch (error) {
+    throw amountOverflowOf(error) ?? error;
+  }
+}
+
+const INVOICE_OVERFLOW =
+  "the invoice's sums (subtotal, discounts, tax or total) would exceed 2^53−1 minor units, the largest amount billkit represents";
+
+/**
+ * A money overflow anywhere in building an invoice (a sum of lines, a tax the engine computed) as the
+ * caller's error `BILLING_AMOUNT_OVERFLOW` naming `items`; null for any other error.
+ */
+function amountOverflowOf(error: unknown): BillingError | null {
+  const overflow =
+    isMoneyError(error, 'MONEY_NOT_SAFE_INTEGER') ||
+    (isBillingError(error, 'BILLING_ENGINE_FAILURE') &&
+      (error.details.code === 'MONEY_NOT_SAFE_INTEGER' ||
+        isMoneyError(error.cause, 'MONEY_NOT_SAFE_INTEGER')));
+  if (!overflow) return null;
+  return new BillingError(
+    'BILLING_AMOUNT_OVERFLOW',
+    `The invoice cannot be built: ${INVOICE_OVERFLOW}`,
+    { issues: [{ path: ['items'], message: INVOICE_OVERFLOW }] },
+    { cause: error },
+  );
+}
+
+/** {@link buildInvoice} before a money overflow is translated into the caller's error. */
+function assembleInvoice(input: BuildInvoiceInput, env: BillingEnvironment): InvoiceBuildResult {
   const config = configOf(env);
   const currency = input.customer.currency;
   let counter = 0;
@@ -389,7 +420,8 @@ export function buildInvoice(input: BuildInvoiceInput, env: BillingEnvironment):
 
   // 1. Proration (already computed into pending items) and pricing.
   const lines: DraftLine[] = [];
-  for (const item of input.items ?? []) lines.push(priceLine(nextId(), item, env.catalog, currency));
+  for (const [i, item] of (input.items ?? []).entries())
+    lines.push(forItem(i, () => priceLine(nextId(), item, env.catalog, currency)));
   for (const item of input.pendingInvoiceItems ?? [])
     lines.push(pendingLine(nextId(), item, env.catalog, currency));
 

@@ -1,5 +1,5 @@
 import { isCurrencyCode, type Money, money } from '@billkit/money';
-import { BillingError } from './errors.js';
+import { BillingError, isBillingError } from './errors.js';
 import type { Price } from './price.js';
 
 /** How one tier contributed to a tiered amount. */
@@ -37,6 +37,41 @@ function assertQuantity(quantity: number): void {
 
 const times = (amount: number, quantity: number): bigint => BigInt(amount) * BigInt(quantity);
 
+const MAX_AMOUNT = BigInt(Number.MAX_SAFE_INTEGER);
+const OVERFLOW = 'price × quantity would exceed 2^53−1 minor units, the largest amount billkit represents';
+
+/** `amount` as Money, or `BILLING_AMOUNT_OVERFLOW` naming the quantity when it leaves the safe range. */
+function priced(amount: bigint, price: Price, quantity: number): Money {
+  if (amount > MAX_AMOUNT || amount < -MAX_AMOUNT) {
+    throw new BillingError('BILLING_AMOUNT_OVERFLOW', `Price ${price.id}: ${OVERFLOW}`, {
+      priceId: price.id,
+      quantity,
+      issues: [{ path: ['quantity'], message: OVERFLOW }],
+    });
+  }
+  return money(amount, price.currency);
+}
+
+/**
+ * Runs `work` for the item at `index` of the caller's `items`: an overflow it raises names
+ * `items.<index>.quantity`, the field the caller can change.
+ *
+ * @example forItem(2, () => computePriceAmount(price, quantity)) // overflow → issues[0].path ['items', 2, 'quantity']
+ */
+export function forItem<T>(index: number, work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    if (!isBillingError(error, 'BILLING_AMOUNT_OVERFLOW')) throw error;
+    throw new BillingError(
+      'BILLING_AMOUNT_OVERFLOW',
+      `items.${index}: ${error.message}`,
+      { ...error.details, issues: [{ path: ['items', index, 'quantity'], message: OVERFLOW }] },
+      { cause: error },
+    );
+  }
+}
+
 /**
  * What `price` charges for `quantity` units in one period, in exact integer minor units (no rounding is
  * ever needed: every price amount is an integer and quantities are whole).
@@ -66,7 +101,7 @@ export function computePriceAmount(price: Price, quantity: number): PriceAmount 
     }
     case 'per_unit':
       return {
-        amount: money(times(price.unitAmount, quantity), c),
+        amount: priced(times(price.unitAmount, quantity), price, quantity),
         unitAmount: money(price.unitAmount, c),
         quantity,
         tiers: [],
@@ -77,9 +112,10 @@ export function computePriceAmount(price: Price, quantity: number): PriceAmount 
       if (price.tiersMode === 'volume') {
         const tierIndex = price.tiers.findIndex((t) => t.upTo === null || quantity <= t.upTo);
         const tier = price.tiers[tierIndex]!;
-        const amount = money(
+        const amount = priced(
           times(tier.unitAmount, quantity) + BigInt(quantity === 0 ? 0 : tier.flatAmount),
-          c,
+          price,
+          quantity,
         );
         charges.push({
           tierIndex,
@@ -110,12 +146,12 @@ export function computePriceAmount(price: Price, quantity: number): PriceAmount 
           quantity: units,
           unitAmount: money(tier.unitAmount, c),
           flatAmount: money(tier.flatAmount, c),
-          amount: money(amount, c),
+          amount: priced(amount, price, quantity),
         });
         covered = upper;
       }
       return {
-        amount: money(total, c),
+        amount: priced(total, price, quantity),
         unitAmount: null,
         quantity,
         tiers: charges,

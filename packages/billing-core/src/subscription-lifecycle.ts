@@ -15,8 +15,9 @@ import {
   type InvoiceItemInput,
 } from './invoice-builder.js';
 import type { Price, Recurring } from './price.js';
-import { priceAmountOf } from './pricing.js';
+import { forItem, priceAmountOf } from './pricing.js';
 import { type ItemChange, periodChargeLine, prorateChanges } from './proration-step.js';
+import { assertInstantInRange } from './schemas.js';
 import type { Subscription, SubscriptionItem, SubscriptionStatus } from './subscription.js';
 import {
   creditBalancesOf,
@@ -311,7 +312,10 @@ export function createSubscription(
     priceId: i.priceId,
     quantity: i.quantity ?? 1,
   }));
-  for (const item of items) priceAmountOf(findPrice(env.catalog, item.priceId), item.quantity);
+  assertInstantInRange(input.startAt, 'startAt');
+  if (input.trialEnd !== undefined) assertInstantInRange(input.trialEnd, 'trialEnd');
+  for (const [i, item] of items.entries())
+    forItem(i, () => priceAmountOf(findPrice(env.catalog, item.priceId), item.quantity));
   const recurring = recurringOf(items, env.catalog, customer.currency);
   const trial = input.trialEnd !== undefined;
   if (trial && toInstant(input.trialEnd as string) <= toInstant(input.startAt)) {
@@ -558,7 +562,9 @@ function applyChange(
     priceId: i.priceId,
     quantity: i.quantity ?? 1,
   }));
-  for (const item of items) priceAmountOf(findPrice(env.catalog, item.priceId), item.quantity);
+  assertInstantInRange(input.prorationDate, 'prorationDate');
+  for (const [i, item] of items.entries())
+    forItem(i, () => priceAmountOf(findPrice(env.catalog, item.priceId), item.quantity));
   const newRecurring = recurringOf(items, env.catalog, subscription.currency);
   const oldRecurring = recurringOf(subscription.items, env.catalog, subscription.currency);
   if (

@@ -134,7 +134,8 @@ describe('buildInvoice consistency guard', () => {
   });
 
   it('wraps an engine refusal in BILLING_ENGINE_FAILURE with the engine code', () => {
-    const farAway = customer({ address: { country: 'ZZ' } });
+    // A real country the rate table does not cover (`ZZ`, no country at all, is refused by customerSchema).
+    const farAway = customer({ address: { country: 'NZ' } });
     expect(() =>
       buildInvoice(
         {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { computePriceAmount, isBillingError, type PriceInput, priceSchema } from '../src/index.js';
+import { forItem } from '../src/pricing.js';
 
 const base = { id: 'p', productId: 'prod', currency: 'USD' } as const;
 const graduated = priceSchema.parse({
@@ -91,14 +92,33 @@ describe('computePriceAmount', () => {
     }
   });
 
-  it('refuses a product when the product result would overflow safe integers', () => {
+  it('refuses a product that would overflow safe integers with BILLING_AMOUNT_OVERFLOW naming the quantity', () => {
     const price = priceSchema.parse({
       ...base,
       billingScheme: 'per_unit',
       unitAmount: Number.MAX_SAFE_INTEGER,
     });
     expect(() => computePriceAmount(price, 2)).toThrow(
-      expect.objectContaining({ code: 'MONEY_NOT_SAFE_INTEGER' }),
+      expect.objectContaining({
+        code: 'BILLING_AMOUNT_OVERFLOW',
+        details: expect.objectContaining({ issues: [expect.objectContaining({ path: ['quantity'] })] }),
+      }),
+    );
+  });
+
+  it('names the item of the caller in an overflow (forItem)', () => {
+    const price = priceSchema.parse({
+      ...base,
+      billingScheme: 'per_unit',
+      unitAmount: Number.MAX_SAFE_INTEGER,
+    });
+    expect(() => forItem(3, () => computePriceAmount(price, 2))).toThrow(
+      expect.objectContaining({
+        code: 'BILLING_AMOUNT_OVERFLOW',
+        details: expect.objectContaining({
+          issues: [expect.objectContaining({ path: ['items', 3, 'quantity'] })],
+        }),
+      }),
     );
   });
 });

@@ -19,6 +19,12 @@
  *   `BILLKIT_ENCRYPTION_KEYS_OLD` (`details.keyId`).
  * - `DB_DECRYPTION_FAILED`: a stored secret does not decrypt: wrong key under that id, or the row was tampered
  *   with (the AES-GCM tag does not verify).
+ * - `DB_UNAVAILABLE`: the database cannot answer now: unreachable, frozen, out of connections, shutting down,
+ *   read-only, out of disk, or misconfigured (`details.reason`, `details.driverCode`). Retry later; nothing
+ *   was committed unless the failure hit the commit itself.
+ * - `DB_LOCK_TIMEOUT`: a row this change needs stayed locked by another session for longer than the lock wait
+ *   (`innodb_lock_wait_timeout`, a few seconds); the transaction was rolled back. Retry shortly.
+ * - `DB_QUERY_FAILED`: any other driver or Prisma failure (`details.driverCode`): a defect, not a caller's fault.
  */
 export type DbErrorCode =
   | 'DB_VERSION_CONFLICT'
@@ -34,7 +40,10 @@ export type DbErrorCode =
   | 'DB_ENCRYPTION_KEY_MISSING'
   | 'DB_ENCRYPTION_KEY_INVALID'
   | 'DB_ENCRYPTION_KEY_UNKNOWN'
-  | 'DB_DECRYPTION_FAILED';
+  | 'DB_DECRYPTION_FAILED'
+  | 'DB_UNAVAILABLE'
+  | 'DB_LOCK_TIMEOUT'
+  | 'DB_QUERY_FAILED';
 
 /** The single error class of `@billkit/db`; `details` carries the offending values. */
 export class DbError extends Error {
@@ -62,4 +71,243 @@ export function isDbError(error: unknown, code?: DbErrorCode): error is DbError 
 /** True for Prisma's unique-constraint violation (P2002), whichever adapter raised it. */
 export function isUniqueViolation(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'P2002';
+}
+
+/** Why the database could not answer (`details.reason` of `DB_UNAVAILABLE`). */
+export type UnavailableReason =
+  | 'unreachable'
+  | 'timeout'
+  | 'too_many_connections'
+  | 'shutting_down'
+  | 'read_only'
+  | 'disk_full'
+  | 'statement_timeout'
+  | 'misconfigured';
+
+/** What a driver or Prisma failure means, for the code it is answered with. */
+export type DriverFailure =
+  | { readonly kind: 'unavailable'; readonly reason: UnavailableReason; readonly driverCode: string }
+  | { readonly kind: 'lock_timeout'; readonly driverCode: string }
+  | { readonly kind: 'deadlock'; readonly driverCode: string }
+  | { readonly kind: 'duplicate'; readonly driverCode: string }
+  | { readonly kind: 'invalid_data'; readonly driverCode: string }
+  | { readonly kind: 'other'; readonly driverCode: string };
+
+// Prisma's own codes (https://www.prisma.io/docs/orm/reference/error-reference).
+const PRISMA_UNAVAILABLE: Readonly<Record<string, UnavailableReason>> = {
+  P1000: 'misconfigured', // authentication failed
+  P1001: 'unreachable',
+  P1002: 'timeout',
+  P1003: 'misconfigured', // database does not exist
+  P1008: 'timeout',
+  P1010: 'misconfigured', // access denied
+  P1011: 'unreachable', // TLS
+  P1017: 'unreachable', // server closed the connection
+  P2024: 'timeout', // no connection from the pool in time
+  P2028: 'timeout', // transaction API error: could not start in time, or closed by its timeout
+  P2037: 'too_many_connections',
+};
+
+// The server's and the mariadb driver's errnos.
+const ERRNO_UNAVAILABLE: Readonly<Record<number, UnavailableReason>> = {
+  1021: 'disk_full', // ER_DISK_FULL
+  1114: 'disk_full', // ER_RECORD_FILE_FULL: the table is full
+  1040: 'too_many_connections',
+  1203: 'too_many_connections', // max_user_connections
+  1044: 'misconfigured', // access denied to the database
+  1045: 'misconfigured', // access denied for the user
+  1049: 'misconfigured', // unknown database
+  1146: 'misconfigured', // a table is missing: migrations not applied
+  1053: 'shutting_down',
+  1077: 'shutting_down', // normal shutdown
+  1152: 'unreachable', // aborted connection
+  1184: 'unreachable', // aborted new connection
+  1927: 'unreachable', // the connection was killed
+  1290: 'read_only', // --read-only / super_read_only
+  1792: 'read_only', // read-only transaction
+  1836: 'read_only', // read-only mode
+  1969: 'statement_timeout', // MariaDB max_statement_time
+  3024: 'statement_timeout', // MySQL max_execution_time
+  2002: 'unreachable', // client library codes, as some drivers and proxies report them
+  2003: 'unreachable',
+  2006: 'unreachable',
+  2013: 'unreachable',
+  2055: 'unreachable',
+  4031: 'unreachable', // the server closed an idle connection
+};
+
+/** mariadb driver errnos (45001…) that are about the connection, not the statement. */
+const DRIVER_CONNECTION_ERRNOS = new Set([
+  45001, 45004, 45009, 45011, 45012, 45013, 45019, 45026, 45027, 45028, 45035, 45037, 45042, 45060, 45061,
+]);
+
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+/** Server errors whose message carries the OS error 28 (ENOSPC): the disk is full. */
+const ENOSPC = /\b(errno:? ?28|error 28|errcode: ?28)\b|no space left/i;
+
+function fromErrno(errno: number, message: string): DriverFailure | null {
+  const driverCode = String(errno);
+  if (errno === 1205) return { kind: 'lock_timeout', driverCode };
+  if (errno === 1213) return { kind: 'deadlock', driverCode };
+  if (errno === 1062) return { kind: 'duplicate', driverCode };
+  const reason = ERRNO_UNAVAILABLE[errno];
+  if (reason) return { kind: 'unavailable', reason, driverCode };
+  if (DRIVER_CONNECTION_ERRNOS.has(errno)) {
+    return { kind: 'unavailable', reason: errno === 45028 ? 'timeout' : 'unreachable', driverCode };
+  }
+  if (ENOSPC.test(message)) return { kind: 'unavailable', reason: 'disk_full', driverCode };
+  if ([1048, 1264, 1292, 1364, 1366, 1406, 1451, 1452].includes(errno))
+    return { kind: 'invalid_data', driverCode };
+  return null;
+}
+
+const ADAPTER_KINDS: Readonly<Record<string, (code: string) => DriverFailure>> = {
+  TooManyConnections: (driverCode) => ({ kind: 'unavailable', reason: 'too_many_connections', driverCode }),
+  AuthenticationFailed: (driverCode) => ({ kind: 'unavailable', reason: 'misconfigured', driverCode }),
+  DatabaseDoesNotExist: (driverCode) => ({ kind: 'unavailable', reason: 'misconfigured', driverCode }),
+  DatabaseAccessDenied: (driverCode) => ({ kind: 'unavailable', reason: 'misconfigured', driverCode }),
+  TableDoesNotExist: (driverCode) => ({ kind: 'unavailable', reason: 'misconfigured', driverCode }),
+  SocketTimeout: (driverCode) => ({ kind: 'unavailable', reason: 'timeout', driverCode }),
+  TransactionWriteConflict: (driverCode) => ({ kind: 'deadlock', driverCode }),
+  UniqueConstraintViolation: (driverCode) => ({ kind: 'duplicate', driverCode }),
+  ForeignKeyConstraintViolation: (driverCode) => ({ kind: 'invalid_data', driverCode }),
+  NullConstraintViolation: (driverCode) => ({ kind: 'invalid_data', driverCode }),
+  ValueOutOfRange: (driverCode) => ({ kind: 'invalid_data', driverCode }),
+  LengthMismatch: (driverCode) => ({ kind: 'invalid_data', driverCode }),
+};
+
+/**
+ * What a failure raised by Prisma, its MariaDB/SQLite driver adapters or the mariadb driver means; null for
+ * anything else (a billkit error, a caller's own error). Walks the `cause` chain and Prisma's
+ * `meta.driverAdapterError`, where the server's errno is kept.
+ *
+ * @example
+ * driverFailure({ code: 'P2010', meta: { code: '1205' } }) // → { kind: 'lock_timeout', driverCode: '1205' }
+ */
+export function driverFailure(error: unknown): DriverFailure | null {
+  const seen = new Set<unknown>();
+  let current: unknown = error;
+  let prismaCode: string | null = null;
+  while (typeof current === 'object' && current !== null && !seen.has(current)) {
+    seen.add(current);
+    if (current instanceof DbError) return null;
+    const e = current as {
+      name?: unknown;
+      code?: unknown;
+      errorCode?: unknown;
+      errno?: unknown;
+      originalCode?: unknown;
+      kind?: unknown;
+      message?: unknown;
+      originalMessage?: unknown;
+      sqlMessage?: unknown;
+      meta?: { code?: unknown; message?: unknown; driverAdapterError?: { cause?: unknown } };
+      cause?: unknown;
+    };
+    const message = String(e.sqlMessage ?? e.originalMessage ?? e.meta?.message ?? e.message ?? '');
+    const code = typeof e.code === 'string' ? e.code : typeof e.errorCode === 'string' ? e.errorCode : null;
+    if (code !== null && /^P\d{4}$/.test(code)) {
+      prismaCode ??= code;
+      if (code === 'P2034') return { kind: 'deadlock', driverCode: code };
+      if (code === 'P2002') return { kind: 'duplicate', driverCode: code };
+      // A raw query's failure keeps the server's errno in `meta.code`.
+      const raw = code === 'P2010' ? Number(e.meta?.code) : Number.NaN;
+      if (Number.isInteger(raw)) {
+        const found = fromErrno(raw, message);
+        if (found) return found;
+      }
+    }
+    if (typeof e.kind === 'string') {
+      const driverCode = String(e.originalCode ?? e.code ?? e.kind);
+      const errno = Number(e.originalCode ?? e.code);
+      if (Number.isInteger(errno)) {
+        const found = fromErrno(errno, message);
+        if (found) return found;
+      }
+      const mapped = ADAPTER_KINDS[e.kind];
+      if (mapped) return mapped(driverCode);
+    }
+    if (typeof e.errno === 'number') {
+      const found = fromErrno(e.errno, message);
+      if (found) return found;
+    }
+    if (code !== null && NETWORK_CODES.has(code))
+      return { kind: 'unavailable', reason: 'unreachable', driverCode: code };
+    if (typeof e.code === 'string' && e.code === 'SQLITE_FULL')
+      return { kind: 'unavailable', reason: 'disk_full', driverCode: e.code };
+    if (typeof e.code === 'string' && (e.code === 'SQLITE_BUSY' || e.code === 'SQLITE_LOCKED'))
+      return { kind: 'lock_timeout', driverCode: e.code };
+    current = e.meta?.driverAdapterError?.cause ?? e.cause;
+  }
+  if (prismaCode !== null) {
+    const reason = PRISMA_UNAVAILABLE[prismaCode];
+    return reason
+      ? { kind: 'unavailable', reason, driverCode: prismaCode }
+      : { kind: 'other', driverCode: prismaCode };
+  }
+  const name = (error as { name?: unknown } | null)?.name;
+  if (typeof name === 'string' && (name.startsWith('PrismaClient') || name === 'DriverAdapterError'))
+    return { kind: 'other', driverCode: name };
+  return null;
+}
+
+/** Seconds a client should wait before retrying a `DB_UNAVAILABLE` or `DB_LOCK_TIMEOUT`. */
+export const RETRY_AFTER_SECONDS = { unavailable: 2, lockTimeout: 1 } as const;
+
+/**
+ * The {@link DbError} a driver or Prisma failure is reported as (see {@link driverFailure}), with the
+ * original as `cause`; `error` itself when it is not one. Deadlocks and duplicates keep their driver error:
+ * the repositories that expect them handle them first.
+ */
+export function toDbError(error: unknown): unknown {
+  const failure = driverFailure(error);
+  if (failure === null) return error;
+  const options = { cause: error };
+  switch (failure.kind) {
+    case 'unavailable':
+      return new DbError(
+        'DB_UNAVAILABLE',
+        `billing_db is unavailable (${failure.reason.replaceAll('_', ' ')}); retry shortly`,
+        {
+          reason: failure.reason,
+          driverCode: failure.driverCode,
+          retryAfterSeconds: RETRY_AFTER_SECONDS.unavailable,
+        },
+        options,
+      );
+    case 'lock_timeout':
+      return new DbError(
+        'DB_LOCK_TIMEOUT',
+        'A row this change needs is locked by another transaction; retry shortly',
+        { driverCode: failure.driverCode, retryAfterSeconds: RETRY_AFTER_SECONDS.lockTimeout },
+        options,
+      );
+    case 'deadlock':
+    case 'duplicate':
+      return error;
+    case 'invalid_data':
+      return new DbError(
+        'DB_INVALID_DATA',
+        'The database refused a value as given',
+        { driverCode: failure.driverCode },
+        options,
+      );
+    case 'other':
+      return new DbError(
+        'DB_QUERY_FAILED',
+        'A database statement failed',
+        { driverCode: failure.driverCode },
+        options,
+      );
+  }
 }

@@ -15,7 +15,15 @@ export {
   type EncryptionKeysOptions,
   loadEncryptionKeys,
 } from './encryption.js';
-export { DbError, type DbErrorCode, isDbError } from './errors.js';
+export {
+  DbError,
+  type DbErrorCode,
+  type DriverFailure,
+  driverFailure,
+  isDbError,
+  toDbError,
+  type UnavailableReason,
+} from './errors.js';
 export {
   type MigrateOptions,
   type MigrateResult,
@@ -40,6 +48,9 @@ export {
   BILLABLE_STATUSES,
   type BillingRunClaim,
   type BillingRunRepository,
+  type ClaimOptions,
+  type ClaimSettlement,
+  DEFAULT_CLAIM_LEASE_MS,
   type RenewalFinalizer,
   type RenewalInput,
   type RenewalOptions,
@@ -104,6 +115,7 @@ export type {
   WebhookEvent,
   WebhookEventRepository,
 } from './repositories/operations.js';
+export { IDEMPOTENCY_LEASE_SECONDS } from './repositories/operations.js';
 export type {
   PendingInvoiceItem,
   Subscription,

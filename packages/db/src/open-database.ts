@@ -1,6 +1,7 @@
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaMariaDb } from '@prisma/adapter-mariadb';
 import type { BillingPrismaClient, Provider } from './client.js';
+import { ConnectionGuard, DEFAULT_GUARD_SETTINGS, type DriverPool } from './connection-guard.js';
 import { type DatabaseTarget, type PoolOptions, resolveDatabaseTarget } from './database-url.js';
 import type { EncryptionKeys } from './encryption.js';
 import { PrismaClient as MysqlPrismaClient } from './generated/mysql/client.js';
@@ -8,7 +9,7 @@ import { PrismaClient as SqlitePrismaClient } from './generated/sqlite/client.js
 import { migrate } from './migrate.js';
 import { createRepositories, type Repositories } from './repositories.js';
 import { atomic, type Scope } from './scope.js';
-import { mariadbPoolConfig, openSqliteFile } from './sql-runner.js';
+import { mariadbPoolConfig, openSqliteFile, sessionInitSql } from './sql-runner.js';
 
 export interface OpenDatabaseOptions {
   /** `mysql://…` / `mariadb://…` for MariaDB/MySQL, `file:…` or a path for SQLite. Default: `DATABASE_URL_BILLING`. */
@@ -76,17 +77,21 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<B
     prisma = shared.prisma;
     close = shared.release;
   } else {
+    const pool = guardedMariaDbPool(target);
     const client = new MysqlPrismaClient({
       // Text protocol: one round trip per statement. The binary protocol prepares each statement first
       // (and the adapter turns the driver's statement cache off, as the cache can leak server-side
       // statements), which doubles the round trips of every query.
-      adapter: new PrismaMariaDb(mariadbPoolConfig(target), {
+      adapter: new PrismaMariaDb(pool.pool as unknown as ConstructorParameters<typeof PrismaMariaDb>[0], {
         database: target.database,
         useTextProtocol: true,
       }),
     });
     prisma = client as unknown as BillingPrismaClient;
-    close = () => client.$disconnect();
+    close = async () => {
+      await client.$disconnect();
+      await pool.close();
+    };
   }
   const scope: Scope = { provider: target.provider, client: prisma, root: prisma, inTransaction: false };
   const repositoryOptions = { encryptionKeys: options.encryptionKeys };
@@ -102,6 +107,62 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<B
 }
 
 const clients = new WeakMap<BillingDatabase, BillingPrismaClient>();
+
+/**
+ * The MariaDB pool of an open database: the driver's pool (made by the Prisma adapter, as this package does
+ * not use the driver directly), each connection starting with {@link sessionInitSql}, watched by a
+ * {@link ConnectionGuard} that checks the server on a one-connection pool of its own when work stalls.
+ * Opening does not wait for the server: one that is down at start fails requests (`DB_UNAVAILABLE`), not this.
+ */
+function guardedMariaDbPool(target: Extract<DatabaseTarget, { provider: 'mysql' }>): {
+  pool: DriverPool;
+  close(): Promise<void>;
+} {
+  const driverPool = (config: Record<string, unknown>) =>
+    new PrismaMariaDb(config)
+      .connect()
+      .then((adapter) => adapter.underlyingDriver() as unknown as DriverPool);
+  const main = driverPool({ ...mariadbPoolConfig(target), initSql: sessionInitSql(target) });
+  main.catch(() => undefined); // reported to whoever asks for a connection
+  const settings = DEFAULT_GUARD_SETTINGS;
+  let probePool: Promise<DriverPool> | null = null;
+  const probe = async () => {
+    probePool ??= driverPool({
+      ...mariadbPoolConfig({
+        ...target,
+        pool: {
+          // (The driver's pool never opens a connection with `minimumIdle: 0`: keep its default, one.)
+          connectionLimit: 1,
+          acquireTimeout: settings.probeTimeoutMs,
+          connectTimeout: settings.probeTimeoutMs,
+        },
+      }),
+      // The pool pings an idle connection before handing it out: a dead one fails at once and is replaced;
+      // only the probe's own deadline decides that the server does not answer.
+      pingTimeout: settings.probeTimeoutMs,
+    });
+    const connection = await (await probePool).getConnection();
+    try {
+      await connection.query('SELECT 1');
+    } finally {
+      await connection.release().catch(() => undefined);
+    }
+  };
+  const guard = new ConnectionGuard(probe, settings);
+  // The Prisma adapter wants a pool now; the driver's pool comes when its adapter has asked the version.
+  const lazy: DriverPool = {
+    getConnection: async () => (await main).getConnection(),
+    end: async () => (await main).end(),
+  };
+  return {
+    pool: guard.wrap(lazy),
+    async close() {
+      guard.stop();
+      await (await main).end().catch(() => undefined);
+      if (probePool) await (await probePool).end().catch(() => undefined);
+    },
+  };
+}
 
 /**
  * @internal The Prisma client of a database opened by {@link openDatabase}: for this package's own modules

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { BillingClient, BillingPrismaClient, Provider } from './client.js';
-import { DbError } from './errors.js';
+import { DbError, driverFailure, RETRY_AFTER_SECONDS, toDbError } from './errors.js';
 
 /** What every repository function runs against: a client, and whether it is already inside a transaction. */
 export interface Scope {
@@ -12,45 +12,85 @@ export interface Scope {
 
 export const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 30_000 } as const;
 
-/** Runs `fn` atomically: inside the caller's transaction when there is one, else in a new one. */
+/**
+ * Runs `fn` atomically: inside the caller's transaction when there is one, else in a new one. When a
+ * transaction this call starts fails because the database is away or a lock wait timed out, that goes up
+ * as a {@link DbError} (`DB_UNAVAILABLE`, `DB_LOCK_TIMEOUT`; see `toDbError`), with the driver error as
+ * `cause`; other driver errors (unique or foreign-key violations, deadlocks) go up as raised, for the
+ * repositories that turn them into their own codes.
+ */
 export async function atomic<T>(scope: Scope, fn: (tx: Scope) => Promise<T>): Promise<T> {
   if (scope.inTransaction) return fn(scope);
-  return scope.root.$transaction(async (client) => {
-    // The SQLite adapter opens transactions with a deferred BEGIN. Writing first (a no-op UPDATE) takes the
-    // write lock before any read, like BEGIN IMMEDIATE: a transaction in another process then waits (busy
-    // timeout) instead of failing later with SQLITE_BUSY when it tries to write from a stale snapshot.
-    if (scope.provider === 'sqlite')
-      await client.$executeRawUnsafe('UPDATE "DocumentCounter" SET "nextNumber" = "nextNumber" WHERE 0');
-    return fn({ provider: scope.provider, client, root: scope.root, inTransaction: true });
-  }, TRANSACTION_OPTIONS);
+  try {
+    return await scope.root.$transaction(async (client) => {
+      // The SQLite adapter opens transactions with a deferred BEGIN. Writing first (a no-op UPDATE) takes the
+      // write lock before any read, like BEGIN IMMEDIATE: a transaction in another process then waits (busy
+      // timeout) instead of failing later with SQLITE_BUSY when it tries to write from a stale snapshot.
+      if (scope.provider === 'sqlite')
+        await client.$executeRawUnsafe('UPDATE "DocumentCounter" SET "nextNumber" = "nextNumber" WHERE 0');
+      return fn({ provider: scope.provider, client, root: scope.root, inTransaction: true });
+    }, TRANSACTION_OPTIONS);
+  } catch (error) {
+    const failure = driverFailure(error);
+    throw failure?.kind === 'unavailable' || failure?.kind === 'lock_timeout' ? toDbError(error) : error;
+  }
 }
 
 /** How often a repository transaction runs when MySQL aborts it for a deadlock or a lock wait timeout. */
 export const TRANSACTION_ATTEMPTS = 3;
 
 /**
+ * Lock waits are retried only while the transaction, its retries included, can still end within this many
+ * milliseconds of its first start: a change blocked by a lock someone keeps fails within a few seconds.
+ */
+export const LOCK_RETRY_BUDGET_MS = 5_000;
+
+/**
+ * Whether a transaction that has just failed its `attempt`-th time on a lock wait, `elapsedMs` after its
+ * first start, may run again: only when another attempt, taking as long as the average one so far, would
+ * still end within {@link LOCK_RETRY_BUDGET_MS}.
+ */
+export function lockRetryFits(attempt: number, elapsedMs: number): boolean {
+  return elapsedMs + elapsedMs / attempt <= LOCK_RETRY_BUDGET_MS;
+}
+
+/**
  * Like {@link atomic}, but a transaction this call starts itself is run again (up to
  * {@link TRANSACTION_ATTEMPTS} times, after a short random pause) when MySQL/MariaDB aborts it with a deadlock
- * (1213) or a lock wait timeout (1205): the whole transaction was rolled back, so running `fn` again is safe.
- * Inside a caller's transaction nothing is retried (the caller's earlier statements are gone with it); the
- * error goes up for the caller's own retry. When every attempt fails, `DB_VERSION_CONFLICT` with
- * `details.reason` `deadlock` or `lock_wait_timeout` and `details.attempts`, the driver error as `cause`.
+ * (1213) or a lock wait timeout (1205, while {@link lockRetryFits}): the whole transaction was rolled back, so
+ * running `fn` again is safe. Inside a caller's transaction nothing is retried (the caller's earlier
+ * statements are gone with it); the error goes up for the caller's own retry. When the attempts are used up:
+ * `DB_VERSION_CONFLICT` (`details.reason` `deadlock`) or `DB_LOCK_TIMEOUT` (`details.reason`
+ * `lock_wait_timeout`), with `details.attempts` and the driver error as `cause`.
  * `fn` must have no effects outside the database; repository functions qualify, host callbacks do not.
  */
 export async function atomicWithRetry<T>(scope: Scope, fn: (tx: Scope) => Promise<T>): Promise<T> {
   if (scope.inTransaction || scope.provider !== 'mysql') return atomic(scope, fn);
+  const started = Date.now();
   for (let attempt = 1; ; attempt++) {
     try {
       return await atomic(scope, fn);
     } catch (error) {
       const reason = lockFailure(error);
       if (reason === null) throw error;
-      if (attempt >= TRANSACTION_ATTEMPTS) {
+      const giveUp =
+        attempt >= TRANSACTION_ATTEMPTS ||
+        (reason === 'lock_wait_timeout' && !lockRetryFits(attempt, Date.now() - started));
+      if (giveUp) {
+        const cause = error instanceof DbError ? (error.cause ?? error) : error;
+        if (reason === 'lock_wait_timeout') {
+          throw new DbError(
+            'DB_LOCK_TIMEOUT',
+            `A row this change needs stayed locked by another transaction (${attempt} attempts); retry shortly`,
+            { reason, attempts: attempt, retryAfterSeconds: RETRY_AFTER_SECONDS.lockTimeout },
+            { cause },
+          );
+        }
         throw new DbError(
           'DB_VERSION_CONFLICT',
-          `The transaction was aborted by a ${reason === 'deadlock' ? 'deadlock' : 'lock wait timeout'} ${attempt} times; retry`,
+          `The transaction was aborted by a deadlock ${attempt} times; retry`,
           { reason, attempts: attempt },
-          { cause: error },
+          { cause },
         );
       }
       // Jitter so the two transactions that deadlocked do not collide again in lockstep.

@@ -42,7 +42,8 @@ const STATUS: Record<TilledPaymentIntentStatus, PaymentIntentStatus> = {
  * intent carries `billkit_invoice_id` + `billkit_attempt_id` in its metadata; before creating, and
  * after a timeout / network error / 5xx, the gateway looks for an intent with that pair and returns it
  * instead of creating another. Use a new attempt id for each dunning retry, the same one when
- * re-sending the same attempt.
+ * re-sending the same attempt. The look-up and the create are two calls, not one atomic step: never send
+ * one attempt from two places at once (billkit's workflows hold a lease on the attempt while they call).
  *
  * @example
  * const gateway = TilledGateway.fromEnv('acme');

@@ -73,21 +73,7 @@ async function run(
 ): Promise<BillingRunRecord> {
   const upTo = new Date(input.upTo ?? deps.clock().toISOString()).toISOString();
   const reader = tenantOf(deps, ctx);
-  const now = deps.clock().toISOString();
-  const result: BillingRunRecord = {
-    id: newId('brun'),
-    upTo,
-    status: 'running',
-    considered: 0,
-    renewed: 0,
-    skipped: 0,
-    failed: 0,
-    invoiceIds: [],
-    errors: [],
-    createdAt: now,
-    completedAt: null,
-    updatedAt: now,
-  };
+  const result = startRun(deps, upTo);
   const due = (await listAll(reader, 'subscription')).filter(
     (s) => RENEWABLE.has(s.status) && Date.parse(s.currentPeriodEnd) <= Date.parse(upTo),
   );
@@ -106,11 +92,45 @@ async function run(
       }
       if (renewedHere === 0) result.skipped += 1;
     } catch (error) {
-      result.failed += 1;
-      const code = (error as { code?: string }).code ?? BILLING_RUN_INTERNAL_ERROR;
-      result.errors.push({ subscriptionId: candidate.id, code, message: (error as Error).message });
+      recordFailure(result, candidate.id, error);
     }
   }
+  return finishRun(deps, ctx, input, result);
+}
+
+/** A billing run's record before it has renewed anything. */
+export function startRun(deps: Pick<Deps, 'clock'>, upTo: string): BillingRunRecord {
+  const now = deps.clock().toISOString();
+  return {
+    id: newId('brun'),
+    upTo,
+    status: 'running',
+    considered: 0,
+    renewed: 0,
+    skipped: 0,
+    failed: 0,
+    invoiceIds: [],
+    errors: [],
+    createdAt: now,
+    completedAt: null,
+    updatedAt: now,
+  };
+}
+
+/** Counts a renewal that failed, with its error's code (or {@link BILLING_RUN_INTERNAL_ERROR}). */
+export function recordFailure(result: BillingRunRecord, subscriptionId: string, error: unknown): void {
+  result.failed += 1;
+  const code = (error as { code?: string }).code ?? BILLING_RUN_INTERNAL_ERROR;
+  result.errors.push({ subscriptionId, code, message: (error as Error).message });
+}
+
+/** Completes the run's record and stores it with its `billing_run.completed` audit event. */
+export async function finishRun(
+  deps: Deps,
+  ctx: OperationContext,
+  input: unknown,
+  result: BillingRunRecord,
+): Promise<BillingRunRecord> {
   result.status = result.failed > 0 ? 'failed' : 'completed';
   result.completedAt = deps.clock().toISOString();
   result.updatedAt = result.completedAt;
@@ -128,19 +148,41 @@ async function run(
 }
 
 /**
+ * Renews one claimed period (a worker's claim from db's `billingRun.claimDueSubscriptions`): subscription
+ * `subscriptionId` is renewed exactly when its current period still ends at `periodStart` (the claimed
+ * period) by `upTo`, in one version-checked transaction like every billing-run renewal. A second holder of
+ * the same claim (one that took it over after the lease ran out while the first was only slow) finds the
+ * period renewed and bills nothing: `undefined`. Otherwise the renewal invoice's id (`null` when the renewal
+ * billed nothing).
+ */
+export function renewClaimedPeriod(
+  deps: Deps,
+  ctx: OperationContext,
+  claim: { readonly subscriptionId: string; readonly periodStart: string },
+  upTo: string,
+): Promise<string | null | undefined> {
+  return renewOnce(deps, ctx, claim.subscriptionId, upTo, claim.periodStart);
+}
+
+/**
  * Renews subscription `id` by one period if it is still due: the renewal invoice's id, `null` when the
  * renewal billed nothing (a cancellation at period end without pending items), `undefined` when there
- * was nothing to renew (no longer due, not renewable, gone).
+ * was nothing to renew (no longer due, not renewable, gone, or — with `periodStart` — no longer in the
+ * period ending there).
  */
 async function renewOnce(
   deps: Deps,
   ctx: OperationContext,
   id: string,
   upTo: string,
+  periodStart?: string,
 ): Promise<string | null | undefined> {
   return mutate(deps, ctx, 'billingRuns.renew', { subscription: id, upTo }, async (tx, record) => {
     const before = await tx.get('subscription', id);
     if (!before || !RENEWABLE.has(before.status) || Date.parse(before.currentPeriodEnd) > Date.parse(upTo)) {
+      return undefined;
+    }
+    if (periodStart !== undefined && Date.parse(before.currentPeriodEnd) !== Date.parse(periodStart)) {
       return undefined;
     }
     const customer = await tx.get('customer', before.customerId);

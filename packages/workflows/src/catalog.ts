@@ -2,6 +2,7 @@ import type { Page, PriceRecord, ProductRecord } from '@billkit/db';
 import { type Deps, mutate, type OperationContext, tenantOf } from './context.js';
 import { notFound, WorkflowError } from './errors.js';
 import { newId } from './ids.js';
+import { checkInput } from './input-checks.js';
 
 /** A new product: a name, its tax category (default `general`), active unless said otherwise. */
 export interface CreateProductInput {
@@ -146,8 +147,12 @@ export function catalogOperations(deps: Deps) {
       });
     },
 
-    /** Creates a price of an existing product; a `lookupKey` already used is `WORKFLOW_CONFLICT`. */
+    /**
+     * Creates a price of an existing product; a `lookupKey` already used is `WORKFLOW_CONFLICT`, an
+     * unknown ISO-4217 currency `WORKFLOW_VALIDATION_FAILED`.
+     */
     async createPrice(ctx: OperationContext, input: CreatePriceInput): Promise<PriceRecord> {
+      checkInput([['currency', input.currency, 'currency']]);
       const now = deps.clock().toISOString();
       const price: PriceRecord = {
         id: newId('price'),

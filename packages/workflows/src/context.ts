@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { PaymentGateway } from '@billkit/billing-core';
-import { canonicalJson, type Store, type TenantStore, type TenantTransaction } from '@billkit/db';
+import {
+  canonicalJson,
+  keepIdempotencyLease,
+  type Store,
+  type TenantStore,
+  type TenantTransaction,
+} from '@billkit/db';
 import { WorkflowError } from './errors.js';
 
 /** The payment gateway of a tenant (Tilled in production, a fake in tests); null: payments are disabled. */
@@ -184,6 +190,9 @@ function storedResult<T>(
  * with "claim" idempotency: with `ctx.idempotencyKey` (and no caller-supplied transaction runner, which
  * means the caller keeps the key itself, as the HTTP layer does), the key is claimed before `work`, the
  * result stored after it; a repeat with the same input returns that result, a failure releases the key.
+ * The claim is leased and renewed while `work` runs: if this process dies, a repeat takes the key over
+ * once the lease has run out and runs `work` again, so `work` must be safe to run again after a crash
+ * anywhere in it (paying asks the gateway for its attempt's charge before making one).
  * `work` gets the context without the key, for its own single-transaction steps.
  */
 export async function runClaimed<T>(
@@ -214,15 +223,19 @@ export async function runClaimed<T>(
     throw new WorkflowError(
       'WORKFLOW_IDEMPOTENCY_IN_PROGRESS',
       'An operation with this idempotency key is still running',
+      begun.retryAfterMs !== undefined ? { retryAfterSeconds: Math.ceil(begun.retryAfterMs / 1000) } : {},
     );
   }
+  const lease = keepIdempotencyLease(tenant, key);
   let result: T;
   try {
     result = await work(step);
   } catch (error) {
+    lease.stop();
     await tenant.releaseIdempotent(key);
     throw error;
   }
+  lease.stop();
   await tenant.completeIdempotent(key, 200, JSON.stringify(result ?? null));
   return result;
 }

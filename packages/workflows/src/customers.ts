@@ -2,6 +2,7 @@ import type { CustomerRecord, Page } from '@billkit/db';
 import { type Deps, mutate, type OperationContext, tenantOf } from './context.js';
 import { notFound, WorkflowError } from './errors.js';
 import { newId } from './ids.js';
+import { checkInput } from './input-checks.js';
 
 /** A new customer: currency and billing address are required; the rest defaults as shown. */
 export interface CreateCustomerInput {
@@ -62,8 +63,15 @@ function presentFields<T extends object, K extends keyof T>(
  */
 export function customerOperations(deps: Deps) {
   return {
-    /** Creates a customer (balance 0); an `externalId` already used is `WORKFLOW_CONFLICT`. */
+    /**
+     * Creates a customer (balance 0); an `externalId` already used is `WORKFLOW_CONFLICT`, an unknown
+     * ISO-4217 currency or ISO 3166-1 country `WORKFLOW_VALIDATION_FAILED` naming the field.
+     */
     async create(ctx: OperationContext, input: CreateCustomerInput): Promise<CustomerRecord> {
+      checkInput([
+        ['currency', input.currency, 'currency'],
+        ['address.country', input.address?.country ?? null, 'country'],
+      ]);
       const now = deps.clock().toISOString();
       const customer: CustomerRecord = {
         id: newId('cus'),
@@ -111,8 +119,10 @@ export function customerOperations(deps: Deps) {
       return customer;
     },
 
-    /** Changes the fields present in `input`. */
+    /** Changes the fields present in `input` (an address is checked as on create). */
     async update(ctx: OperationContext, id: string, input: UpdateCustomerInput): Promise<CustomerRecord> {
+      if (input.address !== undefined)
+        checkInput([['address.country', input.address?.country ?? null, 'country']]);
       return mutate(deps, ctx, 'customers.update', { id, input }, async (tx, record) => {
         const before = await tx.get('customer', id);
         if (!before) throw notFound('customer', id);

@@ -12,8 +12,9 @@ import {
   tenantOf,
 } from './context.js';
 import { billingFor, toCoreCustomer } from './environment.js';
+import { isWorkflowError } from './errors.js';
 import { newId } from './ids.js';
-import { paymentOutcomeOf, settleInvoicePayment } from './invoices.js';
+import { attemptInFlight, reserveAttempt, runAttempt } from './payment-attempts.js';
 import { persistTransition, recordTransitionEvents } from './transition.js';
 
 /** When the dunning pass runs (default: the business clock's now). */
@@ -101,6 +102,11 @@ function auditWriter(tx: TenantTransaction, at: string) {
   };
 }
 
+/**
+ * Retries the invoice's payment through the same reservation as `pay`: under the invoice's lock, only while
+ * no payment of it is in flight and no other pass (or payment) attempted it since this pass listed it, so
+ * parallel passes and a `pay` beside them charge it at most once.
+ */
 async function retry(
   deps: Deps,
   ctx: OperationContext,
@@ -115,36 +121,37 @@ async function retry(
       reason: gateway ? 'no payment method on the invoice' : 'no payment gateway for the tenant',
     };
   }
-  const attemptId = `${invoice.id}_attempt_${invoice.paymentAttempts + 1}`;
-  const intent = await gateway.createPaymentIntent({
-    gatewayCustomerId: invoice.gatewayCustomerId ?? '',
-    paymentMethodId: invoice.paymentMethodId,
-    amount: invoice.amountRemaining,
-    metadata: { invoiceId: invoice.id, attemptId, dunningRetry: String(retryNumber) },
-    idempotencyKey: attemptId,
-  });
-  const outcome = paymentOutcomeOf(intent, attemptId);
+  // The attempt's own audit events (reserved, paid, failed) are dunning's too.
+  const step: OperationContext = { ...ctx, actor: ACTOR };
+  let reservation: Awaited<ReturnType<typeof reserveAttempt>>;
+  try {
+    reservation = await reserveAttempt(deps, step, invoice.id, {
+      gateway: 'tilled',
+      expectedPaymentAttempts: invoice.paymentAttempts,
+    });
+  } catch (error) {
+    if (!isWorkflowError(error) || !['WORKFLOW_CONFLICT', 'WORKFLOW_INVALID_STATE'].includes(error.code))
+      throw error;
+    return { invoiceId: invoice.id, action: 'skipped', reason: error.message };
+  }
+  const { attempt } = reservation;
   const at = deps.clock().toISOString();
+  const { outcome } = await runAttempt(deps, step, gateway, attempt, { dunningRetry: String(retryNumber) });
   await mutate(deps, ctx, 'dunning.retry', { invoiceId: invoice.id, retryNumber }, async (tx) => {
     const record = auditWriter(tx, at);
-    const before = await tx.getForUpdate('invoice', invoice.id);
-    if (!before) return;
     await record({
       type: 'dunning.retry',
       entityType: 'invoice',
       entityId: invoice.id,
       before: null,
       after: null,
-      extra: { retryNumber, attemptId, paymentIntentId: intent.id, result: outcome.status },
+      extra: {
+        retryNumber,
+        attemptId: attempt.id,
+        paymentIntentId: outcome.paymentIntentId,
+        result: outcome.status,
+      },
     });
-    if (before.status !== 'open') return; // a webhook settled it meanwhile
-    await settleInvoicePayment(
-      deps,
-      tx,
-      record,
-      { ...before, paymentAttempts: before.paymentAttempts + 1 },
-      outcome,
-    );
   });
   return { invoiceId: invoice.id, action: 'retried', retryNumber, result: outcome.status };
 }
@@ -162,6 +169,10 @@ async function giveUp(
     const before = await tx.getForUpdate('invoice', invoiceId);
     if (before?.status !== 'open') {
       return { invoiceId, action: 'skipped', reason: `invoice is ${before?.status ?? 'gone'}` } as const;
+    }
+    // A payment in flight may still pay it: give up on a later pass, if at all.
+    if (await attemptInFlight(tx, invoiceId)) {
+      return { invoiceId, action: 'skipped', reason: 'a payment of the invoice is in flight' } as const;
     }
     const t = markInvoiceUncollectible(before, { at });
     const after: InvoiceRecord = { ...before, ...t.invoice, updatedAt: at };
@@ -209,7 +220,9 @@ async function giveUp(
  * Dunning: one pass over the tenant's open invoices whose payment failed. Each is retried through the
  * gateway (its last payment method, a new attempt id) when `nextDunningStep` says a retry is due per the
  * policy's `scheduleDays`; after the last retry fails the invoice becomes `uncollectible` and its
- * subscription is canceled or left `past_due` per `finalAction`.
+ * subscription is canceled or left `past_due` per `finalAction`. Passes may run in parallel (and beside
+ * `invoices.pay`): a retry reserves the invoice's payment attempt first, so an invoice is charged at most
+ * once; an invoice another pass or payment is handling is reported `skipped`.
  *
  * @example
  * const summary = await billing.dunning.run({ tenantId }, { now: '2026-03-05T00:00:00Z' });

@@ -6,12 +6,20 @@
 // `receive` resolves and then calls `apply` (at once or from a queue); `replay` re-applies what a crash
 // left unprocessed.
 
-import type { WebhookEventRecord } from '@billkit/db';
+import type { PaymentIntent } from '@billkit/billing-core';
+import type { InvoiceRecord, PaymentAttemptRecord, WebhookEventRecord } from '@billkit/db';
 import { BILLKIT_METADATA_KEYS, verifyWebhookSignature } from '@billkit/tilled';
-import { type Deps, mutate, type OperationContext, recorderFor, tenantOf } from './context.js';
+import { type Deps, mutate, type OperationContext, type Recorder, recorderFor, tenantOf } from './context.js';
 import { WorkflowError } from './errors.js';
 import { newId } from './ids.js';
-import { settleInvoicePayment } from './invoices.js';
+import {
+  type AttemptSettlement,
+  applyAttemptOutcome,
+  attemptInFlight,
+  paymentOutcomeOf,
+  refundUnapplied,
+  settleInvoicePayment,
+} from './payment-attempts.js';
 
 /** Where a Tilled account's events go: the tenant and the webhook secrets accepted (several during rotation). */
 export interface GatewayAccountRoute {
@@ -47,8 +55,14 @@ export type GatewayEventRejection = 'malformed' | 'unknown_account' | 'invalid_s
 
 /** What applying one stored event did. */
 export interface GatewayEventApplication {
-  /** False when it had been processed already (nothing was applied twice). */
+  /** False when it had been processed already (nothing was applied twice) or was rejected. */
   readonly applied: boolean;
+  /**
+   * Why the event was not applied although it verified: its payment intent, fetched from the gateway, is
+   * unknown there or does not match billkit's records (amount, currency, invoice, tenant, attempt). Kept on
+   * the stored event (`processingError`) and in the audit trail (`gateway_event.rejected`).
+   */
+  readonly rejection?: string;
   readonly type: string;
   /** Seconds from the event's creation at the gateway to its processing, when the event says when it was created. */
   readonly lagSeconds: number | null;
@@ -81,6 +95,8 @@ interface Envelope {
   readonly type: string;
   readonly data: {
     readonly id?: string;
+    readonly amount?: unknown;
+    readonly currency?: unknown;
     readonly metadata?: Record<string, unknown> | null;
     readonly last_payment_error?: { code?: string; message?: string };
   };
@@ -118,57 +134,221 @@ function rejected(
 
 const ACTOR = 'webhook:tilled';
 
+/** Payment-intent events that move an invoice, once the intent is fetched from the gateway. */
+const PAYMENT_EVENTS: ReadonlySet<string> = new Set([
+  'payment_intent.succeeded',
+  'payment_intent.payment_failed',
+]);
+
+/** The event's payment intent as the gateway holds it, or why the event cannot be applied. */
+type Fetched = { readonly intent: PaymentIntent } | { readonly rejection: string };
+
 /**
- * Applies one stored event in one transaction. Idempotent: an event already processed is skipped (its
- * processedAt mark is set in the same transaction as its effects), and only open invoices move.
- * Unknown types are only marked processed.
+ * Fetches the event's payment intent from the tenant's gateway: the event's own copy is never trusted.
+ * Unknown at the gateway (or not billkit's) is a rejection; any other failure is thrown, so the event stays
+ * unprocessed and a replay tries again.
+ */
+async function fetchIntent(deps: Deps, tenantId: string, intentId: string | undefined): Promise<Fetched> {
+  if (intentId === undefined) return { rejection: 'the event names no payment intent' };
+  const gateway = await deps.gateways(tenantId);
+  if (!gateway) return { rejection: 'no payment gateway is configured for the tenant' };
+  try {
+    return { intent: await gateway.getPaymentIntent(intentId) };
+  } catch (error) {
+    const { code, status } = (error ?? {}) as { code?: unknown; status?: unknown };
+    if (status === 404 || (typeof code === 'string' && code.endsWith('_NOT_FOUND')))
+      return { rejection: `the gateway has no payment intent ${intentId}` };
+    if (code === 'TILLED_INVALID_RESPONSE')
+      return { rejection: `payment intent ${intentId} carries no billkit invoice and attempt` };
+    throw error;
+  }
+}
+
+/** Why the fetched intent does not match the event or billkit's records; null when it does. */
+function mismatchOf(
+  tenantId: string,
+  event: Envelope,
+  intent: PaymentIntent,
+  invoice: InvoiceRecord | null,
+  attempt: PaymentAttemptRecord | null,
+): string | null {
+  const claimed = event.data.metadata?.[BILLKIT_METADATA_KEYS.invoiceId];
+  if (intent.id !== event.data.id) return `the gateway answered with payment intent ${intent.id}`;
+  if (intent.metadata.invoiceId !== claimed)
+    return `payment intent ${intent.id} is for invoice ${intent.metadata.invoiceId}, not ${String(claimed)}`;
+  const owner = intent.metadata[BILLKIT_METADATA_KEYS.tenantId];
+  if (owner !== undefined && owner !== tenantId)
+    return `payment intent ${intent.id} belongs to another tenant`;
+  if (!invoice) return `no invoice ${intent.metadata.invoiceId}`;
+  if (intent.amount.currency !== invoice.currency)
+    return `payment intent ${intent.id} is in ${intent.amount.currency}, invoice ${invoice.id} in ${invoice.currency}`;
+  if (typeof event.data.amount === 'number' && event.data.amount !== intent.amount.amount)
+    return `the event says amount ${event.data.amount}, the gateway ${intent.amount.amount}`;
+  if (attempt) {
+    if (attempt.invoiceId !== invoice.id) return `attempt ${attempt.id} is not of invoice ${invoice.id}`;
+    if (attempt.amount !== intent.amount.amount || attempt.currency !== intent.amount.currency)
+      return `payment intent ${intent.id} is for ${intent.amount.amount}, attempt ${attempt.id} for ${attempt.amount}`;
+    if (attempt.paymentIntentId !== null && attempt.paymentIntentId !== intent.id)
+      return `attempt ${attempt.id} is payment intent ${attempt.paymentIntentId}, not ${intent.id}`;
+    return null;
+  }
+  // An attempt billkit has no row for (made before attempts were recorded): an open invoice takes only
+  // its full amount; on an invoice that can no longer take it, it is refunded (see settleUnrecorded).
+  if (
+    invoice.status === 'open' &&
+    invoice.paymentIntentId !== intent.id &&
+    intent.amount.amount !== invoice.amountRemaining.amount
+  )
+    return `payment intent ${intent.id} is for ${intent.amount.amount}, invoice ${invoice.id} has ${invoice.amountRemaining.amount} remaining`;
+  return null;
+}
+
+/** An intent of an attempt billkit has no row for: settled on the open invoice as before attempts had rows. */
+async function settleUnrecorded(
+  deps: Deps,
+  tx: Parameters<typeof settleInvoicePayment>[1],
+  record: Recorder,
+  invoice: InvoiceRecord,
+  intent: PaymentIntent,
+): Promise<AttemptSettlement['refund']> {
+  const outcome = paymentOutcomeOf(intent, intent.metadata.attemptId);
+  if (outcome.status === 'pending') return null;
+  if (outcome.status === 'failed') {
+    // Recorded already when the gateway answered the payment: do not count it twice.
+    const recorded = invoice.paymentIntentId === intent.id && invoice.lastPaymentError !== null;
+    if (invoice.status === 'open' && !recorded)
+      await settleInvoicePayment(deps, tx, record, invoice, outcome);
+    return null;
+  }
+  if (invoice.paymentIntentId === intent.id && invoice.status === 'paid') return null; // applied already
+  if (invoice.status === 'open' && !(await attemptInFlight(tx, invoice.id))) {
+    await settleInvoicePayment(deps, tx, record, invoice, outcome);
+    return null;
+  }
+  const reason = invoice.status === 'open' ? 'another_payment_in_flight' : `invoice_${invoice.status}`;
+  await record({
+    type: 'invoice.payment_unapplied',
+    entityType: 'invoice',
+    entityId: invoice.id,
+    before: null,
+    after: null,
+    extra: {
+      paymentIntentId: intent.id,
+      attemptId: intent.metadata.attemptId,
+      amount: intent.amount.amount,
+      reason,
+    },
+  });
+  return {
+    paymentIntentId: intent.id,
+    amount: intent.amount.amount,
+    currency: intent.amount.currency,
+    reason,
+  };
+}
+
+/**
+ * Applies one stored event. A payment-intent event is applied only after its intent is fetched from the
+ * gateway and matches the event and billkit's records (amount, currency, invoice, tenant, attempt); the
+ * gateway's intent, not the event, says what happened. A mismatch (or an intent the gateway does not
+ * have) is kept on the stored event as its processing error and audited (`gateway_event.rejected`), and
+ * the invoice is left unchanged. Idempotent: an event already processed is skipped (its processedAt mark is
+ * set in the same transaction as its effects), and an attempt is settled once. Unknown types are only
+ * marked processed.
  */
 async function applyStored(deps: Deps, ctx: OperationContext, id: string): Promise<GatewayEventApplication> {
   const at = deps.clock().toISOString();
+  const stored = await tenantOf(deps, ctx).get('webhook_event', id);
+  const peeked = stored && !stored.processedAt ? parseEnvelope(stored.rawBody) : null;
+  const invoiceNamed = peeked?.data.metadata?.[BILLKIT_METADATA_KEYS.invoiceId];
+  // I/O before the transaction: the gateway's own view of the intent.
+  const fetched =
+    peeked && typeof invoiceNamed === 'string' && PAYMENT_EVENTS.has(peeked.type)
+      ? await fetchIntent(deps, ctx.tenantId, peeked.data.id)
+      : null;
   let type = '';
   let createdAt: string | undefined;
-  const applied = await mutate(deps, ctx, 'gatewayEvents.apply', { id }, async (tx) => {
+  let refund: {
+    attemptId: string;
+    invoiceId: string;
+    refund: NonNullable<AttemptSettlement['refund']>;
+  } | null = null;
+  const result = await mutate(deps, ctx, 'gatewayEvents.apply', { id }, async (tx) => {
+    refund = null;
     const current = await tx.getForUpdate('webhook_event', id);
-    if (!current) return false;
+    if (!current) return { applied: false };
     const event = parseEnvelope(current.rawBody);
     type = event?.type ?? current.type;
     createdAt = event?.created_at;
-    if (current.processedAt) return false;
+    if (current.processedAt) return { applied: false };
     if (!event) throw rejected('malformed', 'The webhook body is not a Tilled event');
     const audit = recorderFor(
       { ...deps, clock: () => new Date(at) },
       { ...ctx, actor: ctx.actor ?? ACTOR },
       tx,
     );
-    const record = (entry: Parameters<typeof audit>[0]) =>
+    const record: Recorder = (entry) =>
       audit({ ...entry, extra: { webhookEventId: event.id, ...(entry.extra ?? {}) } });
     const invoiceId = event.data.metadata?.[BILLKIT_METADATA_KEYS.invoiceId];
-    if (
-      typeof invoiceId === 'string' &&
-      (event.type === 'payment_intent.succeeded' || event.type === 'payment_intent.payment_failed')
-    ) {
+    let rejection: string | null = null;
+    if (typeof invoiceId === 'string' && PAYMENT_EVENTS.has(event.type)) {
+      const verified = fetched ?? (await fetchIntent(deps, ctx.tenantId, event.data.id));
       const invoice = await tx.getForUpdate('invoice', invoiceId);
-      // The API already recorded this attempt's failure when the gateway answered: do not count it twice.
-      const alreadyRecorded =
-        event.type === 'payment_intent.payment_failed' &&
-        invoice?.paymentIntentId === (event.data.id ?? null) &&
-        invoice?.lastPaymentError !== null;
-      if (invoice && invoice.status === 'open' && !alreadyRecorded) {
-        const failure = event.data.last_payment_error;
-        await settleInvoicePayment(deps, tx, record, invoice, {
-          status: event.type === 'payment_intent.succeeded' ? 'succeeded' : 'failed',
-          paymentIntentId: event.data.id ?? null,
-          attemptId: String(event.data.metadata?.[BILLKIT_METADATA_KEYS.attemptId] ?? 'webhook'),
-          ...(failure ? { failure: failure.code ?? failure.message ?? 'payment_failed' } : {}),
+      if ('rejection' in verified) rejection = verified.rejection;
+      else {
+        const { intent } = verified;
+        const attempt = invoice ? await tx.getForUpdate('payment_attempt', intent.metadata.attemptId) : null;
+        rejection = mismatchOf(ctx.tenantId, event, intent, invoice, attempt);
+        if (rejection === null && invoice) {
+          const due = attempt
+            ? (
+                await applyAttemptOutcome(
+                  deps,
+                  tx,
+                  record,
+                  invoice,
+                  attempt,
+                  paymentOutcomeOf(intent, attempt.id),
+                )
+              ).refund
+            : await settleUnrecorded(deps, tx, record, invoice, intent);
+          if (due) refund = { attemptId: intent.metadata.attemptId, invoiceId: invoice.id, refund: due };
+        }
+      }
+      if (rejection !== null) {
+        await record({
+          type: 'gateway_event.rejected',
+          entityType: invoice ? 'invoice' : 'webhook_event',
+          entityId: invoice ? invoice.id : current.id,
+          before: null,
+          after: null,
+          extra: {
+            eventId: event.id,
+            eventType: event.type,
+            paymentIntentId: event.data.id ?? null,
+            reason: rejection,
+          },
         });
       }
     }
-    await tx.update('webhook_event', { ...current, processedAt: at, processingError: null, updatedAt: at });
-    return true;
+    await tx.update('webhook_event', {
+      ...current,
+      processedAt: at,
+      processingError: rejection,
+      updatedAt: at,
+    });
+    return rejection === null ? { applied: true } : { applied: false, rejection };
   });
+  const due = refund as typeof refund;
+  const gateway = due ? await deps.gateways(ctx.tenantId) : null;
+  if (due && gateway) await refundUnapplied(deps, ctx, gateway, due);
   const lagSeconds =
     createdAt !== undefined ? Math.max(0, (Date.parse(at) - Date.parse(createdAt)) / 1000) : null;
-  return { applied, type, lagSeconds: lagSeconds !== null && Number.isNaN(lagSeconds) ? null : lagSeconds };
+  return {
+    ...result,
+    type,
+    lagSeconds: lagSeconds !== null && Number.isNaN(lagSeconds) ? null : lagSeconds,
+  };
 }
 
 /**

@@ -96,3 +96,10 @@ export {
   type TilledGatewaysOptions,
   tilledGateways,
 } from './tilled-gateways.js';
+export {
+  createWorker,
+  type Worker,
+  type WorkerEvent,
+  type WorkerOptions,
+  type WorkerTotals,
+} from './worker.js';

@@ -6,10 +6,6 @@ import {
   finalizeInvoice,
   type Invoice,
   markInvoiceUncollectible,
-  markSubscriptionPastDue,
-  markSubscriptionRecovered,
-  payInvoice,
-  recordInvoicePaymentFailure,
   voidInvoice,
 } from '@billkit/billing-core';
 import type {
@@ -21,16 +17,7 @@ import type {
   TenantTransaction,
 } from '@billkit/db';
 import { appendBalanceTransaction, applyInvoiceToBalance } from './balance.js';
-import {
-  type Deps,
-  fingerprint,
-  gatewayOf,
-  mutate,
-  type OperationContext,
-  type Recorder,
-  runClaimed,
-  tenantOf,
-} from './context.js';
+import { type Deps, gatewayOf, mutate, type OperationContext, runClaimed, tenantOf } from './context.js';
 import {
   billingFor,
   discountDefinition,
@@ -41,7 +28,17 @@ import {
 } from './environment.js';
 import { notFound, WorkflowError } from './errors.js';
 import { newId } from './ids.js';
+import {
+  attemptsOf,
+  type InvoicePaymentOutcome,
+  refuseWhilePaymentInFlight,
+  reserveAttempt,
+  runAttempt,
+  settleInvoicePayment,
+} from './payment-attempts.js';
 import { discountStateFor, persistTransition, recordTransitionEvents } from './transition.js';
+
+export type { InvoicePaymentOutcome } from './payment-attempts.js';
 
 /** The subscription whose next invoice to preview. */
 export interface UpcomingInvoiceInput {
@@ -112,14 +109,6 @@ export interface ListCreditNotesInput {
   readonly invoice?: string | undefined;
 }
 
-/** What a payment attempt came to, as applied by {@link settleInvoicePayment}. */
-export interface InvoicePaymentOutcome {
-  readonly status: 'succeeded' | 'failed' | 'pending';
-  readonly paymentIntentId: string | null;
-  readonly attemptId: string;
-  readonly failure?: string;
-}
-
 /** The invoice, or `WORKFLOW_NOT_FOUND`; `forUpdate` (in a transaction that will update it): locked until the commit. */
 async function loadInvoice(reader: TenantReader, id: string, forUpdate?: false): Promise<InvoiceRecord>;
 async function loadInvoice(reader: TenantTransaction, id: string, forUpdate: true): Promise<InvoiceRecord>;
@@ -135,120 +124,63 @@ async function loadInvoice(
   return found;
 }
 
-/**
- * Applies a successful (or failed, or pending) payment to the invoice and its subscription, with audit
- * events: a success pays the invoice and recovers a `past_due` subscription; a failure records it on the
- * invoice and makes the subscription `past_due`. The caller has locked `before` (`getForUpdate`) in `tx`.
- * Used by paying, by gateway events and by dunning.
- *
- * @example
- * await settleInvoicePayment(deps, tx, record, invoice, { status: 'succeeded', paymentIntentId: 'pi_1', attemptId: 'in_1_attempt_1' });
- */
-export async function settleInvoicePayment(
-  deps: Pick<Deps, 'clock'> & { readonly observer?: Deps['observer'] },
-  tx: TenantTransaction,
-  record: Recorder,
-  before: InvoiceRecord,
-  outcome: InvoicePaymentOutcome,
-): Promise<InvoiceRecord> {
-  const at = deps.clock().toISOString();
-  const base = {
-    ...before,
-    paymentIntentId: outcome.paymentIntentId ?? before.paymentIntentId,
-    updatedAt: at,
-  };
-  if (outcome.status === 'pending') {
-    await tx.update('invoice', base);
-    await record({
-      type: 'invoice.payment_pending',
-      entityType: 'invoice',
-      entityId: before.id,
-      before,
-      after: base,
+/** Every credit note of the invoice (all pages). */
+async function creditNotesOf(reader: TenantReader, invoiceId: string): Promise<CreditNoteRecord[]> {
+  const out: CreditNoteRecord[] = [];
+  let startingAfter: string | undefined;
+  for (;;) {
+    const page = await reader.list('credit_note', {
+      limit: 100,
+      where: { invoiceId },
+      ...(startingAfter !== undefined ? { startingAfter } : {}),
     });
-    return base;
+    out.push(...page.data);
+    if (!page.hasMore) return out;
+    startingAfter = page.data.at(-1)?.id;
   }
-  const t =
-    outcome.status === 'succeeded'
-      ? payInvoice(before, { at })
-      : recordInvoicePaymentFailure(before, {
-          at,
-          attemptId: outcome.attemptId,
-          ...(outcome.failure !== undefined ? { failureCode: outcome.failure } : {}),
-        });
-  const after: InvoiceRecord = {
-    ...base,
-    ...t.invoice,
-    paymentIntentId: base.paymentIntentId,
-    updatedAt: at,
-    lastPaymentError: outcome.status === 'failed' ? (outcome.failure ?? 'payment_failed') : null,
-  };
-  await tx.update('invoice', after);
-  await recordTransitionEvents(record, t.events, {
-    entityType: 'invoice',
-    entityId: before.id,
-    before,
-    after,
-  });
-  if (before.subscriptionId) {
-    const subscription = await tx.get('subscription', before.subscriptionId);
-    if (subscription) {
-      if (outcome.status === 'succeeded' && subscription.status === 'past_due') {
-        await persistTransition(
-          deps,
-          tx,
-          record,
-          markSubscriptionRecovered(subscription, { at, invoiceId: before.id }),
-          {
-            before: subscription,
-          },
-        );
-      }
-      if (outcome.status === 'failed' && ['active', 'trialing', 'past_due'].includes(subscription.status)) {
-        await persistTransition(
-          deps,
-          tx,
-          record,
-          markSubscriptionPastDue(subscription, { at, invoiceId: before.id }),
-          {
-            before: subscription,
-          },
-        );
-      }
-    }
-  }
-  return after;
 }
 
 /**
- * The settlement a gateway's answer to a payment intent means: `succeeded`, `pending` while it is
- * processing or needs customer action, otherwise `failed` with the gateway's code or message.
+ * Records a payment made outside billkit, in one transaction holding the invoice's row lock: refused while
+ * a gateway payment of the invoice is in flight, kept as a succeeded `out_of_band` attempt.
  */
-export function paymentOutcomeOf(
-  intent: {
-    readonly id: string;
-    readonly status: string;
-    readonly failureCode?: string;
-    readonly failureMessage?: string;
-  },
-  attemptId: string,
-): InvoicePaymentOutcome {
-  return intent.status === 'succeeded'
-    ? { status: 'succeeded', paymentIntentId: intent.id, attemptId }
-    : intent.status === 'processing' || intent.status === 'requires_action'
-      ? { status: 'pending', paymentIntentId: intent.id, attemptId }
-      : {
-          status: 'failed',
-          paymentIntentId: intent.id,
-          attemptId,
-          failure: intent.failureCode ?? intent.failureMessage ?? intent.status,
-        };
-}
-
-/** A gateway error as a short, secret-free summary (its code, e.g. TILLED_TIMEOUT, or a generic label). */
-function gatewayErrorSummary(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^[A-Z0-9_]{1,64}$/.test(code) ? code : 'gateway_error';
+async function payOutOfBand(deps: Deps, ctx: OperationContext, id: string): Promise<InvoiceRecord> {
+  return mutate(deps, ctx, 'invoices.pay', { id, paidOutOfBand: true }, async (tx, record) => {
+    const before = await loadInvoice(tx, id, true);
+    if (before.status !== 'open')
+      throw new WorkflowError('WORKFLOW_INVALID_STATE', `Invoice ${before.id} is ${before.status}, not open`);
+    const attempts = await attemptsOf(tx, id);
+    const inFlight = attempts.find((a) => a.status === 'pending' || a.status === 'processing');
+    if (inFlight) await refuseWhilePaymentInFlight(tx, id, 'record an out-of-band payment of');
+    const n = Math.max(attempts.length, before.paymentAttempts) + 1;
+    const at = deps.clock().toISOString();
+    const attemptId = `${before.id}_attempt_${n}`;
+    await tx.insert('payment_attempt', {
+      id: attemptId,
+      invoiceId: before.id,
+      customerId: before.customerId,
+      gateway: 'out_of_band',
+      status: 'succeeded',
+      amount: before.amountRemaining.amount,
+      currency: before.currency,
+      paymentMethodId: null,
+      gatewayCustomerId: null,
+      paymentIntentId: null,
+      gatewayCalls: 0,
+      leaseUntil: null,
+      lastError: null,
+      createdAt: at,
+      updatedAt: at,
+    });
+    const outcome: InvoicePaymentOutcome = { status: 'succeeded', paymentIntentId: null, attemptId };
+    return settleInvoicePayment(
+      deps,
+      tx,
+      record,
+      { ...before, paymentAttempts: before.paymentAttempts + 1 },
+      outcome,
+    );
+  });
 }
 
 // The upcoming-invoice preview is the hottest read. Its result is a pure function of stored state
@@ -446,12 +378,17 @@ export function invoiceOperations(deps: Deps) {
     },
 
     /**
-     * Pays an open invoice through the tenant's gateway (or records an out-of-band payment). A decline is
-     * recorded on the invoice (and its subscription becomes `past_due`) and then thrown as
-     * `WORKFLOW_PAYMENT_FAILED`; a processing payment (ACH) leaves the invoice open until the gateway's
-     * event settles it; a gateway error is recorded on the invoice without counting the attempt and
-     * rethrown. The attempt id (`<invoice>_attempt_<n>`) is the gateway's idempotency key, so a retry after
-     * an error never charges twice.
+     * Pays an open invoice through the tenant's gateway (or records an out-of-band payment), charging it at
+     * most once however many requests ask at the same time: a payment attempt is reserved under the
+     * invoice's row lock before the gateway is called, and while one is in flight (waiting for the gateway,
+     * or processing like ACH) another payment of the invoice, by any payment method, is
+     * `WORKFLOW_CONFLICT` (retryable); once paid it is `WORKFLOW_INVALID_STATE`. A decline is recorded on
+     * the invoice (its subscription becomes `past_due`) and thrown as `WORKFLOW_PAYMENT_FAILED`; a
+     * processing payment leaves the invoice open until the gateway's event settles it; a gateway error is
+     * recorded without counting the attempt and rethrown, and the next payment resumes that attempt under
+     * the same id (`<invoice>_attempt_<n>`, the gateway's idempotency key) with its payment method, so the
+     * gateway finds any charge it made and never charges twice. So does a payment after the lease of an
+     * attempt left pending by a process that died.
      */
     async pay(ctx: OperationContext, id: string, input: PayInvoiceInput): Promise<InvoiceRecord> {
       if ((input.paidOutOfBand ?? false) === (input.paymentMethod !== undefined)) {
@@ -465,65 +402,14 @@ export function invoiceOperations(deps: Deps) {
       }
       // Calls the payment gateway between transactions: a key is claimed before and completed after.
       return runClaimed(deps, ctx, 'invoices.pay', { id, input }, async (step) => {
-        const reader = tenantOf(deps, step);
-        const current = await loadInvoice(reader, id);
-        if (current.status !== 'open')
-          throw new WorkflowError(
-            'WORKFLOW_INVALID_STATE',
-            `Invoice ${current.id} is ${current.status}, not open`,
-          );
-        const attemptId = `${current.id}_attempt_${current.paymentAttempts + 1}`;
-        let outcome: InvoicePaymentOutcome;
-        if (input.paidOutOfBand) {
-          outcome = { status: 'succeeded', paymentIntentId: null, attemptId };
-        } else {
-          const gateway = await gatewayOf(deps, step.tenantId);
-          const customer = await reader.get('customer', current.customerId);
-          let intent: Awaited<ReturnType<typeof gateway.createPaymentIntent>>;
-          try {
-            intent = await gateway.createPaymentIntent({
-              gatewayCustomerId: input.gatewayCustomer ?? customer?.metadata.tilled_customer_id ?? '',
-              paymentMethodId: input.paymentMethod as string,
-              amount: current.amountRemaining,
-              metadata: { invoiceId: current.id, attemptId },
-              idempotencyKey: attemptId,
-            });
-          } catch (error) {
-            // The gateway failed or timed out: the charge may or may not exist. Record the attempt and its
-            // error, but do not count it: a retry must reuse this attempt id, so the gateway finds the
-            // intent if one was created and never charges twice. A late webhook settles the invoice.
-            await mutate(deps, step, 'invoices.pay', { id, input }, async (tx, record) => {
-              const before = await loadInvoice(tx, id, true);
-              const after: InvoiceRecord = {
-                ...before,
-                lastPaymentError: gatewayErrorSummary(error),
-                updatedAt: deps.clock().toISOString(),
-              };
-              await tx.update('invoice', after);
-              await record({
-                type: 'invoice.payment_attempt_errored',
-                entityType: 'invoice',
-                entityId: after.id,
-                before,
-                after,
-                extra: { attemptId, error: gatewayErrorSummary(error) },
-              });
-            });
-            throw error;
-          }
-          outcome = paymentOutcomeOf(intent, attemptId);
-        }
-        const invoice = await mutate(deps, step, 'invoices.pay', { id, input }, async (tx, record) => {
-          const before = await loadInvoice(tx, id, true);
-          const counted = {
-            ...before,
-            paymentAttempts: before.paymentAttempts + 1,
-            paymentMethodId: input.paymentMethod ?? before.paymentMethodId ?? null,
-            gatewayCustomerId: input.gatewayCustomer ?? before.gatewayCustomerId ?? null,
-          };
-          if (before.status === 'paid') return before; // the webhook got there first
-          return settleInvoicePayment(deps, tx, record, counted, outcome);
+        if (input.paidOutOfBand) return payOutOfBand(deps, step, id);
+        const gateway = await gatewayOf(deps, step.tenantId);
+        const { attempt } = await reserveAttempt(deps, step, id, {
+          gateway: 'tilled',
+          paymentMethodId: input.paymentMethod,
+          gatewayCustomerId: input.gatewayCustomer,
         });
+        const { invoice, outcome } = await runAttempt(deps, step, gateway, attempt);
         if (outcome.status === 'failed') {
           throw new WorkflowError('WORKFLOW_PAYMENT_FAILED', `The payment was declined: ${outcome.failure}`, {
             invoice: invoice.id,
@@ -535,11 +421,13 @@ export function invoiceOperations(deps: Deps) {
 
     /**
      * Voids an open (or uncollectible) invoice. Balance the invoice used or created when it was finalized
-     * goes back to the customer's balance.
+     * goes back to the customer's balance. Refused (`WORKFLOW_CONFLICT`, retryable) while a payment of the
+     * invoice is in flight: the customer may be charged any moment.
      */
     async void(ctx: OperationContext, id: string): Promise<InvoiceRecord> {
       return mutate(deps, ctx, 'invoices.void', { id }, async (tx, record) => {
         const before = await loadInvoice(tx, id, true);
+        await refuseWhilePaymentInFlight(tx, id, 'void');
         const at = deps.clock().toISOString();
         const t = voidInvoice(before, { at });
         const after: InvoiceRecord = { ...before, ...t.invoice, updatedAt: at };
@@ -564,10 +452,14 @@ export function invoiceOperations(deps: Deps) {
       });
     },
 
-    /** Marks an open invoice uncollectible (dunning does this after the last failed retry). */
+    /**
+     * Marks an open invoice uncollectible (dunning does this after the last failed retry); refused
+     * (`WORKFLOW_CONFLICT`) while a payment of it is in flight.
+     */
     async markUncollectible(ctx: OperationContext, id: string): Promise<InvoiceRecord> {
       return mutate(deps, ctx, 'invoices.markUncollectible', { id }, async (tx, record) => {
         const before = await loadInvoice(tx, id, true);
+        await refuseWhilePaymentInFlight(tx, id, 'mark uncollectible');
         const at = deps.clock().toISOString();
         const t = markInvoiceUncollectible(before, { at });
         const after: InvoiceRecord = { ...before, ...t.invoice, updatedAt: at };
@@ -584,14 +476,18 @@ export function invoiceOperations(deps: Deps) {
 
     /**
      * Issues a credit note against an open or paid invoice. Credit to `customer_balance` (a paid invoice)
-     * is added to the customer's balance ledger as credit in the same transaction.
+     * is added to the customer's balance ledger as credit in the same transaction. Concurrent notes of one
+     * invoice queue on its row lock and each is checked against every note issued before it, so together
+     * they never credit more than the invoice charged (`BILLING_CREDIT_EXCEEDS_INVOICE`). Refused
+     * (`WORKFLOW_CONFLICT`) while a payment of the invoice is in flight.
      */
     async createCreditNote(ctx: OperationContext, input: CreateCreditNoteInput): Promise<CreditNoteRecord> {
       return mutate(deps, ctx, 'invoices.createCreditNote', input, async (tx, record) => {
-        const invoice = await tx.get('invoice', input.invoice);
+        // Locked first: the notes read below are then every note committed before this one.
+        const invoice = await tx.getForUpdate('invoice', input.invoice);
         if (!invoice) throw notFound('invoice', input.invoice, 'invoice');
-        const previous = (await tx.list('credit_note', { limit: 100, where: { invoiceId: invoice.id } }))
-          .data;
+        await refuseWhilePaymentInFlight(tx, invoice.id, 'credit');
+        const previous = await creditNotesOf(tx, invoice.id);
         const at = deps.clock().toISOString();
         const { creditNote, events } = createCreditNote(
           invoice,

@@ -14,6 +14,20 @@ import {
 import { type Deps, mutate, type OperationContext, tenantOf } from './context.js';
 import { forgetRateTable, loadRateTable as storedRateTable } from './environment.js';
 import { WorkflowError } from './errors.js';
+import { checkInput } from './input-checks.js';
+
+/**
+ * The `country` of every jurisdiction of a rate table as sent (the tax engine takes them in any case),
+ * as checks against ISO 3166-1: a table taxing country `ZZ` is refused before it is validated.
+ */
+function jurisdictionCountries(input: ReplaceTaxRateTableInput) {
+  const jurisdictions = Array.isArray(input.jurisdictions) ? (input.jurisdictions as unknown[]) : [];
+  return jurisdictions.flatMap((j, i) => {
+    const country = (j as { country?: unknown } | null)?.country;
+    if (typeof country !== 'string') return [];
+    return [[`jurisdictions.${i}.country`, country.toUpperCase(), 'country'] as const];
+  });
+}
 
 /** A @billkit/tax rate table in camelCase (taxCategories, jurisdictions, rates); validated in full on replace. */
 export type ReplaceTaxRateTableInput = Readonly<Record<string, unknown>>;
@@ -47,6 +61,7 @@ export function taxRateOperations(deps: Deps) {
      * @example await billing.taxRates.replace(ctx, sampleRateTable)
      */
     async replace(ctx: OperationContext, input: ReplaceTaxRateTableInput): Promise<TaxTableRecord> {
+      checkInput(jurisdictionCountries(input));
       const table = loadRateTable(input);
       const now = deps.clock().toISOString();
       const saved = await mutate(deps, ctx, 'taxRates.replace', input, async (tx, record) => {
@@ -96,6 +111,16 @@ export function taxRateOperations(deps: Deps) {
      *   customer: { location: { country: 'DE' } }, lines: [{ id: 'seat', amount: 10000 }] })
      */
     async quote(ctx: OperationContext, input: QuoteTaxInput): Promise<TaxCalculation> {
+      const country = input.customer?.location?.country;
+      checkInput([
+        ['currency', input.currency, 'currency'],
+        [
+          'customer.location.country',
+          typeof country === 'string' ? country.toUpperCase() : country,
+          'country',
+        ],
+        ['taxDate', input.taxDate, 'instant'],
+      ]);
       const table = await storedRateTable(tenantOf(deps, ctx));
       return calculateTax(
         {

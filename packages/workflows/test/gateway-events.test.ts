@@ -1,4 +1,4 @@
-import type { PaymentGateway } from '@billkit/billing-core';
+import type { PaymentGateway, PaymentIntent } from '@billkit/billing-core';
 import { sampleRateTable } from '@billkit/tax';
 import { signWebhookPayload } from '@billkit/tilled';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,23 +10,66 @@ const SECRET = 'whsec_test';
 const routing = (accountId: string): GatewayAccountRoute | null =>
   accountId === ACCOUNT ? { tenantId: 'ten_a', secrets: ['whsec_old', SECRET] } : null;
 
-/** A gateway whose payments stay `processing` (ACH): the gateway's event settles them later. */
-const achGateway: PaymentGateway = {
-  createCustomer: async () => ({ gatewayCustomerId: 'gcus_1' }),
-  attachPaymentMethod: async () => ({ paymentMethodId: 'pm_1' }),
-  createPaymentIntent: async (input) => ({
-    id: `pi_${input.metadata.attemptId}`,
-    status: 'processing',
-    amount: input.amount,
-    metadata: input.metadata,
-  }),
-  refund: async () => {
-    throw new Error('not used');
-  },
-  getPaymentIntent: async () => {
-    throw new Error('not used');
-  },
-};
+/**
+ * A gateway whose payments stay `processing` (ACH) until the bank settles them (`settle`); it holds its
+ * intents, so an event's intent can be fetched, and records refunds. `failNextFetch` makes the next
+ * `getPaymentIntent` time out.
+ */
+function achGateway() {
+  const intents = new Map<string, PaymentIntent>();
+  const refunds: { paymentIntentId: string; amount: number; idempotencyKey: string }[] = [];
+  const state = { failNextFetch: false };
+  const gateway: PaymentGateway = {
+    createCustomer: async () => ({ gatewayCustomerId: 'gcus_1' }),
+    attachPaymentMethod: async () => ({ paymentMethodId: 'pm_1' }),
+    async createPaymentIntent(input) {
+      const id = `pi_${input.metadata.attemptId}`;
+      const intent: PaymentIntent = intents.get(id) ?? {
+        id,
+        status: 'processing',
+        amount: input.amount,
+        metadata: input.metadata,
+      };
+      intents.set(id, intent);
+      return intent;
+    },
+    async refund(input) {
+      refunds.push({
+        paymentIntentId: input.paymentIntentId,
+        amount: input.amount.amount,
+        idempotencyKey: input.idempotencyKey,
+      });
+      return {
+        id: `re_${refunds.length}`,
+        paymentIntentId: input.paymentIntentId,
+        amount: input.amount,
+        status: 'pending',
+      };
+    },
+    async getPaymentIntent(id) {
+      if (state.failNextFetch) {
+        state.failNextFetch = false;
+        throw Object.assign(new Error('timed out'), { code: 'TILLED_TIMEOUT' });
+      }
+      const intent = intents.get(id);
+      if (!intent)
+        throw Object.assign(new Error(`No payment intent ${id}`), { code: 'TILLED_NOT_FOUND', status: 404 });
+      return intent;
+    },
+  };
+  /** The bank's answer for the intent of `invoiceId`'s first attempt. */
+  const settle = (
+    invoiceId: string,
+    status: 'succeeded' | 'requires_payment_method',
+    failureCode?: string,
+  ) => {
+    const id = `pi_${invoiceId}_attempt_1`;
+    const intent = intents.get(id);
+    if (!intent) throw new Error(`no intent ${id}`);
+    intents.set(id, { ...intent, status, ...(failureCode ? { failureCode } : {}) });
+  };
+  return { gateway, intents, refunds, state, settle };
+}
 
 let events = 0;
 
@@ -60,9 +103,10 @@ describe.each(backends())('gateway events on $name', ({ open }) => {
   let bed: TestBed;
   let ctx: OperationContext;
   let price: string;
+  const ach = achGateway();
 
   beforeAll(async () => {
-    bed = await open({ gateways: () => achGateway });
+    bed = await open({ gateways: () => ach.gateway });
     ctx = { tenantId: bed.tenantId, actor: 'key_test' };
     await bed.billing.taxRates.replace(ctx, sampleRateTable as unknown as Record<string, unknown>);
     const product = await bed.billing.catalog.createProduct(ctx, { name: 'Bulk pickup' });
@@ -92,6 +136,7 @@ describe.each(backends())('gateway events on $name', ({ open }) => {
 
   it('stores a verified event once and settles its invoice once, as webhook:tilled', async () => {
     const id = await processingInvoice();
+    ach.settle(id, 'succeeded');
     const input = delivery('payment_intent.succeeded', id);
     const receipt = await bed.billing.gatewayEvents.receive(input);
     expect(receipt).toMatchObject({ tenantId: 'ten_a', type: 'payment_intent.succeeded', duplicate: false });
@@ -122,6 +167,7 @@ describe.each(backends())('gateway events on $name', ({ open }) => {
 
   it('records a failed payment on the open invoice', async () => {
     const id = await processingInvoice();
+    ach.settle(id, 'requires_payment_method', 'insufficient_funds');
     const receipt = await bed.billing.gatewayEvents.receive(
       delivery('payment_intent.payment_failed', id, { last_payment_error: { code: 'insufficient_funds' } }),
     );
@@ -130,6 +176,105 @@ describe.each(backends())('gateway events on $name', ({ open }) => {
       status: 'open',
       lastPaymentError: 'insufficient_funds',
     });
+  });
+
+  /** Receives and applies a delivery; the stored event afterwards. */
+  async function deliver(input: ReturnType<typeof delivery>) {
+    const receipt = await bed.billing.gatewayEvents.receive(input);
+    const applied = await bed.billing.gatewayEvents.apply({ tenantId: 'ten_a' }, receipt.stored.id);
+    const stored = await bed.store.forTenant('ten_a').get('webhook_event', receipt.stored.id);
+    return { applied, stored };
+  }
+  const auditOf = async (id: string) =>
+    (await bed.billing.audit.list(ctx, { limit: 100, entityId: id })).data.map((e) => e.type);
+
+  it.each([
+    [
+      'a payment intent the gateway never created',
+      (id: string) => ({ id: `pi_never_${id}`, amount: 1 }),
+      (id: string) => `the gateway has no payment intent pi_never_${id}`,
+    ],
+    [
+      'an amount other than the gateway holds',
+      () => ({ amount: 1 }),
+      () => 'the event says amount 1, the gateway 11025',
+    ],
+  ])(
+    'does not apply a signed succeeded event about %s: the event keeps the error, the audit trail says why, the invoice is unchanged',
+    async (_name, data, reason) => {
+      const id = await processingInvoice();
+      ach.settle(id, 'succeeded');
+      const { applied, stored } = await deliver(delivery('payment_intent.succeeded', id, data(id)));
+      expect(applied).toMatchObject({ applied: false, rejection: reason(id) });
+      expect(stored).toMatchObject({ processingError: reason(id) });
+      expect(stored?.processedAt).not.toBeNull();
+      expect(await bed.billing.invoices.retrieve(ctx, id)).toMatchObject({
+        status: 'open',
+        amountPaid: { amount: 0 },
+      });
+      expect(await auditOf(id)).toContain('gateway_event.rejected');
+      expect(await auditOf(id)).not.toContain('invoice.paid');
+    },
+  );
+
+  it('applies what the gateway says, not what the event says: a succeeded event for a still processing intent pays nothing', async () => {
+    const id = await processingInvoice();
+    const { applied } = await deliver(delivery('payment_intent.succeeded', id));
+    expect(applied.applied).toBe(true);
+    expect((await bed.billing.invoices.retrieve(ctx, id)).status).toBe('open');
+    // The bank settles it later; its event then pays the invoice.
+    ach.settle(id, 'succeeded');
+    await deliver(delivery('payment_intent.succeeded', id));
+    expect((await bed.billing.invoices.retrieve(ctx, id)).status).toBe('paid');
+  });
+
+  it('leaves an event unprocessed when the gateway cannot be asked (a timeout): a replay applies it', async () => {
+    const id = await processingInvoice();
+    ach.settle(id, 'succeeded');
+    ach.state.failNextFetch = true;
+    const input = delivery('payment_intent.succeeded', id);
+    const receipt = await bed.billing.gatewayEvents.receive(input);
+    const error = await bed.billing.gatewayEvents
+      .apply({ tenantId: 'ten_a' }, receipt.stored.id)
+      .catch((e) => e);
+    expect((error as { code?: string }).code).toBe('TILLED_TIMEOUT');
+    expect(await bed.store.forTenant('ten_a').get('webhook_event', receipt.stored.id)).toMatchObject({
+      processedAt: null,
+    });
+    expect((await bed.billing.invoices.retrieve(ctx, id)).status).toBe('open');
+    const eventId = (JSON.parse(input.rawBody) as { id: string }).id;
+    expect(await bed.billing.gatewayEvents.replay({ eventId })).toMatchObject({ processed: 1 });
+    expect((await bed.billing.invoices.retrieve(ctx, id)).status).toBe('paid');
+  });
+
+  it('refunds (and audits) a charge that lands on an invoice that can no longer take it', async () => {
+    const id = await processingInvoice();
+    ach.settle(id, 'succeeded');
+    await deliver(delivery('payment_intent.succeeded', id));
+    expect((await bed.billing.invoices.retrieve(ctx, id)).status).toBe('paid');
+    // A second charge of the paid invoice, made behind billkit's back (no attempt of billkit's made it).
+    const stray = `pi_stray_${id}`;
+    ach.intents.set(stray, {
+      id: stray,
+      status: 'succeeded',
+      amount: { amount: 11025, currency: 'USD' },
+      metadata: { invoiceId: id, attemptId: `${id}_attempt_7` },
+    });
+    const { applied } = await deliver(
+      delivery('payment_intent.succeeded', id, {
+        id: stray,
+        metadata: { billkit_invoice_id: id, billkit_attempt_id: `${id}_attempt_7` },
+      }),
+    );
+    expect(applied.applied).toBe(true);
+    expect(ach.refunds.filter((r) => r.paymentIntentId === stray)).toEqual([
+      { paymentIntentId: stray, amount: 11025, idempotencyKey: `${id}_attempt_7_refund` },
+    ]);
+    const invoice = await bed.billing.invoices.retrieve(ctx, id);
+    expect(invoice).toMatchObject({ status: 'paid', amountPaid: { amount: 11025 } });
+    expect(await auditOf(id)).toEqual(
+      expect.arrayContaining(['invoice.payment_unapplied', 'invoice.payment_refunded']),
+    );
   });
 
   it('acknowledges an event type it does not act on (only marked processed)', async () => {
@@ -203,6 +348,7 @@ describe.each(backends())('gateway events on $name', ({ open }) => {
 
   it('replays only what was never processed, and nothing twice', async () => {
     const id = await processingInvoice();
+    ach.settle(id, 'succeeded');
     const event = delivery('payment_intent.succeeded', id);
     const eventId = (JSON.parse(event.rawBody) as { id: string }).id;
     const at = new Date().toISOString();

@@ -33,13 +33,16 @@ describe('the whole run', () => {
     expect(hits).toEqual([]);
   });
 
-  it('counted no double charge, lost write, unbalanced invoice or audit chain break', () => {
+  it('counted no double charge, over-credit, mishandled bad input, lost write, unbalanced invoice or audit chain break', () => {
     const { total } = readTally();
     expect(total.badInputs).toBeGreaterThanOrEqual(2000);
     expect(total.faultsInjected).toBeGreaterThan(0);
     expect(total.faultsSurvived).toBe(total.faultsInjected);
+    expect(total.concurrentRequests).toBeGreaterThanOrEqual(50);
     expect(mustBeZero(total)).toEqual({
       doubleCharges: 0,
+      overCredits: 0,
+      badInputsMishandled: 0,
       lostWrites: 0,
       unbalancedInvoices: 0,
       auditChainBreaks: 0,

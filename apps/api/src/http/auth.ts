@@ -51,7 +51,8 @@ class FailureWindow {
 
 /**
  * Bearer API-key authentication for every `/v1` route (except those with `config.scope: 'none'`), with
- * scope checks and a limit on failed attempts per client address.
+ * scope checks and a limit on failed attempts per client address: past it, a missing or wrong key is
+ * answered 429 for the rest of the minute, a valid key still passes.
  */
 export function registerAuth(app: FastifyInstance, store: Store, failureLimitPerMinute: number): void {
   const failures = new FailureWindow(failureLimitPerMinute);
@@ -62,25 +63,27 @@ export function registerAuth(app: FastifyInstance, store: Store, failureLimitPer
     const needed = request.routeOptions.config.scope ?? (request.method === 'GET' ? 'read' : 'write');
     if (needed === 'none') return;
     const now = Date.now();
-    if (failures.blocked(request.ip, now)) {
-      throw new ApiError(
-        'API_RATE_LIMITED',
-        'Too many failed authentication attempts; try again in a minute',
-        {
-          retryAfterSeconds: 60,
-        },
-      );
-    }
+    // Only failures are limited: a valid key is never refused here, whoever else shares its address
+    // (request.ip is the client behind the proxies TRUST_PROXY names, not the proxy).
+    const refuse = (message: string): never => {
+      if (failures.blocked(request.ip, now)) {
+        throw new ApiError(
+          'API_RATE_LIMITED',
+          'Too many failed authentication attempts; try again in a minute',
+          {
+            retryAfterSeconds: 60,
+          },
+        );
+      }
+      failures.record(request.ip, now);
+      throw new ApiError('API_UNAUTHENTICATED', message);
+    };
     const header = request.headers.authorization;
     const match = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!match?.[1]) {
-      failures.record(request.ip, now);
-      throw new ApiError('API_UNAUTHENTICATED', 'Send your API key as `Authorization: Bearer <key>`');
-    }
+    if (!match?.[1]) return refuse('Send your API key as `Authorization: Bearer <key>`');
     const key = await store.findApiKey(hashApiKey(match[1]));
     if (!key || (key.expiresAt !== null && Date.parse(key.expiresAt) <= now)) {
-      failures.record(request.ip, now);
-      throw new ApiError('API_UNAUTHENTICATED', 'The API key is invalid, expired or revoked');
+      return refuse('The API key is invalid, expired or revoked');
     }
     request.auth = {
       keyId: key.id,

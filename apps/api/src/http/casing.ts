@@ -1,3 +1,5 @@
+import { ApiError } from './problem.js';
+
 /**
  * snake_case ⇄ camelCase for engine documents (rate tables, discount definitions, engine results) that
  * travel whole through the API. Keys of the fields listed in `opaque` are data (category ids, metadata
@@ -8,6 +10,33 @@
  * `Object.entries` / `Object.fromEntries`.
  */
 const OPAQUE = new Set(['categories', 'metadata']);
+
+/** The deepest nesting of arrays and objects a request body may have (billkit's own documents use < 10). */
+export const MAX_JSON_DEPTH = 32;
+/** The walk below refuses documents deeper than this: a backstop, bodies are checked by the parser. */
+const MAX_WALK_DEPTH = 2 * MAX_JSON_DEPTH;
+
+/**
+ * True when the JSON text nests arrays/objects deeper than `limit`, counted on the raw text (brackets
+ * outside strings) without parsing or recursion: the parser runs it before JSON.parse, zod or the walk
+ * below recurse into a body (8,000 nested `[` overflowed the stack here).
+ */
+export function jsonDepthExceeds(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > limit) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
 
 /** Memo bound: opaque keys are user data (metadata keys), so the memo must not grow without limit. */
 const MEMO_LIMIT = 10_000;
@@ -30,11 +59,13 @@ function memoised(rename: Rename): Rename {
 const toCamel = memoised((key) => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()));
 const toSnake = memoised((key) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`));
 
-function convert(value: unknown, rename: Rename, keepKeys: boolean): unknown {
+function convert(value: unknown, rename: Rename, keepKeys: boolean, depth = 0): unknown {
   if (value === null || typeof value !== 'object' || value instanceof Date) return value;
+  if (depth > MAX_WALK_DEPTH)
+    throw new ApiError('API_JSON_TOO_DEEP', `JSON nested deeper than ${MAX_WALK_DEPTH} levels is refused`);
   if (Array.isArray(value)) {
     const out = new Array<unknown>(value.length);
-    for (let i = 0; i < value.length; i++) out[i] = convert(value[i], rename, false);
+    for (let i = 0; i < value.length; i++) out[i] = convert(value[i], rename, false, depth + 1);
     return out;
   }
   const out: Record<string, unknown> = {};
@@ -45,7 +76,7 @@ function convert(value: unknown, rename: Rename, keepKeys: boolean): unknown {
     const child = source[key];
     const converted =
       child !== null && typeof child === 'object'
-        ? convert(child, rename, OPAQUE.has(key) || OPAQUE.has(renamed))
+        ? convert(child, rename, OPAQUE.has(key) || OPAQUE.has(renamed), depth + 1)
         : child;
     // An own `__proto__` key (user data) must stay data, as Object.fromEntries would keep it.
     if (renamed === '__proto__')

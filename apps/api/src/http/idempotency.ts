@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Store, StoredIdempotency, TenantStore, TenantTransaction } from '@billkit/db';
-import { canonicalJson } from '@billkit/db';
+import type { IdempotencyLease, Store, StoredIdempotency, TenantStore, TenantTransaction } from '@billkit/db';
+import { canonicalJson, keepIdempotencyLease } from '@billkit/db';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from './problem.js';
 
@@ -11,6 +11,8 @@ import { ApiError } from './problem.js';
  *   serialised. A crash anywhere leaves either everything or nothing.
  * - `claim`: for requests that call a payment gateway or run many transactions (pay, billing and dunning
  *   runs): the key is claimed before the handler (a twin gets 409 while it runs) and completed after it.
+ *   The claim is leased and renewed while the handler runs: when the process dies, a retry takes the key
+ *   over once the lease has run out (about 30 s) and runs the request again, which these routes make safe.
  */
 export type IdempotencyMode = 'transactional' | 'claim';
 
@@ -42,6 +44,8 @@ export interface RequestIdempotency {
   /** The response is stored (or must not be): nothing left to do in onSend. */
   settled: boolean;
   pending: PendingCommit | null;
+  /** Claim mode: the claim's lease, renewed until the response is stored or the key released. */
+  lease: IdempotencyLease | null;
 }
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
@@ -60,7 +64,7 @@ export class IdempotentReplay extends Error {
 /** Thrown inside the transaction to roll it back when the response is not a success. */
 class RollBack extends Error {}
 
-function outcomeOf(found: StoredIdempotency, requestHash: string): IdempotentReplay {
+function outcomeOf(found: StoredIdempotency, requestHash: string, retryAfterMs?: number): IdempotentReplay {
   if (found.requestHash !== requestHash) {
     throw new ApiError(
       'API_IDEMPOTENCY_KEY_REUSED',
@@ -71,6 +75,7 @@ function outcomeOf(found: StoredIdempotency, requestHash: string): IdempotentRep
     throw new ApiError(
       'API_IDEMPOTENCY_IN_PROGRESS',
       'A request with this Idempotency-Key is still being processed',
+      retryAfterMs !== undefined ? { retryAfterSeconds: Math.ceil(retryAfterMs / 1000) } : {},
     );
   }
   return new IdempotentReplay(found.status, found.body);
@@ -159,11 +164,19 @@ export function registerIdempotency(app: FastifyInstance, store: Store, ttlMs: n
       .digest('hex');
     const mode = request.routeOptions.config.idempotency ?? 'transactional';
     const tenant = store.forTenant(request.auth.tenantId);
+    let lease: IdempotencyLease | null = null;
     if (mode === 'claim') {
       const begun = await tenant.beginIdempotent(key, requestHash, request.method, request.url, ttlMs);
       if (begun.state === 'mismatch') outcomeOf({ requestHash: '', status: null, body: null }, requestHash);
-      if (begun.state === 'in_progress') outcomeOf({ requestHash, status: null, body: null }, requestHash);
+      if (begun.state === 'in_progress')
+        outcomeOf({ requestHash, status: null, body: null }, requestHash, begun.retryAfterMs);
       if (begun.state === 'replay') return sendReplay(reply, new IdempotentReplay(begun.status, begun.body));
+      if (begun.state === 'new' && begun.takenOver)
+        request.log.warn(
+          { idempotencyKey: key },
+          'took over an Idempotency-Key whose request died unfinished',
+        );
+      lease = keepIdempotencyLease(tenant, key);
     } else {
       // A finished twin is replayed without running the handler; the claim itself happens in the change.
       const found = await tenant.findIdempotent(key);
@@ -178,6 +191,7 @@ export function registerIdempotency(app: FastifyInstance, store: Store, ttlMs: n
       ttlMs,
       settled: false,
       pending: null,
+      lease,
     };
   });
 
@@ -185,7 +199,9 @@ export function registerIdempotency(app: FastifyInstance, store: Store, ttlMs: n
     const idem = request.idempotency;
     if (!idem || idem.settled || !request.auth) return payload;
     idem.settled = true;
-    const storable = reply.statusCode < 500 && typeof payload === 'string';
+    idem.lease?.stop();
+    // A 5xx, or any answer that says when to retry (a lock wait, the database away), is not the outcome.
+    const storable = reply.statusCode < 500 && typeof payload === 'string' && !reply.hasHeader('retry-after');
     const redact = request.routeOptions.config.idempotencyStoredBody;
     const stored =
       storable && redact && reply.statusCode < 300 ? redact(payload as string) : (payload as string);

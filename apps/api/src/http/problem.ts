@@ -5,6 +5,7 @@ import { z } from 'zod';
 export type ApiErrorCode =
   | 'API_VALIDATION_FAILED'
   | 'API_MALFORMED_JSON'
+  | 'API_JSON_TOO_DEEP'
   | 'API_BODY_TOO_LARGE'
   | 'API_UNSUPPORTED_MEDIA_TYPE'
   | 'API_UNAUTHENTICATED'
@@ -69,6 +70,7 @@ export const notFound = (entity: string, id: string): ApiError =>
 const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   API_VALIDATION_FAILED: 400,
   API_MALFORMED_JSON: 400,
+  API_JSON_TOO_DEEP: 400,
   API_INVALID_IDEMPOTENCY_KEY: 400,
   API_UNAUTHENTICATED: 401,
   API_WEBHOOK_SIGNATURE_INVALID: 401,
@@ -109,6 +111,7 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   DB_CLAIM_CONFLICT: 409,
   DB_UNAVAILABLE: 503,
   DB_CONNECTION_FAILED: 503,
+  DB_LOCK_TIMEOUT: 409,
   // @billkit/tax
   TAX_UNKNOWN_JURISDICTION: 422,
   TAX_NO_RATE_IN_FORCE: 422,
@@ -132,6 +135,28 @@ const STATUS_BY_PREFIX: ReadonlyArray<readonly [string, number]> = [
   ['DB_', 500],
   ['TILLED_', 502],
 ];
+
+/**
+ * Answers a client should simply send again later carry `Retry-After`: these codes, and any error whose
+ * details say `retryable: true` (2 s) or `retryAfterSeconds` (a rate-limit window, an idempotency lease,
+ * which wins). An answer with `Retry-After` is never stored under an Idempotency-Key: the retry must run.
+ */
+const RETRY_AFTER_SECONDS_BY_CODE: Readonly<Record<string, number>> = {
+  API_RATE_LIMITED: 60,
+  API_SERVICE_UNAVAILABLE: 5,
+  API_IDEMPOTENCY_IN_PROGRESS: 2,
+  DB_UNAVAILABLE: 2,
+  DB_LOCK_TIMEOUT: 1,
+};
+
+/** The `Retry-After` seconds of the answer to `error` (whose code is `code`), or undefined when it is final. */
+export function retryAfterFor(code: string, error: unknown): number | undefined {
+  const details = (error as { details?: { retryAfterSeconds?: unknown; retryable?: unknown } } | null)
+    ?.details;
+  const given = details?.retryAfterSeconds;
+  if (typeof given === 'number' && Number.isFinite(given) && given > 0) return Math.ceil(given);
+  return RETRY_AFTER_SECONDS_BY_CODE[code] ?? (details?.retryable === true ? 2 : undefined);
+}
 
 /** HTTP status for a billkit error code (see the table above). */
 export function statusForCode(code: string): number {

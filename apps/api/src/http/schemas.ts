@@ -1,12 +1,30 @@
+import { inputInstantSchema, isCountryCode, isInstantInRange } from '@billkit/billing-core';
+import { isCurrencyCode } from '@billkit/money';
 import { z } from 'zod';
 import { problemSchema } from './problem.js';
 
-/** ISO 8601 instant with offset (`2025-01-31T00:00:00Z`). */
-export const instantSchema = z.iso.datetime({ offset: true });
+/** ISO 8601 instant with offset (`2025-01-31T00:00:00Z`), from 1970 up to 2200 (billing-core's INSTANT_RANGE). */
+export const instantSchema = inputInstantSchema.describe(
+  'ISO 8601 instant with offset, from 1970-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z',
+);
+/** ISO 8601 calendar date (`2025-01-31`) in the same range. */
+export const dateSchema = z.iso
+  .date({ abort: true })
+  .refine(isInstantInRange, 'must be from 1970-01-01 up to (not including) 2200-01-01');
 export const currencySchema = z
   .string()
-  .regex(/^[A-Z]{3}$/, 'ISO 4217 code, upper case (USD)')
+  .regex(/^[A-Z]{3}$/, { message: 'ISO 4217 code, upper case (USD)', abort: true })
+  .refine(isCurrencyCode, 'Unknown ISO 4217 currency code')
   .describe('ISO 4217 currency code, upper case');
+/** An assigned ISO 3166-1 alpha-2 code; `anyCase` also takes `us` (the tax engine's locations do). */
+export const countrySchema = (anyCase = false) =>
+  z
+    .string()
+    .regex(anyCase ? /^[A-Za-z]{2}$/ : /^[A-Z]{2}$/, {
+      message: 'ISO 3166-1 alpha-2, upper case',
+      abort: true,
+    })
+    .refine((c) => isCountryCode(c.toUpperCase()), 'Unknown ISO 3166-1 alpha-2 country code');
 export const minorUnitsSchema = z.number().int().min(-9007199254740991).max(9007199254740991);
 export const metadataSchema = z
   .record(z.string().max(40), z.string().max(500))

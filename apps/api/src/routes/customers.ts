@@ -6,6 +6,7 @@ import {
 import { z } from 'zod';
 import { camelize, snakeize } from '../http/casing.js';
 import {
+  countrySchema,
   currencySchema,
   idParams,
   listOf,
@@ -32,7 +33,7 @@ const timezoneSchema = z
 const addressSchema = z.strictObject({
   line1: z.string().max(200).optional(),
   line2: z.string().max(200).optional(),
-  country: z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2, upper case'),
+  country: countrySchema(),
   region: z.string().max(100).optional(),
   county: z.string().max(100).optional(),
   city: z.string().max(100).optional(),

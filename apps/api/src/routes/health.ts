@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import type { RouteContext, TypedApp } from './context.js';
 
+/** How long /readyz waits for the database before it answers "not ready" (ms). */
+const READINESS_DEADLINE_MS = 1_500;
+
 export async function healthRoutes(app: TypedApp, ctx: RouteContext): Promise<void> {
   app.get(
     '/healthz',
@@ -29,11 +32,21 @@ export async function healthRoutes(app: TypedApp, ctx: RouteContext): Promise<vo
     async (_request, reply) => {
       if (ctx.shuttingDown)
         return reply.code(503).send({ status: 'unavailable' as const, reason: 'shutting down' });
+      // A load balancer needs the answer in time: a database that does not answer within the
+      // deadline is as unready as one that refuses.
+      let timer: NodeJS.Timeout | undefined;
       try {
-        await ctx.store.ping();
+        await Promise.race([
+          ctx.store.ping(),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error('timeout')), READINESS_DEADLINE_MS);
+          }),
+        ]);
         return { status: 'ready' as const, database: ctx.store.provider };
       } catch {
         return reply.code(503).send({ status: 'unavailable' as const, reason: 'database unreachable' });
+      } finally {
+        clearTimeout(timer);
       }
     },
   );

@@ -2,7 +2,7 @@ import type { TaxTableRecord } from '@billkit/db';
 import type { QuoteTaxInput } from '@billkit/workflows';
 import { z } from 'zod';
 import { camelize, snakeize } from '../http/casing.js';
-import { currencySchema, instantSchema } from '../http/schemas.js';
+import { countrySchema, currencySchema, dateSchema, instantSchema } from '../http/schemas.js';
 import { operationOf, type RouteContext, type TypedApp } from './context.js';
 
 const rateTableBody = z
@@ -27,7 +27,7 @@ const rateTableJson = z
   .meta({ id: 'TaxRateTable' });
 
 const locationBody = z.strictObject({
-  country: z.string().regex(/^[A-Za-z]{2}$/),
+  country: countrySchema(true),
   region: z.string().optional(),
   county: z.string().optional(),
   city: z.string().optional(),
@@ -37,7 +37,7 @@ const locationBody = z.strictObject({
 
 const quoteBody = z.strictObject({
   currency: currencySchema,
-  tax_date: z.union([instantSchema, z.iso.date()]).describe('Rates in force at this date or instant'),
+  tax_date: z.union([instantSchema, dateSchema]).describe('Rates in force at this date or instant'),
   customer: z.strictObject({
     location: locationBody,
     exemption: z

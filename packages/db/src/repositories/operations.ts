@@ -98,20 +98,33 @@ export interface IdempotencyRecord {
   createdAt: string;
   completedAt: string | null;
   expiresAt: string;
+  /**
+   * While the request runs: until when its holder has the claim (it keeps extending it with `renew`); after
+   * that the holder counts as dead and the next `begin` takes the claim over. Null for a finished request.
+   */
+  leaseUntil: string | null;
 }
 
 export type IdempotencyBegin =
-  /** First use: run the request, then call `complete`. */
-  | { outcome: 'started'; record: IdempotencyRecord }
+  /**
+   * Run the request, then call `complete` (or `release`), and `renew` the lease while it runs. `takenOver`:
+   * an earlier request with this key died before finishing (its lease ran out); whatever it did may have
+   * happened, so the request must be safe to run again (the gateway is asked for its attempt's charge first).
+   */
+  | { outcome: 'started'; record: IdempotencyRecord; takenOver: boolean }
   /** Same key and same request, finished: replay `record.responseStatus` / `responseBody`. */
   | { outcome: 'replay'; record: IdempotencyRecord }
-  /** Same key and same request, still running elsewhere: answer 409 and let the client retry. */
+  /** Same key and same request, still running elsewhere (until `record.leaseUntil` at least): answer 409, retry later. */
   | { outcome: 'in_progress'; record: IdempotencyRecord };
+
+/** How long a claim is its holder's without being renewed: a dead holder's claim is taken over after this. */
+export const IDEMPOTENCY_LEASE_SECONDS = 30;
 
 export interface IdempotencyRepository {
   /**
    * Claims `key` for a request. A key reused with a different `requestHash` throws `DB_IDEMPOTENCY_KEY_REUSED`.
-   * An expired record is replaced.
+   * An expired record is replaced; a running one whose lease (`leaseSeconds`, default
+   * {@link IDEMPOTENCY_LEASE_SECONDS}) ran out unrenewed is taken over.
    */
   begin(
     tenantId: string,
@@ -121,9 +134,15 @@ export interface IdempotencyRepository {
       method: string;
       path: string;
       ttlSeconds?: number;
+      leaseSeconds?: number;
       at?: string;
     },
   ): Promise<IdempotencyBegin>;
+  /**
+   * Extends a running claim's lease to `leaseSeconds` from now: its holder calls this while it works (every
+   * third of the lease, say). False when there is no running claim any more (completed, released, expired).
+   */
+  renew(tenantId: string, key: string, options?: { leaseSeconds?: number; at?: string }): Promise<boolean>;
   complete(
     tenantId: string,
     key: string,
@@ -146,47 +165,81 @@ const idemFromRow = (row: IdemRow): IdempotencyRecord => ({
   createdAt: toIso(row.createdAt),
   completedAt: toIsoOrNull(row.completedAt),
   expiresAt: toIso(row.expiresAt),
+  leaseUntil: row.responseStatus === null ? toIso(leaseEnd(row, IDEMPOTENCY_LEASE_SECONDS)) : null,
 });
+
+/** When a running claim's lease ends; a claim written without one (before leases, or in a transaction) gets the default from its creation. */
+function leaseEnd(row: { leaseUntil: Date | null; createdAt: Date }, leaseSeconds: number): Date {
+  return row.leaseUntil ?? new Date(row.createdAt.getTime() + leaseSeconds * 1000);
+}
 
 export function idempotencyRepository(scope: Scope): IdempotencyRepository {
   return {
     async begin(tenantId, input) {
       const at = toDate(input.at ?? new Date().toISOString());
       const expiresAt = new Date(at.getTime() + (input.ttlSeconds ?? 24 * 3600) * 1000);
+      const leaseSeconds = input.leaseSeconds ?? IDEMPOTENCY_LEASE_SECONDS;
+      const leaseUntil = new Date(at.getTime() + leaseSeconds * 1000);
       await scope.client.idempotencyRecord.deleteMany({
         where: { tenantId, key: input.key, expiresAt: { lte: at } },
       });
-      try {
-        const row = await scope.client.idempotencyRecord.create({
-          data: {
-            id: newId('idem'),
-            tenantId,
-            key: input.key,
-            requestHash: input.requestHash,
-            method: input.method,
-            path: input.path,
-            createdAt: at,
-            expiresAt,
-          },
+      // A record released between a failed insert and the read is claimed on the next turn.
+      for (let turn = 0; ; turn++) {
+        try {
+          const row = await scope.client.idempotencyRecord.create({
+            data: {
+              id: newId('idem'),
+              tenantId,
+              key: input.key,
+              requestHash: input.requestHash,
+              method: input.method,
+              path: input.path,
+              createdAt: at,
+              expiresAt,
+              leaseUntil,
+            },
+          });
+          return { outcome: 'started', record: idemFromRow(row), takenOver: false };
+        } catch (error) {
+          if (!isUniqueViolation(error)) throw error;
+        }
+        const existing = await scope.client.idempotencyRecord.findFirst({
+          where: { tenantId, key: input.key },
         });
-        return { outcome: 'started', record: idemFromRow(row) };
-      } catch (error) {
-        if (!isUniqueViolation(error)) throw error;
+        if (!existing) {
+          if (turn < 2) continue;
+          throw new DbError('DB_VERSION_CONFLICT', `Idempotency key ${input.key} is changing hands; retry`, {
+            reason: 'idempotency_key_claimed',
+          });
+        }
+        if (existing.requestHash !== input.requestHash) {
+          throw new DbError(
+            'DB_IDEMPOTENCY_KEY_REUSED',
+            `Idempotency key ${input.key} was used for a different request`,
+            { key: input.key },
+          );
+        }
+        if (existing.responseStatus !== null) return { outcome: 'replay', record: idemFromRow(existing) };
+        if (leaseEnd(existing, leaseSeconds) > at)
+          return { outcome: 'in_progress', record: idemFromRow(existing) };
+        // Its holder died (the lease ran out unrenewed): take the claim over, unless another retry just did.
+        const taken = await scope.client.idempotencyRecord.updateMany({
+          where: { id: existing.id, responseStatus: null, leaseUntil: existing.leaseUntil },
+          data: { leaseUntil },
+        });
+        const now = await scope.client.idempotencyRecord.findFirstOrThrow({ where: { id: existing.id } });
+        if (taken.count === 1) return { outcome: 'started', record: idemFromRow(now), takenOver: true };
+        return { outcome: now.responseStatus === null ? 'in_progress' : 'replay', record: idemFromRow(now) };
       }
-      const existing = await scope.client.idempotencyRecord.findFirstOrThrow({
-        where: { tenantId, key: input.key },
+    },
+    async renew(tenantId, key, options = {}) {
+      const at = toDate(options.at ?? new Date().toISOString());
+      const leaseUntil = new Date(at.getTime() + (options.leaseSeconds ?? IDEMPOTENCY_LEASE_SECONDS) * 1000);
+      const renewed = await scope.client.idempotencyRecord.updateMany({
+        where: { tenantId, key, responseStatus: null, expiresAt: { gt: at } },
+        data: { leaseUntil },
       });
-      if (existing.requestHash !== input.requestHash) {
-        throw new DbError(
-          'DB_IDEMPOTENCY_KEY_REUSED',
-          `Idempotency key ${input.key} was used for a different request`,
-          {
-            key: input.key,
-          },
-        );
-      }
-      const record = idemFromRow(existing);
-      return { outcome: record.responseStatus === null ? 'in_progress' : 'replay', record };
+      return renewed.count > 0;
     },
     async complete(tenantId, key, response) {
       const updated = await scope.client.idempotencyRecord.updateMany({
@@ -195,6 +248,7 @@ export function idempotencyRepository(scope: Scope): IdempotencyRepository {
           responseStatus: response.status,
           responseBody: response.body,
           completedAt: toDate(response.at ?? new Date().toISOString()),
+          leaseUntil: null,
         },
       });
       if (updated.count === 0) throw new DbError('DB_NOT_FOUND', `No idempotency record ${key}`);

@@ -2,6 +2,7 @@
 // operation, with its audit events, document numbers and idempotency claim).
 
 export { generateApiKey, hashApiKey } from './api-key-secret.js';
+export { type IdempotencyLease, keepIdempotencyLease } from './idempotency-lease.js';
 export type {
   AuditQuery,
   AuditVerification,
@@ -32,6 +33,8 @@ export {
   type EntityMap,
   ID_PREFIX,
   type InvoiceRecord,
+  type PaymentAttemptRecord,
+  type PaymentAttemptStatus,
   type PriceRecord,
   type ProductRecord,
   type Scope as ApiKeyScope,

@@ -125,10 +125,15 @@ export interface StoredIdempotency {
 }
 
 export type IdempotencyBegin =
-  | { readonly state: 'new' }
+  /**
+   * Claimed: run the request, keep the lease with `renewIdempotent`, then complete or release. `takenOver`:
+   * an earlier request with this key died unfinished (its lease ran out), so this one runs it again.
+   */
+  | { readonly state: 'new'; readonly takenOver?: boolean }
   | { readonly state: 'replay'; readonly status: number; readonly body: string }
   | { readonly state: 'mismatch' }
-  | { readonly state: 'in_progress' };
+  /** Another request with this key runs; its lease ends in `retryAfterMs` at the latest, unless renewed. */
+  | { readonly state: 'in_progress'; readonly retryAfterMs?: number };
 
 /** How a tenant transaction may be run. */
 export interface TransactionOptions {
@@ -152,13 +157,21 @@ export interface TenantStore extends TenantReader {
   verifyAudit(): Promise<AuditVerification>;
   /** The unexpired record of an Idempotency-Key, if any (a read; claims nothing). */
   findIdempotent(key: string): Promise<StoredIdempotency | null>;
+  /**
+   * Claims an Idempotency-Key for a request that runs outside one transaction (claim mode). The claim is
+   * leased for `leaseMs` (default 30 s): its holder renews it while it works, and a claim whose holder died
+   * is taken over by the next request with the key once the lease has run out.
+   */
   beginIdempotent(
     key: string,
     requestHash: string,
     method: string,
     path: string,
     ttlMs: number,
+    leaseMs?: number,
   ): Promise<IdempotencyBegin>;
+  /** Extends the lease of a running claim (see `beginIdempotent`); false when it is no longer running. */
+  renewIdempotent(key: string, leaseMs?: number): Promise<boolean>;
   completeIdempotent(key: string, status: number, body: string): Promise<void>;
   /** Forget an unfinished key (the request failed with a 5xx): a retry may run again. */
   releaseIdempotent(key: string): Promise<void>;

@@ -183,6 +183,47 @@ export interface WebhookEventRecord {
   updatedAt: string;
 }
 
+/** Where a payment attempt is: `pending` and `processing` are in flight (at most one per invoice). */
+export type PaymentAttemptStatus =
+  | 'pending'
+  | 'processing'
+  | 'succeeded'
+  | 'failed'
+  | 'canceled'
+  | 'refunded';
+
+/**
+ * One payment attempt of an invoice at a gateway (db's `Payment` row). Reserved (`pending`) under the
+ * invoice's row lock before the gateway is called, so there is at most one attempt in flight per invoice;
+ * its id, `<invoice>_attempt_<n>`, is the gateway's idempotency key, so the gateway finds the attempt's
+ * intent again after a crash. Amounts are minor units of `currency`.
+ */
+export interface PaymentAttemptRecord {
+  id: string;
+  invoiceId: string;
+  customerId: string;
+  /** The gateway (`tilled`), or `out_of_band` for a payment recorded as made outside billkit. */
+  gateway: string;
+  status: PaymentAttemptStatus;
+  amount: number;
+  currency: string;
+  paymentMethodId: string | null;
+  gatewayCustomerId: string | null;
+  /** The gateway's payment intent, once known. */
+  paymentIntentId: string | null;
+  /**
+   * Gateway calls made for the attempt: each lease holder (the reserver, then whoever resumes it after its
+   * lease ran out) makes one, so a holder whose lease was taken over sees another number and steps back.
+   */
+  gatewayCalls: number;
+  /** While `pending`: until when its holder may call the gateway undisturbed; then it may be resumed. */
+  leaseUntil: string | null;
+  /** The gateway's failure code, a gateway error summary, or why a charge was refunded. */
+  lastError: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
 /** Every entity kind the API stores, with its record type and id prefix. */
 export interface EntityMap {
   customer: CustomerRecord;
@@ -196,6 +237,7 @@ export interface EntityMap {
   billing_run: BillingRunRecord;
   balance_transaction: CustomerBalanceTransactionRecord;
   webhook_event: WebhookEventRecord;
+  payment_attempt: PaymentAttemptRecord;
 }
 export type EntityKind = keyof EntityMap;
 
@@ -211,6 +253,8 @@ export const ID_PREFIX: Readonly<Record<EntityKind, string>> = {
   billing_run: 'brun',
   balance_transaction: 'cbtxn',
   webhook_event: 'whevt',
+  // Attempt ids are `<invoice id>_attempt_<n>`.
+  payment_attempt: 'in',
 };
 
 export interface AuditEventRecord {

@@ -9,6 +9,7 @@ import type {
   CustomerRecord,
   DiscountRecord,
   InvoiceRecord,
+  PaymentAttemptRecord,
   PriceRecord,
   ProductRecord,
   SubscriptionRecord,
@@ -19,8 +20,8 @@ import type {
 // repositories store them (same JSON-text and BIGINT encodings, so db's `customers.get`, `prices.getMany`, …
 // read what the store writes and the other way round): `Customer`, `Product`, `Price`,
 // `DiscountDefinition` (key = the record's id), `Subscription` (+ items, discounts), `Invoice` (+ lines,
-// their discounts and taxes), `CreditNote` (+ lines), `TaxRateTable` (one row per tenant), `BillingRun` and
-// `CustomerBalanceTransaction`. They are written here through the transaction's Prisma client rather than
+// their discounts and taxes), `CreditNote` (+ lines), `TaxRateTable` (one row per tenant), `BillingRun`,
+// `CustomerBalanceTransaction` and `Payment` (payment attempts). They are written here through the transaction's Prisma client rather than
 // through db's repositories so that the store's lost-update checks, audit events and idempotency claims
 // share the transaction.
 //
@@ -41,6 +42,7 @@ export const RELATIONAL_KINDS = [
   'tax_table',
   'billing_run',
   'balance_transaction',
+  'payment_attempt',
 ] as const;
 export type RelationalKind = (typeof RELATIONAL_KINDS)[number];
 export type RelationalRecord =
@@ -53,7 +55,8 @@ export type RelationalRecord =
   | CreditNoteRecord
   | TaxTableRecord
   | BillingRunRecord
-  | CustomerBalanceTransactionRecord;
+  | CustomerBalanceTransactionRecord
+  | PaymentAttemptRecord;
 
 const RELATIONAL: ReadonlySet<string> = new Set(RELATIONAL_KINDS);
 export const isRelational = (kind: string): kind is RelationalKind => RELATIONAL.has(kind);
@@ -80,6 +83,7 @@ type BillingRunRow = Awaited<ReturnType<BillingClient['billingRun']['findFirstOr
 type BalanceTransactionRow = Awaited<
   ReturnType<BillingClient['customerBalanceTransaction']['findFirstOrThrow']>
 >;
+type PaymentRow = Awaited<ReturnType<BillingClient['payment']['findFirstOrThrow']>>;
 type SubscriptionRow = Awaited<ReturnType<BillingClient['subscription']['findFirstOrThrow']>> & {
   items: Awaited<ReturnType<BillingClient['subscriptionItem']['findFirstOrThrow']>>[];
   discounts: Awaited<ReturnType<BillingClient['subscriptionDiscount']['findFirstOrThrow']>>[];
@@ -889,6 +893,51 @@ async function updateBalanceTransaction(
   return 1;
 }
 
+// --- payment attempts (db's `Payment` rows) ------------------------------------------------------------
+
+/** Statuses of an attempt in flight: the invoice is held (`inFlightInvoiceId`) while the attempt is in one. */
+const IN_FLIGHT: ReadonlySet<string> = new Set(['pending', 'processing']);
+
+export function paymentAttemptFromRow(row: PaymentRow): PaymentAttemptRecord {
+  return {
+    id: row.id,
+    invoiceId: row.invoiceId ?? '',
+    customerId: row.customerId,
+    gateway: row.gateway,
+    status: row.status as PaymentAttemptRecord['status'],
+    amount: minorUnits(row.amount, 'Payment.amount') as number,
+    currency: row.currency,
+    paymentMethodId: row.paymentMethodId,
+    gatewayCustomerId: row.gatewayCustomerId,
+    paymentIntentId: row.gatewayPaymentId,
+    gatewayCalls: row.attempts,
+    leaseUntil: iso(row.leaseUntil),
+    lastError: row.lastError,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+function paymentAttemptColumns(a: PaymentAttemptRecord) {
+  return {
+    customerId: a.customerId,
+    invoiceId: a.invoiceId,
+    gateway: a.gateway,
+    gatewayPaymentId: a.paymentIntentId,
+    gatewayCustomerId: a.gatewayCustomerId,
+    paymentMethodId: a.paymentMethodId,
+    status: a.status,
+    amount: safeBigInt(a.amount, 'Payment.amount'),
+    currency: a.currency,
+    attempts: a.gatewayCalls,
+    lastError: a.lastError,
+    leaseUntil: toDate(a.leaseUntil),
+    inFlightInvoiceId: IN_FLIGHT.has(a.status) ? a.invoiceId : null,
+    createdAt: new Date(a.createdAt),
+    updatedAt: new Date(a.updatedAt),
+  };
+}
+
 export function fromRow(kind: RelationalKind, row: unknown): RelationalRecord {
   switch (kind) {
     case 'customer':
@@ -911,6 +960,8 @@ export function fromRow(kind: RelationalKind, row: unknown): RelationalRecord {
       return billingRunFromRow(row as BillingRunRow);
     case 'balance_transaction':
       return balanceTransactionFromRow(row as BalanceTransactionRow);
+    case 'payment_attempt':
+      return paymentAttemptFromRow(row as PaymentRow);
   }
 }
 
@@ -926,6 +977,7 @@ const COLUMN_FILTERS: Readonly<Record<RelationalKind, ReadonlySet<string>>> = {
   tax_table: new Set(),
   billing_run: new Set(['status']),
   balance_transaction: new Set(['customerId', 'type', 'invoiceId', 'creditNoteId', 'currency']),
+  payment_attempt: new Set(['invoiceId', 'customerId', 'status', 'gateway']),
 };
 
 /** The part of a list filter the database can apply itself. */
@@ -1001,6 +1053,8 @@ export async function findRows(
       return client.billingRun.findMany(args as never);
     case 'balance_transaction':
       return client.customerBalanceTransaction.findMany(args as never);
+    case 'payment_attempt':
+      return client.payment.findMany(args as never);
   }
 }
 
@@ -1063,6 +1117,11 @@ export async function createRow(
     case 'balance_transaction':
       await client.customerBalanceTransaction.createMany({
         data: [balanceTransactionColumns(tenantId, record as CustomerBalanceTransactionRecord)],
+      });
+      return;
+    case 'payment_attempt':
+      await client.payment.createMany({
+        data: [{ ...paymentAttemptColumns(record as PaymentAttemptRecord), id, tenantId }],
       });
       return;
   }
@@ -1162,6 +1221,13 @@ export async function updateRow(
       ).count;
     case 'balance_transaction':
       return updateBalanceTransaction(client, tenantId, record as CustomerBalanceTransactionRecord);
+    case 'payment_attempt':
+      return (
+        await client.payment.updateMany({
+          where: { tenantId, id },
+          data: paymentAttemptColumns(record as PaymentAttemptRecord),
+        })
+      ).count;
   }
 }
 

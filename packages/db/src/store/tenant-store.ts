@@ -1,8 +1,8 @@
 import type { BillingClient, BillingPrismaClient } from '../client.js';
-import { isDbError } from '../errors.js';
+import { driverFailure, isDbError, toDbError } from '../errors.js';
 import { type BillingDatabase, type OpenDatabaseOptions, openDatabase, prismaOf } from '../open-database.js';
 import { appendAuditEvents, canonicalJson } from '../repositories/audit-log.js';
-import { lockFailure, newId } from '../scope.js';
+import { lockFailure, lockRetryFits, newId } from '../scope.js';
 import { generateApiKey } from './api-key-secret.js';
 import type {
   AuditQuery,
@@ -99,11 +99,13 @@ const LOCK_TARGETS = {
   billing_run: ['BillingRun', 'id'],
   balance_transaction: ['CustomerBalanceTransaction', 'id'],
   webhook_event: ['WebhookEvent', 'id'],
+  payment_attempt: ['Payment', 'id'],
 } as const satisfies Record<EntityKind, readonly [string, string | null]>;
 
 /** A transaction that lost a race and may be run again: a conflict (see translate), a deadlock or a lock wait timeout. */
 function lostRace(error: unknown): boolean {
   if (error instanceof StoreError) return error.code === 'DB_VERSION_CONFLICT';
+  if (isDbError(error, 'DB_LOCK_TIMEOUT')) return true;
   return lockFailure(error) !== null;
 }
 
@@ -124,19 +126,25 @@ function instantOf(value: unknown): string {
 const isUniqueViolation = (error: unknown) =>
   typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'P2002';
 
-/** Translates driver-level failures into the port's StoreError codes. */
+/**
+ * Translates driver-level failures into codes: the port's StoreError for a lost race (deadlock, write
+ * conflict) and a unique violation, db's DbError for the rest (`DB_UNAVAILABLE` for a server that is down,
+ * frozen, full or misconfigured, `DB_LOCK_TIMEOUT`, `DB_QUERY_FAILED`…; see `toDbError`). Anything else,
+ * a billkit error or a caller's own, goes up unchanged.
+ */
 function translate(error: unknown): unknown {
   if (error instanceof StoreError) return error;
   if (isDbError(error, 'DB_VERSION_CONFLICT'))
     return new StoreError('DB_VERSION_CONFLICT', error.message, { ...error.details });
-  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-  // P2034: write conflict or deadlock (MySQL) — the caller may retry, like a version conflict.
-  if (code === 'P2034')
-    return new StoreError('DB_VERSION_CONFLICT', 'The change lost a race with another transaction; retry');
-  // P2028: transaction API error (could not start in time), P1001/P1017: server unreachable or gone.
-  if (code === 'P2028' || code === 'P1001' || code === 'P1017')
-    return new StoreError('DB_UNAVAILABLE', 'billing_db is busy or unreachable; retry', { code });
-  return error;
+  const failure = driverFailure(error);
+  // A deadlock or write conflict (MySQL): the caller may retry, like a version conflict.
+  if (failure?.kind === 'deadlock')
+    return new StoreError('DB_VERSION_CONFLICT', 'The change lost a race with another transaction; retry', {
+      reason: 'deadlock',
+    });
+  if (failure?.kind === 'duplicate')
+    return new StoreError('DB_UNIQUE_VIOLATION', 'Another record already holds one of these unique keys');
+  return toDbError(error);
 }
 
 export class DbStore implements Store {
@@ -833,11 +841,18 @@ class DbTenantStore extends DbReader implements TenantStore {
         ),
       );
     if (this.store.provider !== 'mysql') return once();
+    const started = Date.now();
     for (let attempt = 1; ; attempt++) {
       try {
         return await once();
       } catch (error) {
-        const retry = attempt < TRANSACTION_ATTEMPTS && lostRace(error) && (options.mayRetry?.() ?? true);
+        // A lock wait is retried only while the whole transaction can still give up within seconds.
+        const lockWait = isDbError(error, 'DB_LOCK_TIMEOUT');
+        const retry =
+          attempt < TRANSACTION_ATTEMPTS &&
+          lostRace(error) &&
+          (!lockWait || lockRetryFits(attempt, Date.now() - started)) &&
+          (options.mayRetry?.() ?? true);
         if (!retry) throw error;
         // Jitter, growing with the attempt, so the transactions that collided do not meet again in lockstep.
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 4 * attempt));
@@ -867,6 +882,7 @@ class DbTenantStore extends DbReader implements TenantStore {
     method: string,
     path: string,
     ttlMs: number,
+    leaseMs?: number,
   ): Promise<IdempotencyBegin> {
     return this.store.exclusive(async () => {
       try {
@@ -876,9 +892,14 @@ class DbTenantStore extends DbReader implements TenantStore {
           method,
           path,
           ttlSeconds: Math.max(1, Math.ceil(ttlMs / 1000)),
+          ...(leaseMs !== undefined ? { leaseSeconds: Math.max(1, Math.ceil(leaseMs / 1000)) } : {}),
         });
-        if (begun.outcome === 'started') return { state: 'new' };
-        if (begun.outcome === 'in_progress') return { state: 'in_progress' };
+        if (begun.outcome === 'started') return { state: 'new', takenOver: begun.takenOver };
+        if (begun.outcome === 'in_progress') {
+          const leaseUntil = begun.record.leaseUntil;
+          const left = leaseUntil === null ? 0 : Date.parse(leaseUntil) - Date.now();
+          return { state: 'in_progress', retryAfterMs: Math.max(1_000, left) };
+        }
         return {
           state: 'replay',
           status: begun.record.responseStatus ?? 500,
@@ -894,6 +915,16 @@ class DbTenantStore extends DbReader implements TenantStore {
   async completeIdempotent(key: string, status: number, body: string): Promise<void> {
     await this.store.exclusive(() =>
       this.store.db.idempotency.complete(this.tenantId, key, { status, body }),
+    );
+  }
+
+  renewIdempotent(key: string, leaseMs?: number): Promise<boolean> {
+    return this.store.exclusive(() =>
+      this.store.db.idempotency.renew(
+        this.tenantId,
+        key,
+        leaseMs !== undefined ? { leaseSeconds: Math.max(1, Math.ceil(leaseMs / 1000)) } : {},
+      ),
     );
   }
 

@@ -19,7 +19,7 @@ describe.runIf(mysql)('repository transactions under lock conflicts on mysql', (
     return { tenantId, sub: await ctx.db.subscriptions.create(tenantId, subscription(c.id, price.id)) };
   }
 
-  it('retries a transaction that keeps timing out on a lock, then refuses it as a typed conflict', async () => {
+  it('retries a transaction that keeps timing out on a lock, then refuses it as a typed lock timeout', async () => {
     const { tenantId, sub } = await someSubscription();
     // One connection, so the short lock wait set on it applies to every statement of this database.
     const waiter = await openDatabase({
@@ -48,8 +48,12 @@ describe.runIf(mysql)('repository transactions under lock conflicts on mysql', (
       const failure = await waiter.subscriptions
         .save(tenantId, { ...sub, status: 'paused' }, { expectedVersion: 0 })
         .catch((e: unknown) => e);
-      expect(isDbError(failure, 'DB_VERSION_CONFLICT')).toBe(true);
-      expect((failure as DbError).details).toEqual({ reason: 'lock_wait_timeout', attempts: 3 });
+      expect(isDbError(failure, 'DB_LOCK_TIMEOUT')).toBe(true);
+      expect((failure as DbError).details).toEqual({
+        reason: 'lock_wait_timeout',
+        attempts: 3,
+        retryAfterSeconds: 1,
+      });
       expect(lockFailure((failure as DbError).cause)).toBe('lock_wait_timeout');
       // Three attempts, each waiting about a second for the lock.
       expect(Date.now() - started).toBeGreaterThanOrEqual(2_500);

@@ -33,7 +33,10 @@ export function invoiceImbalance(invoice: any): string | null {
   const due = amountOf(invoice.amount_due);
   const paid = amountOf(invoice.amount_paid);
   const remaining = amountOf(invoice.amount_remaining);
-  if (due - paid !== remaining) problems.push(`due ${due} - paid ${paid} ≠ remaining ${remaining}`);
+  // A void invoice owes nothing more (billing-core's voidInvoice): its remaining is 0, whatever was paid.
+  if (invoice.status === 'void') {
+    if (remaining !== 0) problems.push(`void with ${remaining} remaining`);
+  } else if (due - paid !== remaining) problems.push(`due ${due} - paid ${paid} ≠ remaining ${remaining}`);
   for (const v of [subtotal, discount, tax, total, due, paid, remaining]) {
     if (!Number.isSafeInteger(v)) problems.push(`non-integer amount ${v}`);
   }

@@ -1,14 +1,26 @@
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { METRICS_FILE, SECRETS_FILE } from './paths.js';
 
-/** The counters of the final table. The last four must end at zero. */
+/** The counters of the final table; {@link mustBeZero} names those that must end at zero. */
 export interface Tally {
   loadRequests: number;
   loadSucceeded: number;
   faultsInjected: number;
   faultsSurvived: number;
   badInputs: number;
+  /** Bad or hostile inputs answered with a 5xx or a 2xx, or stored as sent (see hostile-input.test.ts). */
+  badInputsMishandled: number;
+  /** Requests sent in parallel against one money object (one invoice paid, voided, credited, dunned). */
+  concurrentRequests: number;
   doubleCharges: number;
+  /** Invoices whose credit notes credit more than the invoice charged (also counted as unbalanced). */
+  overCredits: number;
+  /**
+   * Faults answered late or dishonestly: a frozen or down database later than 2 s or not with a 503, a held
+   * row lock later than a few seconds or not with a retryable 409/503, a dead request's key still refused
+   * once the leases are over (see faults-fast.test.ts).
+   */
+  slowFailures: number;
   lostWrites: number;
   unbalancedInvoices: number;
   auditChainBreaks: number;
@@ -21,7 +33,11 @@ export const EMPTY_TALLY: Tally = {
   faultsInjected: 0,
   faultsSurvived: 0,
   badInputs: 0,
+  badInputsMishandled: 0,
+  concurrentRequests: 0,
   doubleCharges: 0,
+  overCredits: 0,
+  slowFailures: 0,
   lostWrites: 0,
   unbalancedInvoices: 0,
   auditChainBreaks: 0,
@@ -69,7 +85,11 @@ export function formatTable(total: Tally): string {
     ['load held', `${total.loadSucceeded}/${total.loadRequests} requests answered as specified`],
     ['faults injected / survived', `${total.faultsInjected} / ${total.faultsSurvived}`],
     ['bad inputs tried', String(total.badInputs)],
+    ['bad inputs mishandled (5xx, 2xx or stored)', String(total.badInputsMishandled)],
+    ['concurrent money requests', String(total.concurrentRequests)],
     ['double charges', String(total.doubleCharges)],
+    ['over-credited invoices', String(total.overCredits)],
+    ['faults answered late or dishonestly', String(total.slowFailures)],
     ['lost writes', String(total.lostWrites)],
     ['unbalanced invoices', String(total.unbalancedInvoices)],
     ['audit chain breaks', String(total.auditChainBreaks)],
@@ -85,6 +105,9 @@ export function formatTable(total: Tally): string {
 export function mustBeZero(total: Tally): Record<string, number> {
   return {
     doubleCharges: total.doubleCharges,
+    overCredits: total.overCredits,
+    slowFailures: total.slowFailures,
+    badInputsMishandled: total.badInputsMishandled,
     lostWrites: total.lostWrites,
     unbalancedInvoices: total.unbalancedInvoices,
     auditChainBreaks: total.auditChainBreaks,
