@@ -149,7 +149,7 @@ ${ran(writes)}
 ${table(writes?.results)}
 Rows per change, read from the database:
 
-${table(Object.entries(writes?.rowsPerChange ?? {}).map(([t, v]) => ({ 'table (ApiDocument:kind)': t, ...v })))}
+${table(Object.entries(writes?.rowsPerChange ?? {}).map(([t, v]) => ({ table: t, ...v })))}
 ${table(writes?.summary)}
 ## 4. Billing run at scale (MariaDB, 2 worker processes)
 

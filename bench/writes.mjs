@@ -34,7 +34,7 @@ function p95(latency) {
 }
 
 /**
- * Row counts per table (ApiDocument per kind), the sum of `version` where there is one (updates), else
+ * Row counts per table, the sum of `version` where there is one (updates), else
  * the rows touched (updatedAt ≥ since: distinct rows, a lower bound on updates).
  */
 async function snapshot(conn, since) {
@@ -59,14 +59,6 @@ async function snapshot(conn, since) {
   const touched = {};
   const versions = {};
   for (const { t } of tables) {
-    if (t === 'ApiDocument') {
-      for (const r of await conn.query('SELECT kind, COUNT(*) AS n FROM ApiDocument GROUP BY kind'))
-        counts[`ApiDocument:${r.kind}`] = Number(r.n);
-      // Every update bumps `version` (inserts start at 0): the sum's growth counts updates, repeats included.
-      for (const r of await conn.query('SELECT kind, SUM(version) AS n FROM ApiDocument GROUP BY kind'))
-        versions[`ApiDocument:${r.kind}`] = Number(r.n);
-      continue;
-    }
     counts[t] = Number((await conn.query(`SELECT COUNT(*) AS n FROM \`${t}\``))[0].n);
     if (withVersion.has(t))
       versions[t] = Number((await conn.query(`SELECT SUM(version) AS n FROM \`${t}\``))[0].n);
@@ -78,7 +70,7 @@ async function snapshot(conn, since) {
   return { counts, touched, versions };
 }
 
-/** Per change: rows inserted and rows updated per table (or ApiDocument kind). */
+/** Per change: rows inserted and rows updated per table. */
 function rowsPerChange(before, after, changes) {
   const profile = {};
   for (const key of new Set([...Object.keys(before.counts), ...Object.keys(after.counts)])) {
@@ -106,7 +98,7 @@ async function insertRows(conn, table, rows) {
 
 const freshId = (prefix) => `${prefix}_raw${randomBytes(10).toString('hex')}`;
 
-/** The tables (ApiDocument kinds) the raw floor writes, as the profile names them. */
+/** The tables the raw floor writes, as the profile names them. */
 const RAW_WRITES = [
   'Subscription',
   'SubscriptionItem',
@@ -115,14 +107,13 @@ const RAW_WRITES = [
   'InvoiceLine',
   'InvoiceLineTax',
   'InvoiceLineDiscount',
-  'ApiDocument:invoice_extra',
   'AuditEvent',
 ];
 
 /**
  * The raw floor: one transaction per change with the plain driver, writing the rows an API change was
  * seen to write, with contents cloned from the API's own rows (the newest proration invoice with its lines,
- * line taxes, line discounts and side document; each subscription's own items and discounts), as a
+ * line taxes and line discounts; each subscription's own items and discounts), as a
  * hand-written data layer would: the subscription row updated under its version check, its items and
  * discounts replaced, the invoice and its children inserted with one multi-row INSERT per table, and the
  * audit events appended to the tenant's hash chain under its chain-head row lock (as @billkit/db does).
@@ -154,9 +145,6 @@ async function rawFloor({ database, profile, subscriptionIds, connections, durat
     `SELECT * FROM InvoiceLineDiscount WHERE invoiceLineId IN (${lineIds.map(() => '?').join(', ')})`,
     lineIds,
   );
-  const [side] = await pool.query("SELECT * FROM ApiDocument WHERE kind = 'invoice_extra' AND id = ?", [
-    invoice.id,
-  ]);
   const auditTemplates = await pool.query(
     'SELECT tenantId, type, actor, entityType, entityId, data FROM AuditEvent ORDER BY seq DESC LIMIT ?',
     [Math.max(auditInserts, 1)],
@@ -233,10 +221,6 @@ async function rawFloor({ database, profile, subscriptionIds, connections, durat
               invoiceLineId: lineIdOf.get(d.invoiceLineId),
             })),
           );
-          if (side)
-            await insertRows(conn, 'ApiDocument', [
-              { ...side, id: thisInvoice, createdAt: now, updatedAt: now },
-            ]);
         }
         if (auditInserts > 0) {
           const [head] = await conn.query(
@@ -396,7 +380,7 @@ export async function runWritesBench({ subscriptions = 200, connections = 20, du
     );
     printTable(
       'Rows written per change (read from the database after the HTTP run)',
-      Object.entries(profile).map(([table, v]) => ({ 'table (ApiDocument:kind)': table, ...v })),
+      Object.entries(profile).map(([table, v]) => ({ table, ...v })),
     );
     printTable('Overhead over the raw floor', summary);
   } finally {
