@@ -86,6 +86,7 @@ export class ConnectionGuard {
   wrap<P extends DriverPool>(pool: P): P {
     const guard = this;
     const getConnection = async (): Promise<DriverConnection> => {
+      const asked = Date.now();
       const connection = await guard.watch(
         () => pool.getConnection(),
         'connect',
@@ -93,8 +94,9 @@ export class ConnectionGuard {
         (late) => {
           late.then((conn) => conn.release()).catch(() => undefined);
         },
+        asked,
       );
-      return guard.wrapConnection(connection);
+      return guard.wrapConnection(connection, asked);
     };
     // The pool's own `query` takes a connection, runs the statement and releases it: the same, watched.
     const query = async (...args: unknown[]): Promise<unknown> => {
@@ -121,9 +123,16 @@ export class ConnectionGuard {
     });
   }
 
-  private wrapConnection(connection: DriverConnection): DriverConnection {
-    const query = (...args: unknown[]) =>
-      this.watch(
+  /**
+   * The connection's first statement counts as waiting since the connection was asked for: a pool may hand
+   * out an idle connection without a word from the server, and the wait for an answer began back then.
+   */
+  private wrapConnection(connection: DriverConnection, asked: number): DriverConnection {
+    let since: number | null = asked;
+    const query = (...args: unknown[]) => {
+      const started = since ?? Date.now();
+      since = null;
+      return this.watch(
         () => connection.query(...args),
         'statement',
         (late) => {
@@ -131,7 +140,9 @@ export class ConnectionGuard {
           connection.destroy();
           late.catch(() => undefined);
         },
+        started,
       );
+    };
     return new Proxy(connection, {
       get(target, property) {
         if (property === 'query') return query;
@@ -149,12 +160,13 @@ export class ConnectionGuard {
     start: () => Promise<T>,
     what: 'connect' | 'statement',
     onAbandon: (late: Promise<T>) => void,
+    since: number,
   ): Promise<T> {
     if (this.unreachableSince !== null) return Promise.reject(unreachable(what));
     return new Promise<T>((resolve, reject) => {
       let work: Promise<T> | null = null;
       const entry: Outstanding = {
-        since: Date.now(),
+        since,
         abandon: () => {
           if (!this.outstanding.delete(entry)) return;
           if (work) onAbandon(work);
@@ -172,8 +184,9 @@ export class ConnectionGuard {
       }
       work.then(
         (value) => {
-          // An answer: whatever was stalled, the server is alive.
-          this.lastAnswer = Date.now();
+          // A statement answered: whatever else stalls, the server is alive. (A connection may come from the
+          // pool without a word from the server, so it proves nothing.)
+          if (what === 'statement') this.lastAnswer = Date.now();
           if (this.outstanding.delete(entry)) resolve(value);
         },
         (error: unknown) => {

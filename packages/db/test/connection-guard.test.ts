@@ -9,7 +9,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 function fakePool(state: { statementMs: number; refuse?: boolean }) {
   const destroyed: number[] = [];
   let next = 0;
-  const pool: DriverPool & { query(): Promise<unknown> } = {
+  const pool: DriverPool & { query(...args: unknown[]): Promise<unknown> } = {
     async getConnection(): Promise<DriverConnection> {
       if (state.refuse) throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
       const id = ++next;

@@ -148,6 +148,8 @@ describe.runIf(mysql)('a MariaDB that freezes, goes down or keeps a row locked',
             type: 'x.created',
             entityType: 'x',
             entityId: 'x_1',
+            actor: null,
+            data: {},
             occurredAt: new Date().toISOString(),
           });
         })
