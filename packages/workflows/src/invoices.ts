@@ -403,6 +403,8 @@ export function invoiceOperations(deps: Deps) {
       // Calls the payment gateway between transactions: a key is claimed before and completed after.
       return runClaimed(deps, ctx, 'invoices.pay', { id, input }, async (step) => {
         if (input.paidOutOfBand) return payOutOfBand(deps, step, id);
+        // An unknown invoice is a 404 whatever the tenant's gateway configuration.
+        await loadInvoice(tenantOf(deps, step), id);
         const gateway = await gatewayOf(deps, step.tenantId);
         const { attempt } = await reserveAttempt(deps, step, id, {
           gateway: 'tilled',

@@ -47,6 +47,7 @@ describe('the whole run', () => {
       unbalancedInvoices: 0,
       auditChainBreaks: 0,
       secretsInLogs: 0,
+      slowFailures: 0,
     });
   });
 });
