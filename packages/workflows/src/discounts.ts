@@ -1,6 +1,6 @@
 // Discount definitions (@billkit/discount's, stored per tenant with their redemption counts) and a
 // side-effect-free preview of what they do to amounts.
-import type { DiscountRecord, Page } from '@billkit/db';
+import { type DiscountRecord, type Page, type PromotionCodeRecord, StoreError } from '@billkit/db';
 import {
   applyDiscounts,
   type DiscountDefinition,
@@ -26,6 +26,30 @@ export interface ListDiscountsInput {
   /** Cursor: the last id of the previous page. */
   readonly startingAfter?: string;
   readonly active?: boolean;
+}
+
+/** A customer-facing code that redeems the active discount `discount`. */
+export interface CreatePromotionCodeInput {
+  /** Matched case-insensitively and kept upper case; unique per tenant. */
+  readonly code: string;
+  /** The id of an active discount. */
+  readonly discount: string;
+  /** Default: no limit. */
+  readonly maxRedemptions?: number;
+  /** No redemption at or after this instant. Default: never expires. */
+  readonly expiresAt?: string;
+  /** Default true. */
+  readonly active?: boolean;
+}
+
+/** A page of promotion codes, optionally only those of one discount. */
+export interface ListPromotionCodesInput {
+  /** Default 10. */
+  readonly limit?: number;
+  /** Cursor: the last id of the previous page. */
+  readonly startingAfter?: string;
+  /** A discount id. */
+  readonly discount?: string;
 }
 
 /** Stored discounts tried on amounts, with no side effects. */
@@ -89,6 +113,26 @@ function parseDefinition(input: CreateDiscountInput, id: string): DiscountDefini
   return parsed.data;
 }
 
+/** The fields of a promotion code input that are not well formed (code, limit, expiry). */
+function promotionCodeProblems(input: CreatePromotionCodeInput): { path: string; message: string }[] {
+  const fields: { path: string; message: string }[] = [];
+  if (typeof input.code !== 'string' || input.code.trim() === '' || input.code.trim() !== input.code)
+    fields.push({ path: 'code', message: 'must be a non-empty code without surrounding spaces' });
+  if (
+    input.maxRedemptions !== undefined &&
+    (!Number.isSafeInteger(input.maxRedemptions) || input.maxRedemptions < 1)
+  )
+    fields.push({ path: 'maxRedemptions', message: 'must be a positive integer' });
+  if (input.expiresAt !== undefined && Number.isNaN(Date.parse(input.expiresAt)))
+    fields.push({ path: 'expiresAt', message: 'must be an ISO 8601 instant' });
+  return fields;
+}
+
+const duplicateCode = (code: string) =>
+  new WorkflowError('WORKFLOW_CONFLICT', `A promotion code '${code}' already exists`, {
+    fields: [{ path: 'code', message: 'already exists' }],
+  });
+
 /** Discount definitions and promotion codes. */
 export function discountOperations(deps: Deps) {
   return {
@@ -151,6 +195,102 @@ export function discountOperations(deps: Deps) {
         await record({
           type: 'discount.deactivated',
           entityType: 'discount',
+          entityId: after.id,
+          before,
+          after,
+        });
+        return after;
+      });
+    },
+
+    /**
+     * Creates a promotion code for an active discount. A malformed field is `WORKFLOW_VALIDATION_FAILED`, an
+     * unknown or inactive discount `WORKFLOW_NOT_FOUND` on `discount`, a code the tenant already has (in any
+     * case) `WORKFLOW_CONFLICT` on `code`.
+     *
+     * @example await billing.discounts.createPromotionCode(ctx, { code: 'FIRSTMONTHFREE', discount: 'disc_1', maxRedemptions: 100 })
+     */
+    async createPromotionCode(
+      ctx: OperationContext,
+      input: CreatePromotionCodeInput,
+    ): Promise<PromotionCodeRecord> {
+      const fields = promotionCodeProblems(input);
+      if (fields.length > 0)
+        throw new WorkflowError('WORKFLOW_VALIDATION_FAILED', 'The promotion code is invalid', { fields });
+      return mutate(deps, ctx, 'discounts.createPromotionCode', input, async (tx, record) => {
+        const discount = await tx.get('discount', input.discount);
+        if (!discount?.active)
+          throw notFound('discount', input.discount, 'discount', 'no such active discount');
+        const code = input.code.toUpperCase();
+        const taken = await tx.list('promotion_code', { limit: 1, where: { code } });
+        if (taken.data.length > 0) throw duplicateCode(input.code);
+        const promotionCode: PromotionCodeRecord = {
+          id: newId('promo'),
+          code,
+          discountId: discount.id,
+          active: input.active ?? true,
+          maxRedemptions: input.maxRedemptions ?? null,
+          timesRedeemed: 0,
+          expiresAt: input.expiresAt !== undefined ? new Date(input.expiresAt).toISOString() : null,
+          createdAt: deps.clock().toISOString(),
+        };
+        try {
+          await tx.insert('promotion_code', promotionCode);
+        } catch (error) {
+          // A concurrent twin took the code between the check and the insert.
+          if (error instanceof StoreError && error.code === 'DB_UNIQUE_VIOLATION')
+            throw duplicateCode(input.code);
+          throw error;
+        }
+        await record({
+          type: 'promotion_code.created',
+          entityType: 'promotion_code',
+          entityId: promotionCode.id,
+          before: null,
+          after: promotionCode,
+        });
+        return promotionCode;
+      });
+    },
+
+    /** One promotion code; `WORKFLOW_NOT_FOUND` when the tenant has none with this id. */
+    async retrievePromotionCode(ctx: OperationContext, id: string): Promise<PromotionCodeRecord> {
+      const found = await tenantOf(deps, ctx).get('promotion_code', id);
+      if (!found) throw notFound('promotion_code', id);
+      return found;
+    },
+
+    /** The promotion code `code` (matched case-insensitively, whatever its state); null when there is none. */
+    async findPromotionCode(ctx: OperationContext, code: string): Promise<PromotionCodeRecord | null> {
+      const page = await tenantOf(deps, ctx).list('promotion_code', {
+        limit: 1,
+        where: { code: code.toUpperCase() },
+      });
+      return page.data[0] ?? null;
+    },
+
+    /** A page of promotion codes, oldest first. */
+    async listPromotionCodes(
+      ctx: OperationContext,
+      input: ListPromotionCodesInput = {},
+    ): Promise<Page<PromotionCodeRecord>> {
+      return tenantOf(deps, ctx).list('promotion_code', {
+        limit: input.limit ?? 10,
+        ...(input.startingAfter !== undefined ? { startingAfter: input.startingAfter } : {}),
+        where: input.discount !== undefined ? { discountId: input.discount } : {},
+      });
+    },
+
+    /** No new redemptions of the code; subscriptions that used it keep their discount. */
+    async deactivatePromotionCode(ctx: OperationContext, id: string): Promise<PromotionCodeRecord> {
+      return mutate(deps, ctx, 'discounts.deactivatePromotionCode', { id }, async (tx, record) => {
+        const before = await tx.get('promotion_code', id);
+        if (!before) throw notFound('promotion_code', id);
+        const after: PromotionCodeRecord = { ...before, active: false };
+        await tx.update('promotion_code', after);
+        await record({
+          type: 'promotion_code.deactivated',
+          entityType: 'promotion_code',
           entityId: after.id,
           before,
           after,

@@ -40,7 +40,9 @@ export type {
 } from './customers.js';
 export type {
   CreateDiscountInput,
+  CreatePromotionCodeInput,
   ListDiscountsInput,
+  ListPromotionCodesInput,
   PreviewDiscountsInput,
 } from './discounts.js';
 export type {

@@ -12,6 +12,7 @@ import type {
   CustomerRecord,
   InvoiceRecord,
   Page,
+  PromotionCodeRecord,
   SubscriptionRecord,
   TenantReader,
   TenantTransaction,
@@ -38,6 +39,8 @@ export interface CreateSubscriptionInput {
   readonly items: readonly SubscriptionItemInput[];
   /** Active discount ids attached from the start. */
   readonly discounts?: readonly string[];
+  /** A promotion code (any case): its discount is attached like `discounts`, and the code counts a redemption. */
+  readonly promotionCode?: string;
   readonly trialEnd?: string;
   /** Default: now. */
   readonly startAt?: string;
@@ -121,6 +124,39 @@ async function loadDiscounts(reader: TenantReader, ids: readonly string[]): Prom
   return out;
 }
 
+/**
+ * Locks the promotion code `code` and counts one redemption of it; an unknown, inactive, expired or exhausted
+ * code (or one whose discount is no longer active) is `WORKFLOW_VALIDATION_FAILED` on `promotionCode`.
+ */
+async function redeemPromotionCode(
+  tx: TenantTransaction,
+  code: string,
+  at: string,
+): Promise<{ before: PromotionCodeRecord; after: PromotionCodeRecord }> {
+  const refuse = (message: string, reason: string) =>
+    new WorkflowError('WORKFLOW_VALIDATION_FAILED', message, {
+      fields: [{ path: 'promotionCode', message: reason }],
+    });
+  const [found] = (await tx.list('promotion_code', { limit: 1, where: { code: code.toUpperCase() } })).data;
+  // Locked (MySQL) and read again: two subscriptions redeeming the last use of a code cannot both succeed.
+  const before = found ? await tx.getForUpdate('promotion_code', found.id) : null;
+  if (!before) throw refuse(`No such promotion code: '${code}'`, 'no such promotion code');
+  if (!before.active) throw refuse(`Promotion code '${code}' is not active`, 'promotion code is not active');
+  if (before.expiresAt !== null && Date.parse(before.expiresAt) <= Date.parse(at))
+    throw refuse(`Promotion code '${code}' expired`, 'promotion code expired');
+  if (before.maxRedemptions !== null && before.timesRedeemed >= before.maxRedemptions)
+    throw refuse(
+      `Promotion code '${code}' has no redemptions left`,
+      'promotion code has no redemptions left',
+    );
+  const discount = await tx.get('discount', before.discountId);
+  if (!discount?.active)
+    throw refuse(`Promotion code '${code}' has no active discount`, 'promotion code has no active discount');
+  const after: PromotionCodeRecord = { ...before, timesRedeemed: before.timesRedeemed + 1 };
+  await tx.update('promotion_code', after);
+  return { before, after };
+}
+
 async function checkPrices(
   reader: TenantReader,
   items: readonly { readonly price: string }[],
@@ -179,7 +215,8 @@ export function subscriptionOperations(deps: Deps) {
     /**
      * Starts a subscription: its first invoice (`subscription_create`, discounts applied, taxed in the
      * customer's local date) is created as a draft. Unknown customer, price or discount is
-     * `WORKFLOW_NOT_FOUND` naming the input field.
+     * `WORKFLOW_NOT_FOUND` naming the input field; a `promotionCode` that cannot be redeemed (unknown,
+     * inactive, expired, exhausted) is `WORKFLOW_VALIDATION_FAILED` on `promotionCode`.
      *
      * @example
      * const { subscription, invoice } = await billing.subscriptions.create(ctx, {
@@ -192,11 +229,18 @@ export function subscriptionOperations(deps: Deps) {
       return mutate(deps, ctx, 'subscriptions.create', input, async (tx, record) => {
         const customer = await loadCustomer(tx, input.customer);
         await checkPrices(tx, input.items);
-        const discountIds = input.discounts ?? [];
+        const promotion =
+          input.promotionCode !== undefined
+            ? await redeemPromotionCode(tx, input.promotionCode, now())
+            : null;
+        const discountIds = [...(input.discounts ?? [])];
+        if (promotion && !discountIds.includes(promotion.after.discountId))
+          discountIds.push(promotion.after.discountId);
         const discounts = await loadDiscounts(tx, discountIds);
         const { billing } = await billingFor(tx);
+        const subscriptionId = newId('sub');
         const t = billing.createSubscription({
-          id: newId('sub'),
+          id: subscriptionId,
           customer: toCoreCustomer(customer),
           items: input.items.map((i) => ({ id: newId('si'), priceId: i.price, quantity: i.quantity ?? 1 })),
           startAt: input.startAt ?? now(),
@@ -205,7 +249,24 @@ export function subscriptionOperations(deps: Deps) {
           invoiceId: newId('in'),
           discountState: await discountStateFor(tx, discountIds),
         });
-        return store(tx, record, t, null, (input.metadata as Record<string, string> | undefined) ?? {});
+        const result = await store(
+          tx,
+          record,
+          t,
+          null,
+          (input.metadata as Record<string, string> | undefined) ?? {},
+        );
+        if (promotion) {
+          await record({
+            type: 'promotion_code.redeemed',
+            entityType: 'promotion_code',
+            entityId: promotion.after.id,
+            before: promotion.before,
+            after: promotion.after,
+            extra: { subscriptionId },
+          });
+        }
+        return result;
       });
     },
 

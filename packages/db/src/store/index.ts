@@ -37,6 +37,7 @@ export {
   type PaymentAttemptStatus,
   type PriceRecord,
   type ProductRecord,
+  type PromotionCodeRecord,
   type Scope as ApiKeyScope,
   type SubscriptionRecord,
   type TaxTableRecord,

@@ -115,6 +115,24 @@ export interface DiscountRecord {
   updatedAt: string;
 }
 
+/**
+ * A customer-facing code (`FIRSTMONTHFREE`) that redeems the discount `discountId`. Codes are kept upper case
+ * (unique per tenant, so matched case-insensitively), as db's discount repository keeps them: list by
+ * `code` with the upper-case form. The table has no `updatedAt` or metadata column.
+ */
+export interface PromotionCodeRecord {
+  id: string;
+  code: string;
+  discountId: string;
+  active: boolean;
+  /** `null`: no limit. */
+  maxRedemptions: number | null;
+  timesRedeemed: number;
+  /** No redemption at or after this instant; `null`: never expires. */
+  expiresAt: string | null;
+  createdAt: string;
+}
+
 export type SubscriptionStatus = Subscription['status'];
 export type InvoiceStatus = Invoice['status'];
 
@@ -231,6 +249,7 @@ export interface EntityMap {
   price: PriceRecord;
   tax_table: TaxTableRecord;
   discount: DiscountRecord;
+  promotion_code: PromotionCodeRecord;
   subscription: SubscriptionRecord;
   invoice: InvoiceRecord;
   credit_note: CreditNoteRecord;
@@ -247,6 +266,7 @@ export const ID_PREFIX: Readonly<Record<EntityKind, string>> = {
   price: 'price',
   tax_table: 'taxtbl',
   discount: 'disc',
+  promotion_code: 'promo',
   subscription: 'sub',
   invoice: 'in',
   credit_note: 'cn',

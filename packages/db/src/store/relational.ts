@@ -12,6 +12,7 @@ import type {
   PaymentAttemptRecord,
   PriceRecord,
   ProductRecord,
+  PromotionCodeRecord,
   SubscriptionRecord,
   TaxTableRecord,
 } from './records.js';
@@ -19,8 +20,8 @@ import type {
 // Every kind the store keeps but webhook events lives in @billkit/db's own tables, column for column as db's
 // repositories store them (same JSON-text and BIGINT encodings, so db's `customers.get`, `prices.getMany`, …
 // read what the store writes and the other way round): `Customer`, `Product`, `Price`,
-// `DiscountDefinition` (key = the record's id), `Subscription` (+ items, discounts), `Invoice` (+ lines,
-// their discounts and taxes), `CreditNote` (+ lines), `TaxRateTable` (one row per tenant), `BillingRun`,
+// `DiscountDefinition` (key = the record's id), `PromotionCode` (its discount named by the definition's key),
+// `Subscription` (+ items, discounts), `Invoice` (+ lines, their discounts and taxes), `CreditNote` (+ lines), `TaxRateTable` (one row per tenant), `BillingRun`,
 // `CustomerBalanceTransaction` and `Payment` (payment attempts). They are written here through the transaction's Prisma client rather than
 // through db's repositories so that the store's lost-update checks, audit events and idempotency claims
 // share the transaction.
@@ -36,6 +37,7 @@ export const RELATIONAL_KINDS = [
   'product',
   'price',
   'discount',
+  'promotion_code',
   'subscription',
   'invoice',
   'credit_note',
@@ -50,6 +52,7 @@ export type RelationalRecord =
   | ProductRecord
   | PriceRecord
   | DiscountRecord
+  | PromotionCodeRecord
   | SubscriptionRecord
   | InvoiceRecord
   | CreditNoteRecord
@@ -68,6 +71,9 @@ type CustomerRow = Awaited<ReturnType<BillingClient['customer']['findFirstOrThro
 type ProductRow = Awaited<ReturnType<BillingClient['product']['findFirstOrThrow']>>;
 type PriceRow = Awaited<ReturnType<BillingClient['price']['findFirstOrThrow']>>;
 type DiscountRow = Awaited<ReturnType<BillingClient['discountDefinition']['findFirstOrThrow']>>;
+type PromotionCodeRow = Awaited<ReturnType<BillingClient['promotionCode']['findFirstOrThrow']>> & {
+  discountDefinition: { key: string };
+};
 type InvoiceLineRow = Awaited<ReturnType<BillingClient['invoiceLine']['findFirstOrThrow']>> & {
   discounts: Awaited<ReturnType<BillingClient['invoiceLineDiscount']['findFirstOrThrow']>>[];
   taxes: Awaited<ReturnType<BillingClient['invoiceLineTax']['findFirstOrThrow']>>[];
@@ -279,6 +285,38 @@ function discountColumns(d: DiscountRecord) {
 }
 
 const iso = (date: Date | null): string | null => (date === null ? null : date.toISOString());
+
+export function promotionCodeFromRow(row: PromotionCodeRow): PromotionCodeRecord {
+  return {
+    id: row.id,
+    code: row.code,
+    discountId: row.discountDefinition.key,
+    active: row.active,
+    maxRedemptions: row.maxRedemptions,
+    timesRedeemed: row.timesRedeemed,
+    expiresAt: iso(row.expiresAt),
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+/** A promotion code's columns; its discount's row id is looked up by the discount's key (the record's `discountId`). */
+async function promotionCodeColumns(client: BillingClient, tenantId: string, c: PromotionCodeRecord) {
+  const discount = await client.discountDefinition.findFirst({
+    where: { tenantId, key: c.discountId },
+    select: { id: true },
+  });
+  if (!discount) throw new StoreError('DB_NOT_FOUND', `No such discount: ${c.discountId}`);
+  return {
+    discountDefinitionId: discount.id,
+    // Upper case, as db's discount repository stores and finds codes: the unique key is then case-insensitive.
+    code: c.code.toUpperCase(),
+    active: c.active,
+    maxRedemptions: c.maxRedemptions,
+    timesRedeemed: c.timesRedeemed,
+    expiresAt: c.expiresAt === null ? null : new Date(c.expiresAt),
+    createdAt: new Date(c.createdAt),
+  };
+}
 
 export function subscriptionFromRow(row: SubscriptionRow): SubscriptionRecord {
   const record: SubscriptionRecord = {
@@ -948,6 +986,8 @@ export function fromRow(kind: RelationalKind, row: unknown): RelationalRecord {
       return priceFromRow(row as PriceRow);
     case 'discount':
       return discountFromRow(row as DiscountRow);
+    case 'promotion_code':
+      return promotionCodeFromRow(row as PromotionCodeRow);
     case 'subscription':
       return subscriptionFromRow(row as SubscriptionRow);
     case 'invoice':
@@ -971,6 +1011,7 @@ const COLUMN_FILTERS: Readonly<Record<RelationalKind, ReadonlySet<string>>> = {
   product: new Set(['active', 'taxCategory']),
   price: new Set(['productId', 'lookupKey', 'active', 'currency']),
   discount: new Set(['active']),
+  promotion_code: new Set(['code', 'discountId', 'active']),
   subscription: new Set(['customerId', 'status', 'currency']),
   invoice: new Set(['customerId', 'subscriptionId', 'status', 'number', 'billingReason', 'currency']),
   credit_note: new Set(['invoiceId', 'customerId', 'status', 'number']),
@@ -996,6 +1037,11 @@ const idColumn = (kind: RelationalKind) => (kind === 'discount' ? 'key' : 'id');
 
 /** `where` on the API's ids, translated for the kind's table. */
 export function idWhere(kind: RelationalKind, where: Record<string, unknown>): Record<string, unknown> {
+  if (kind === 'promotion_code') {
+    // A promotion code's discount is the definition's key.
+    const { discountId, ...rest } = where;
+    return { ...rest, ...(discountId !== undefined ? { discountDefinition: { key: discountId } } : {}) };
+  }
   if (kind !== 'discount' || !('id' in where)) return where;
   const { id, ...rest } = where;
   return { ...rest, [idColumn(kind)]: id };
@@ -1037,6 +1083,11 @@ export async function findRows(
       return client.price.findMany(args as never);
     case 'discount':
       return client.discountDefinition.findMany(args as never);
+    case 'promotion_code':
+      return client.promotionCode.findMany({
+        ...(args as object),
+        include: { discountDefinition: { select: { key: true } } },
+      } as never);
     case 'subscription':
       return client.subscription.findMany({
         ...(args as object),
@@ -1083,6 +1134,14 @@ export async function createRow(
     case 'discount':
       await client.discountDefinition.create({
         data: { ...discountColumns(record as DiscountRecord), id, key: id, tenantId },
+      });
+      return;
+    case 'promotion_code':
+      // createMany: a plain INSERT (create would read the row back).
+      await client.promotionCode.createMany({
+        data: [
+          { ...(await promotionCodeColumns(client, tenantId, record as PromotionCodeRecord)), id, tenantId },
+        ],
       });
       return;
     case 'subscription':
@@ -1166,6 +1225,13 @@ export async function updateRow(
         await client.discountDefinition.updateMany({
           where: { tenantId, key: id },
           data: discountColumns(record as DiscountRecord),
+        })
+      ).count;
+    case 'promotion_code':
+      return (
+        await client.promotionCode.updateMany({
+          where: { tenantId, id },
+          data: await promotionCodeColumns(client, tenantId, record as PromotionCodeRecord),
         })
       ).count;
     case 'subscription': {

@@ -48,8 +48,8 @@ import {
 // tenants, API keys (SHA-256 only), the hash-chained audit log (db's `auditHash`, verified by db's
 // `verifyAuditChain`), gap-free document numbers (`DocumentCounter`), idempotency records, raw webhook events
 // (unique per tenant, provider and event id), and customers, products, prices, discount definitions,
-// subscriptions, invoices, credit notes, the tax rate table, billing runs and balance transactions (column for
-// column as db's repositories store them: see relational.ts).
+// promotion codes, subscriptions, invoices, credit notes, the tax rate table, billing runs and balance
+// transactions (column for column as db's repositories store them: see relational.ts).
 
 /** A Prisma client or an interactive-transaction client of it. */
 type Client = BillingClient;
@@ -92,6 +92,7 @@ const LOCK_TARGETS = {
   product: ['Product', 'id'],
   price: ['Price', 'id'],
   discount: ['DiscountDefinition', 'key'],
+  promotion_code: ['PromotionCode', 'id'],
   subscription: ['Subscription', 'id'],
   invoice: ['Invoice', 'id'],
   credit_note: ['CreditNote', 'id'],

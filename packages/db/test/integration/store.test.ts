@@ -5,6 +5,7 @@ import {
   type CreditNoteRecord,
   type CustomerBalanceTransactionRecord,
   type CustomerRecord,
+  type DiscountRecord,
   ID_PREFIX,
   type InvoiceRecord,
   isDbError,
@@ -12,6 +13,7 @@ import {
   openStore,
   type PriceRecord,
   type ProductRecord,
+  type PromotionCodeRecord,
   StoreError,
   type SubscriptionRecord,
   type TaxTableRecord,
@@ -443,6 +445,69 @@ describe.each(providers)('the tenant store on %s', (provider) => {
       tx.insert('balance_transaction', { ...entry(c.id, 1, 1), type: 'refund' as 'adjustment' }),
     );
     await expect(unknownType).rejects.toSatisfy((e) => isDbError(e, 'DB_INVALID_DATA'));
+  });
+  it('keeps promotion codes upper case in PromotionCode, naming their discount by its id, for the store and db’s repositories alike', async () => {
+    const t = await tenant();
+    const discount: DiscountRecord = {
+      id: newId(ID_PREFIX.discount),
+      name: 'First month free',
+      definition: { type: 'percentage', percentOff: '100', duration: { type: 'once' } },
+      active: true,
+      maxRedemptions: null,
+      timesRedeemed: 0,
+      createdAt: AT,
+      updatedAt: AT,
+    };
+    const code: PromotionCodeRecord = {
+      id: newId(ID_PREFIX.promotion_code),
+      code: 'FirstMonthFree',
+      discountId: discount.id,
+      active: true,
+      maxRedemptions: 5,
+      timesRedeemed: 0,
+      expiresAt: '2026-12-31T00:00:00.000Z',
+      createdAt: AT,
+    };
+    await t.transaction(async (tx) => {
+      await tx.insert('discount', discount);
+      await tx.insert('promotion_code', code);
+    });
+    const stored = { ...code, code: 'FIRSTMONTHFREE' };
+    expect(await t.get('promotion_code', code.id)).toEqual(stored);
+    expect((await t.list('promotion_code', { limit: 10, where: { code: 'FIRSTMONTHFREE' } })).data).toEqual([
+      stored,
+    ]);
+    expect((await t.list('promotion_code', { limit: 10, where: { discountId: discount.id } })).data).toEqual([
+      stored,
+    ]);
+    expect((await t.list('promotion_code', { limit: 10, where: { discountId: 'disc_other' } })).data).toEqual(
+      [],
+    );
+    expect(await store.db.discounts.findPromotionCode(t.tenantId, 'firstMONTHfree')).toMatchObject({
+      id: code.id,
+      discountDefinitionId: discount.id,
+      timesRedeemed: 0,
+    });
+
+    const redeemed = { ...stored, timesRedeemed: 1 };
+    await t.transaction(async (tx) => {
+      await tx.getForUpdate('promotion_code', code.id);
+      await tx.update('promotion_code', redeemed);
+    });
+    expect(await t.get('promotion_code', code.id)).toEqual(redeemed);
+    const twin = t.transaction((tx) =>
+      tx.insert('promotion_code', { ...code, id: newId(ID_PREFIX.promotion_code), code: 'firstmonthFREE' }),
+    );
+    await expect(twin).rejects.toMatchObject({ code: 'DB_UNIQUE_VIOLATION' });
+    const orphan = t.transaction((tx) =>
+      tx.insert('promotion_code', {
+        ...code,
+        id: newId(ID_PREFIX.promotion_code),
+        code: 'X',
+        discountId: 'disc_none',
+      }),
+    );
+    await expect(orphan).rejects.toMatchObject({ code: 'DB_NOT_FOUND' });
   });
 
   it('reports deleted newest audit events although every remaining event still verifies', async () => {
