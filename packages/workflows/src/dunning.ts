@@ -15,7 +15,7 @@ import { billingFor, toCoreCustomer } from './environment.js';
 import { isWorkflowError } from './errors.js';
 import { newId } from './ids.js';
 import { attemptInFlight, reserveAttempt, runAttempt } from './payment-attempts.js';
-import { persistTransition, recordTransitionEvents } from './transition.js';
+import { persistInvoiceTransition, persistTransition } from './transition.js';
 
 /** When the dunning pass runs (default: the business clock's now). */
 export interface RunDunningInput {
@@ -175,14 +175,7 @@ async function giveUp(
       return { invoiceId, action: 'skipped', reason: 'a payment of the invoice is in flight' } as const;
     }
     const t = markInvoiceUncollectible(before, { at });
-    const after: InvoiceRecord = { ...before, ...t.invoice, updatedAt: at };
-    await tx.update('invoice', after);
-    await recordTransitionEvents(record, t.events, {
-      entityType: 'invoice',
-      entityId: invoiceId,
-      before,
-      after,
-    });
+    await persistInvoiceTransition(tx, record, before, t, at);
     let subscriptionOutcome: 'canceled' | 'left_past_due' | null = null;
     const subscription = before.subscriptionId ? await tx.get('subscription', before.subscriptionId) : null;
     if (subscription && subscription.status !== 'canceled') {

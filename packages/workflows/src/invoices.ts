@@ -36,7 +36,12 @@ import {
   runAttempt,
   settleInvoicePayment,
 } from './payment-attempts.js';
-import { discountStateFor, persistTransition, recordTransitionEvents } from './transition.js';
+import {
+  discountStateFor,
+  persistInvoiceTransition,
+  persistTransition,
+  recordTransitionEvents,
+} from './transition.js';
 
 export type { InvoicePaymentOutcome } from './payment-attempts.js';
 
@@ -364,14 +369,7 @@ export function invoiceOperations(deps: Deps) {
           daysUntilDue: input.daysUntilDue ?? 30,
           ...(customer ? { customerBalance: customer.balance } : {}),
         });
-        const after: InvoiceRecord = { ...before, ...t.invoice, updatedAt: at };
-        await tx.update('invoice', after);
-        await recordTransitionEvents(record, t.events, {
-          entityType: 'invoice',
-          entityId: after.id,
-          before,
-          after,
-        });
+        const after = await persistInvoiceTransition(tx, record, before, t, at);
         await applyInvoiceToBalance(deps, tx, record, after);
         return after;
       });
@@ -432,14 +430,7 @@ export function invoiceOperations(deps: Deps) {
         await refuseWhilePaymentInFlight(tx, id, 'void');
         const at = deps.clock().toISOString();
         const t = voidInvoice(before, { at });
-        const after: InvoiceRecord = { ...before, ...t.invoice, updatedAt: at };
-        await tx.update('invoice', after);
-        await recordTransitionEvents(record, t.events, {
-          entityType: 'invoice',
-          entityId: after.id,
-          before,
-          after,
-        });
+        const after = await persistInvoiceTransition(tx, record, before, t, at);
         const applied = before.endingBalance.amount - before.startingBalance.amount;
         if (applied !== 0) {
           await appendBalanceTransaction(deps, tx, record, {
@@ -464,14 +455,7 @@ export function invoiceOperations(deps: Deps) {
         await refuseWhilePaymentInFlight(tx, id, 'mark uncollectible');
         const at = deps.clock().toISOString();
         const t = markInvoiceUncollectible(before, { at });
-        const after: InvoiceRecord = { ...before, ...t.invoice, updatedAt: at };
-        await tx.update('invoice', after);
-        await recordTransitionEvents(record, t.events, {
-          entityType: 'invoice',
-          entityId: after.id,
-          before,
-          after,
-        });
+        const after = await persistInvoiceTransition(tx, record, before, t, at);
         return after;
       });
     },

@@ -119,3 +119,25 @@ export async function recordTransitionEvents(
 ): Promise<void> {
   for (const event of events) await record({ ...entity, type: event.type, extra: { event: event.data } });
 }
+
+/**
+ * Stores an invoice after a billing-core transition (finalize, void, mark uncollectible): the invoice as
+ * the transition left it, then one audit entry per event the transition caused. Returns what was stored.
+ */
+export async function persistInvoiceTransition(
+  tx: TenantTransaction,
+  record: Recorder,
+  before: InvoiceRecord,
+  t: { readonly invoice: Invoice; readonly events: readonly BillingEvent[] },
+  at: string,
+): Promise<InvoiceRecord> {
+  const after: InvoiceRecord = { ...before, ...t.invoice, updatedAt: at };
+  await tx.update('invoice', after);
+  await recordTransitionEvents(record, t.events, {
+    entityType: 'invoice',
+    entityId: after.id,
+    before,
+    after,
+  });
+  return after;
+}
