@@ -1,6 +1,6 @@
-// The host application's OWN database (not billkit's): SQLite through better-sqlite3, or MariaDB
-// through the mariadb driver. billkit must never touch it.
-import Database from 'better-sqlite3';
+// The host application's OWN database (not billkit's): SQLite through libsql (better-sqlite3's API, no
+// compiler needed), or MariaDB through the mariadb driver. billkit must never touch it.
+import Database from 'libsql';
 import * as mariadb from 'mariadb';
 
 /** Opens the app database at `url` (`file:…` or `mysql://…`); returns a tiny query helper. */

@@ -10,4 +10,6 @@ export default defineConfig({
   target: 'node20',
   // import.meta.url locates prisma/<provider>/migrations next to dist/ in the CJS build too.
   shims: true,
+  // canonicalize ships ESM only (no `require` export): bundled, so the CJS build can load it.
+  noExternal: ['canonicalize'],
 });

@@ -17,6 +17,7 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { dbCliChecks } from './lib/db-cli.mjs';
 import { checkDependencyTree } from './lib/deps.mjs';
 import { runHosts } from './lib/host-steps.mjs';
 import { startNativeMirror } from './lib/native-mirror.mjs';
@@ -138,6 +139,7 @@ try {
         checkDependencyTree(tmp, registry.url, registry.npmrc(), name, version),
       ),
       runHosts({ examplesDir, tmp, registry, released, partial: Boolean(only), requireMariaDb }),
+      dbCliChecks({ tmp, registry, released, partial: Boolean(only) }),
     ]),
   );
 } catch (error) {

@@ -32,6 +32,7 @@ import { idempotencyHeaders, problemResponses } from './http/schemas.js';
 import { loggerOptions } from './logger.js';
 import { type ApiMetrics, createMetrics } from './metrics.js';
 import type { PaymentGatewayResolver, RouteContext, WebhookRouting } from './routes/context.js';
+import { metricsTokenMatches } from './routes/health.js';
 import { registerRoutes } from './routes/index.js';
 
 export interface AppDeps {
@@ -184,13 +185,27 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         description:
           'The billkit demo billing API. JSON fields are snake_case; money is integer minor units with a currency. ' +
           'Errors are RFC 9457 problem+json with a stable `code`. Every POST accepts `Idempotency-Key`.',
+        license: { name: 'MIT', identifier: 'MIT' },
       },
+      // Relative: resolved against the URL this document is fetched from (any deployment, any port).
+      servers: [{ url: '/', description: 'The server this document is served from' }],
       components: {
-        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'A tenant API key' } },
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', description: 'A tenant API key' },
+          ...(config.METRICS_TOKEN !== undefined
+            ? {
+                metricsToken: {
+                  type: 'http',
+                  scheme: 'bearer',
+                  description: 'The operator-set METRICS_TOKEN (not a tenant key)',
+                },
+              }
+            : {}),
+        },
       },
     },
     transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+    transformObject: (document) => withoutUnusedSchemas(jsonSchemaTransformObject(document)),
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 
@@ -227,6 +242,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     const { code, detail, fields } = describeError(error);
     const body = problem(code, detail, request.url.split('?')[0] ?? request.url, request.id, fields);
     if (body.status >= 500) request.log.error({ err: error, code }, 'request failed');
+    // A tax table without the customer's jurisdiction is the operator's to fix, not the caller's: warn.
+    else if (code === 'TAX_UNKNOWN_JURISDICTION' || code === 'TAX_NO_RATE_IN_FORCE')
+      request.log.warn({ code, status: body.status }, detail);
     else request.log.info({ code, status: body.status }, detail);
     const retryAfter = retryAfterFor(code, error);
     if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
@@ -235,6 +253,66 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   await registerRoutes(app, ctx);
   return app as unknown as App;
+}
+
+/**
+ * The Prometheus listener for METRICS_PORT: `GET /metrics` and nothing else, asking for METRICS_TOKEN
+ * when it is set. Share `app.metrics` with the API so both report the same registry.
+ *
+ * @example
+ * const metricsApp = buildMetricsApp(app.metrics, config);
+ * await metricsApp.listen({ port: config.METRICS_PORT, host: config.METRICS_HOST ?? config.HOST });
+ */
+export function buildMetricsApp(metrics: ApiMetrics, config: Pick<Config, 'METRICS_TOKEN'>): FastifyInstance {
+  const app = Fastify({ logger: false, return503OnClosing: true });
+  app.get('/metrics', async (request, reply) => {
+    if (!metricsTokenMatches(config.METRICS_TOKEN, request.headers.authorization)) {
+      return reply
+        .code(401)
+        .header('www-authenticate', 'Bearer')
+        .type('text/plain; charset=utf-8')
+        .send('Send the metrics token as Authorization: Bearer <METRICS_TOKEN>\n');
+    }
+    reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+  return app;
+}
+
+const SCHEMA_REF = '#/components/schemas/';
+
+/**
+ * The document without the component schemas nothing refers to: zod's registry emits an input and an
+ * output variant of every named schema, and unused components make client generators emit dead types.
+ */
+function withoutUnusedSchemas<T extends object>(document: T): T {
+  const { components } = document as { components?: { schemas?: Record<string, unknown> } };
+  const schemas = components?.schemas;
+  if (!schemas) return document;
+  const used = new Set<string>();
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) for (const item of node) visit(item);
+    else if (node !== null && typeof node === 'object') {
+      for (const [key, value] of Object.entries(node)) {
+        if (key !== '$ref' || typeof value !== 'string') visit(value);
+        else if (value.startsWith(SCHEMA_REF)) {
+          const name = value.slice(SCHEMA_REF.length);
+          if (!used.has(name)) {
+            used.add(name);
+            visit(schemas[name]);
+          }
+        }
+      }
+    }
+  };
+  visit({ ...document, components: { ...components, schemas: {} } });
+  return {
+    ...document,
+    components: {
+      ...components,
+      schemas: Object.fromEntries(Object.entries(schemas).filter(([name]) => used.has(name))),
+    },
+  };
 }
 
 /** A client's request id worth keeping: 1–128 visible ASCII characters. */

@@ -83,6 +83,18 @@ export const configSchema = z.object({
     .refine((days) => days.every((d) => d > 0), 'every delay must be more than 0 days'),
   /** After the last failed retry the invoice is uncollectible and the subscription is canceled or left past_due. */
   DUNNING_FINAL_ACTION: z.enum(['cancel', 'leave_past_due']).default('cancel'),
+  /**
+   * A second listener that serves only `GET /metrics` (Prometheus), for the internal network; unset =
+   * none. The Docker image sets 9464. Bound to METRICS_HOST (default: HOST).
+   */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  METRICS_HOST: z.string().min(1).optional(),
+  /**
+   * Bearer token for `/metrics`: when set, the public port serves `/metrics` to
+   * `Authorization: Bearer <METRICS_TOKEN>` (and METRICS_PORT asks for it too). Unset = `/metrics` is
+   * not on the public port (404). Not an API key: metrics span every tenant.
+   */
+  METRICS_TOKEN: z.string().min(32, 'at least 32 characters (openssl rand -hex 32)').optional(),
   TILLED_SANDBOX: booleanFlag.default(true),
   /** Overrides the Tilled base URL (the local fake in tests and the demo). */
   TILLED_BASE_URL: z.url().optional(),
@@ -137,7 +149,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 
 function redactIfSecret(name: string, value: string | undefined): string | undefined {
   if (value === undefined) return value;
-  if (/SECRET|PASSWORD|KEY|DATABASE_URL|REDIS_URL/.test(name)) return '<redacted>';
+  if (/SECRET|PASSWORD|KEY|TOKEN|DATABASE_URL|REDIS_URL/.test(name)) return '<redacted>';
   return value;
 }
 

@@ -2,7 +2,7 @@
 
 import { openStore as openDbStore } from '@billkit/db';
 import { createBilling } from '@billkit/workflows';
-import { buildApp } from './app.js';
+import { buildApp, buildMetricsApp } from './app.js';
 import { ConfigError, loadConfig, tilledCredentialsFromEnv } from './config.js';
 import { tilledWiring } from './tilled-wiring.js';
 
@@ -45,6 +45,15 @@ async function main(): Promise<void> {
   );
   const app = await buildApp({ config, store, ...wiring });
   await app.listen({ port: config.PORT, host: config.HOST });
+  // Prometheus on a port of its own (not published with the API's); the public port has /metrics only
+  // behind METRICS_TOKEN.
+  let metricsApp: ReturnType<typeof buildMetricsApp> | null = null;
+  if (config.METRICS_PORT !== undefined) {
+    const host = config.METRICS_HOST ?? config.HOST;
+    metricsApp = buildMetricsApp(app.metrics, config);
+    await metricsApp.listen({ port: config.METRICS_PORT, host });
+    app.log.info({ port: config.METRICS_PORT, host }, 'metrics listening');
+  }
   app.log.info({ tenant: tenantId, store: store.provider }, 'billing_db open');
   if (key)
     process.stdout.write(`bootstrap admin API key for tenant ${tenantId} (shown once): ${key.secret}\n`);
@@ -59,8 +68,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.SHUTDOWN_TIMEOUT_MS);
     timer.unref();
-    app
-      .close()
+    Promise.all([app.close(), metricsApp?.close()])
       .then(() => store.close())
       .then(() => process.exit(0))
       .catch((error: unknown) => {

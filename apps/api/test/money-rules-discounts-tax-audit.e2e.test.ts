@@ -32,9 +32,9 @@ const germany = {
 async function deleteNewestAuditEvents(h: Harness, tenantId: string, keep: number): Promise<number> {
   const target = (h.store as DbStore).db.target;
   if (target.provider === 'sqlite') {
-    // better-sqlite3 is @billkit/db's driver; resolve it from there.
-    const Sqlite = createRequire(createRequire(import.meta.url).resolve('@billkit/db'))('better-sqlite3');
-    const file = new Sqlite(target.file);
+    // libsql is @billkit/db's SQLite driver; resolve it from there. (Its busy timeout is 0 unless given.)
+    const Sqlite = createRequire(createRequire(import.meta.url).resolve('@billkit/db'))('libsql');
+    const file = new Sqlite(target.file, { timeout: 10_000 });
     try {
       return file.prepare('DELETE FROM "AuditEvent" WHERE "tenantId" = ? AND "seq" > ?').run(tenantId, keep)
         .changes as number;

@@ -1,6 +1,7 @@
 import type { RoundingMode } from '@billkit/money';
 import { decimalStringSchema, roundingModeSchema } from '@billkit/money';
 import { z } from 'zod';
+import { parseInput } from './parse-input.js';
 
 /** Stripe's `proration_behavior`. */
 export const PRORATION_BEHAVIORS = ['create_prorations', 'always_invoice', 'none'] as const;
@@ -49,7 +50,7 @@ export interface BillingConfig {
  * @example resolveBillingConfig({ taxRoundingLevel: 'invoice' }).prorationBehavior // 'create_prorations'
  */
 export function resolveBillingConfig(input: BillingConfigInput = {}): BillingConfig {
-  return billingConfigSchema.parse(input) as BillingConfig;
+  return parseInput(billingConfigSchema, input, []) as BillingConfig;
 }
 
 // billing-core resolves the environment's config on every invoice and change (zod parse each time,
@@ -81,7 +82,8 @@ export function cachedBillingConfig(
   const fields = input as Record<string, unknown>;
   const cached = resolvedConfigs.get(input);
   if (cached !== undefined && sameFields(cached.snapshot, fields)) return cached.config;
-  const config = Object.freeze(resolveBillingConfig(input as BillingConfigInput));
+  // Read from an environment: the caller's field is `config`.
+  const config = Object.freeze(parseInput(billingConfigSchema, input, ['config']) as BillingConfig);
   resolvedConfigs.set(input, { snapshot: { ...fields }, config });
   return config;
 }

@@ -4,6 +4,7 @@ import type { CreditNote, CreditNoteLine, CreditNoteReason, CreditNoteTaxAmount 
 import { BillingError } from './errors.js';
 import { assertCreditNoteInvariants } from './invariants.js';
 import type { DiscountAmount, Invoice, InvoiceLine } from './invoice.js';
+import { instantInput } from './parse-input.js';
 
 /** Which invoice line to credit and how much of it (default: everything not yet credited). */
 export interface CreditNoteLineInput {
@@ -73,6 +74,7 @@ export function createCreditNote(
   input: CreateCreditNoteInput,
   previous: readonly CreditNote[] = [],
 ): { readonly creditNote: CreditNote; readonly events: readonly BillingEvent[] } {
+  instantInput(input.at, 'at', invoice.timezone);
   if (invoice.status !== 'open' && invoice.status !== 'paid') {
     throw new BillingError(
       'BILLING_ILLEGAL_INVOICE_TRANSITION',

@@ -2,9 +2,19 @@
  * Every way billing-core can refuse its input or detect its own bug. Callers switch on `code`.
  * `BILLING_INVARIANT_VIOLATION` is never the caller's fault: it means an invoice failed a consistency
  * check and was withheld rather than returned wrong.
+ *
+ * A tax refusal (`TAX_UNKNOWN_JURISDICTION`, `TAX_NO_RATE_IN_FORCE`: the rate table does not cover the
+ * customer on the tax date) is the tax package's own `TaxError`, let through as it is: it is a
+ * configuration gap the caller fixes in its rate table, not a failure of billing-core.
  */
 export type BillingErrorCode =
+  /** `details.field` is the caller's path to the offending value (`discounts[0].percentOff`). */
   | 'BILLING_INVALID_INPUT'
+  /**
+   * An instant given as a date alone (`2026-04-01`): billkit never guesses its time zone (midnight UTC
+   * is the evening before in Chicago). `details.suggestion` is the customer's midnight with its offset.
+   */
+  | 'BILLING_DATE_WITHOUT_TIME'
   | 'BILLING_CURRENCY_MISMATCH'
   | 'BILLING_UNKNOWN_PRICE'
   | 'BILLING_UNKNOWN_PRODUCT'

@@ -102,6 +102,7 @@ export {
   withStartingBalance,
 } from './invoice-lifecycle.js';
 export { formatInvoiceTable } from './invoice-table.js';
+export { assertInstantInRange } from './parse-input.js';
 export type {
   PaymentGateway,
   PaymentIntent,
@@ -121,7 +122,6 @@ export {
 export { computePriceAmount, type PriceAmount, type TierCharge } from './pricing.js';
 export { type Product, type ProductInput, productSchema } from './product.js';
 export {
-  assertInstantInRange,
   INSTANT_RANGE,
   inputInstantSchema,
   isInstantInRange,

@@ -25,6 +25,7 @@ import type {
   InvoiceTaxTotal,
   TaxAmount,
 } from './invoice.js';
+import { instantInput } from './parse-input.js';
 import type { Price } from './price.js';
 import { computePriceAmount, forItem } from './pricing.js';
 import type { PendingInvoiceItem } from './subscription.js';
@@ -382,6 +383,7 @@ function invoicePeriod(input: BuildInvoiceInput, lines: readonly DraftLine[]): B
  * invoice.total // { amount: 10825, currency: 'USD' }
  */
 export function buildInvoice(input: BuildInvoiceInput, env: BillingEnvironment): InvoiceBuildResult {
+  instantInput(input.createdAt, 'createdAt', input.customer.timezone);
   try {
     return assembleInvoice(input, env);
   } catch (error) {

@@ -2,6 +2,7 @@ import { type Money, money } from '@billkit/money';
 import { type BillingEvent, billingEvent } from './billing-event.js';
 import { BillingError } from './errors.js';
 import type { Invoice, InvoiceStatus } from './invoice.js';
+import { instantInput } from './parse-input.js';
 import { addCalendarDays } from './time.js';
 
 /** The new invoice and the events the transition caused. */
@@ -112,9 +113,10 @@ export function finalizeInvoice(
     readonly customerBalance?: number;
   },
 ): InvoiceTransition {
+  instantInput(options.at, 'at', invoice.timezone);
   assertTransition(invoice, 'finalize');
   if (options.customerBalance !== undefined) invoice = withStartingBalance(invoice, options.customerBalance);
-  if (options.number.trim() === '') {
+  if (typeof options.number !== 'string' || options.number.trim() === '') {
     throw new BillingError('BILLING_INVALID_INPUT', 'An invoice number must not be empty', {
       invoiceId: invoice.id,
     });
@@ -153,6 +155,7 @@ export function payInvoice(
   invoice: Invoice,
   options: { readonly at: string; readonly amount?: Money },
 ): InvoiceTransition {
+  instantInput(options.at, 'at', invoice.timezone);
   assertTransition(invoice, 'pay');
   const amount = options.amount ?? invoice.amountRemaining;
   if (amount.currency !== invoice.currency) {
@@ -191,6 +194,7 @@ export function recordInvoicePaymentFailure(
   invoice: Invoice,
   options: { readonly at: string; readonly attemptId: string; readonly failureCode?: string },
 ): InvoiceTransition {
+  instantInput(options.at, 'at', invoice.timezone);
   assertTransition(invoice, 'fail_payment');
   return {
     invoice,
@@ -206,6 +210,7 @@ export function recordInvoicePaymentFailure(
 
 /** Void an open or uncollectible invoice: nothing more is owed on it. Drafts are deleted, not voided. */
 export function voidInvoice(invoice: Invoice, options: { readonly at: string }): InvoiceTransition {
+  instantInput(options.at, 'at', invoice.timezone);
   assertTransition(invoice, 'void');
   return {
     invoice: {
@@ -225,6 +230,7 @@ export function markInvoiceUncollectible(
   invoice: Invoice,
   options: { readonly at: string },
 ): InvoiceTransition {
+  instantInput(options.at, 'at', invoice.timezone);
   assertTransition(invoice, 'mark_uncollectible');
   return {
     invoice: { ...invoice, status: 'uncollectible', markedUncollectibleAt: options.at },

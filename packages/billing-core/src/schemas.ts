@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { BillingError } from './errors.js';
 
 /** An ISO-8601 instant with `Z` or an offset (`2026-03-01T06:00:00Z`). */
 export const isoInstantSchema = z.iso.datetime({ offset: true });
@@ -28,8 +27,8 @@ const MAX_MS = Date.parse(INSTANT_RANGE.max);
 const OUT_OF_RANGE = 'must be from 1970-01-01T00:00:00Z up to (not including) 2200-01-01T00:00:00Z';
 
 /**
- * True when `iso` (an instant, or a calendar date read as UTC midnight) parses and lies in
- * {@link INSTANT_RANGE}.
+ * True when `iso` parses and lies in {@link INSTANT_RANGE} (a range check only: what a caller passes
+ * must also carry a time and an offset, see {@link inputInstantSchema}).
  *
  * @example isInstantInRange('2026-01-01T00:00:00Z') // true
  * isInstantInRange('9999-12-31T00:00:00Z') // false
@@ -43,21 +42,3 @@ export function isInstantInRange(iso: string): boolean {
 export const inputInstantSchema = z.iso
   .datetime({ offset: true, abort: true })
   .refine(isInstantInRange, { message: OUT_OF_RANGE });
-
-/**
- * Refuses an instant a caller passed that is outside {@link INSTANT_RANGE} with `BILLING_INVALID_INPUT`
- * naming `field` (the input's own key, e.g. `startAt`).
- *
- * @example assertInstantInRange('1000-01-01T00:00:00Z', 'startAt') // throws BILLING_INVALID_INPUT
- */
-export function assertInstantInRange(iso: string, field: string): void {
-  if (isInstantInRange(iso)) return;
-  throw new BillingError(
-    'BILLING_INVALID_INPUT',
-    `${field} ${OUT_OF_RANGE} (got ${JSON.stringify(iso.slice(0, 40))})`,
-    {
-      value: iso.slice(0, 40),
-      issues: [{ path: field.split('.'), message: OUT_OF_RANGE }],
-    },
-  );
-}

@@ -1,6 +1,7 @@
-import type { DiscountDefinitionInput } from '@billkit/discount';
+import { type DiscountDefinitionInput, discountDefinitionSchema } from '@billkit/discount';
 import type { Money } from '@billkit/money';
 import { billingPeriodFor } from '@billkit/proration';
+import { z } from 'zod';
 import { type BillingConfig, cachedBillingConfig, type ProrationBehavior } from './billing-config.js';
 import { type BillingEvent, billingEvent } from './billing-event.js';
 import { type Catalog, findPrice } from './catalog.js';
@@ -14,18 +15,20 @@ import {
   type InvoiceBuildResult,
   type InvoiceItemInput,
 } from './invoice-builder.js';
+import { instantInput, parseInput } from './parse-input.js';
 import type { Price, Recurring } from './price.js';
 import { forItem, priceAmountOf } from './pricing.js';
 import { type ItemChange, periodChargeLine, prorateChanges } from './proration-step.js';
-import { assertInstantInRange } from './schemas.js';
 import type { Subscription, SubscriptionItem, SubscriptionStatus } from './subscription.js';
 import {
   creditBalancesOf,
   initialCreditRemaining,
-  subscriptionDiscountSchema,
+  type SubscriptionDiscount,
   withCreditRemaining,
 } from './subscription-discount.js';
 import { type BillingPeriod, toInstant, toIso } from './time.js';
+
+const discountDefinitionsSchema = z.array(discountDefinitionSchema);
 
 /** What a subscription transition produced: the new state, the invoice (if any), the audit events. */
 export interface SubscriptionTransition {
@@ -312,8 +315,9 @@ export function createSubscription(
     priceId: i.priceId,
     quantity: i.quantity ?? 1,
   }));
-  assertInstantInRange(input.startAt, 'startAt');
-  if (input.trialEnd !== undefined) assertInstantInRange(input.trialEnd, 'trialEnd');
+  instantInput(input.startAt, 'startAt', customer.timezone);
+  if (input.trialEnd !== undefined) instantInput(input.trialEnd, 'trialEnd', customer.timezone);
+  const definitions = parseInput(discountDefinitionsSchema, input.discounts ?? [], ['discounts']);
   for (const [i, item] of items.entries())
     forItem(i, () => priceAmountOf(findPrice(env.catalog, item.priceId), item.quantity));
   const recurring = recurringOf(items, env.catalog, customer.currency);
@@ -330,15 +334,15 @@ export function createSubscription(
         end: new Date(toInstant(anchor)).toISOString(),
       }
     : billingPeriodFor(anchor, recurring, anchor, customer.timezone);
-  const discounts = (input.discounts ?? []).map((discount) => {
-    const attached = subscriptionDiscountSchema.parse({
+  const discounts = definitions.map(
+    (discount): SubscriptionDiscount => ({
       id: `${input.id}_${discount.id}`,
       discount,
       start: input.startAt,
       periodsApplied: 0,
-    });
-    return { ...attached, creditRemaining: initialCreditRemaining(attached.discount) };
-  });
+      creditRemaining: initialCreditRemaining(discount),
+    }),
+  );
   const base: Subscription = {
     id: input.id,
     customerId: customer.id,
@@ -562,7 +566,7 @@ function applyChange(
     priceId: i.priceId,
     quantity: i.quantity ?? 1,
   }));
-  assertInstantInRange(input.prorationDate, 'prorationDate');
+  instantInput(input.prorationDate, 'prorationDate', input.customer.timezone);
   for (const [i, item] of items.entries())
     forItem(i, () => priceAmountOf(findPrice(env.catalog, item.priceId), item.quantity));
   const newRecurring = recurringOf(items, env.catalog, subscription.currency);
@@ -769,6 +773,7 @@ export function pauseSubscription(
   options: { readonly at: string },
 ): SubscriptionTransition {
   requireStatus(subscription, 'pause', ['active', 'past_due']);
+  instantInput(options.at, 'at');
   const paused: Subscription = {
     ...subscription,
     status: 'paused',
@@ -803,6 +808,7 @@ export function resumeSubscription(
   env: BillingEnvironment,
 ): SubscriptionTransition {
   requireStatus(subscription, 'resume', ['paused']);
+  instantInput(input.at, 'at', input.customer.timezone);
   const events: BillingEvent[] = [
     billingEvent('subscription.resumed', 'subscription', subscription.id, input.at, {
       pausedAt: subscription.pausedAt,
@@ -873,7 +879,7 @@ export function cancelSubscription(
   env?: BillingEnvironment,
 ): SubscriptionTransition {
   requireStatus(subscription, 'cancel', ['active', 'trialing', 'past_due', 'paused']);
-  input = { ...input, at: toIso(toInstant(input.at)) };
+  input = { ...input, at: toIso(toInstant(instantInput(input.at, 'at', input.customer?.timezone))) };
   const version = subscription.version + 1;
   if (input.atPeriodEnd) {
     return transition(
@@ -966,6 +972,7 @@ export function resumeCanceledAtPeriodEnd(
   subscription: Subscription,
   options: { readonly at: string },
 ): SubscriptionTransition {
+  instantInput(options.at, 'at');
   if (!subscription.cancelAtPeriodEnd || subscription.status === 'canceled') {
     illegal(subscription, 'undo the scheduled cancellation of', ['active', 'trialing', 'past_due']);
   }
@@ -987,6 +994,7 @@ export function markSubscriptionPastDue(
   options: { readonly at: string; readonly invoiceId: string },
 ): SubscriptionTransition {
   requireStatus(subscription, 'mark past due', ['active', 'trialing', 'past_due']);
+  instantInput(options.at, 'at');
   if (subscription.status === 'past_due') return transition(subscription, null, [], options.at);
   return transition(
     { ...subscription, status: 'past_due', version: subscription.version + 1 },
@@ -1007,6 +1015,7 @@ export function markSubscriptionRecovered(
   options: { readonly at: string; readonly invoiceId: string },
 ): SubscriptionTransition {
   requireStatus(subscription, 'recover', ['past_due']);
+  instantInput(options.at, 'at');
   return transition(
     { ...subscription, status: 'active', version: subscription.version + 1 },
     null,
@@ -1031,7 +1040,9 @@ export function applyDiscountToSubscription(
   options: { readonly discount: DiscountDefinitionInput; readonly at: string },
 ): SubscriptionTransition {
   requireStatus(subscription, 'apply a discount to', ['active', 'trialing', 'past_due', 'paused']);
-  if (subscription.discounts.some((d) => d.discount.id === options.discount.id)) {
+  instantInput(options.at, 'at');
+  const discount = parseInput(discountDefinitionSchema, options.discount, ['discount']);
+  if (subscription.discounts.some((d) => d.discount.id === discount.id)) {
     throw new BillingError(
       'BILLING_INVALID_INPUT',
       `Discount ${options.discount.id} is already attached to ${subscription.id}`,
@@ -1041,13 +1052,13 @@ export function applyDiscountToSubscription(
       },
     );
   }
-  const parsed = subscriptionDiscountSchema.parse({
-    id: `${subscription.id}_${options.discount.id}`,
-    discount: options.discount,
+  const attached: SubscriptionDiscount = {
+    id: `${subscription.id}_${discount.id}`,
+    discount,
     start: options.at,
     periodsApplied: 0,
-  });
-  const attached = { ...parsed, creditRemaining: initialCreditRemaining(parsed.discount) };
+    creditRemaining: initialCreditRemaining(discount),
+  };
   return transition(
     { ...subscription, discounts: [...subscription.discounts, attached], version: subscription.version + 1 },
     null,

@@ -1,6 +1,7 @@
 import { type Money, money } from '@billkit/money';
 import {
   calculateTax,
+  isTaxError,
   type RateTable,
   type TaxCalculation,
   type TaxProvider,
@@ -100,9 +101,12 @@ export function taxLines(
       roundingMode: config.taxRounding,
     });
   } catch (cause) {
+    // The rate table does not cover the customer (or is invalid): the tax package's coded refusal is
+    // the caller's to fix in its configuration, so it goes through as it is.
+    if (isTaxError(cause)) throw cause;
     throw new BillingError(
       'BILLING_ENGINE_FAILURE',
-      `The tax engine refused the invoice: ${(cause as Error).message}`,
+      `The tax engine failed on the invoice: ${(cause as Error).message}`,
       {
         engine: 'tax',
         code: (cause as { code?: string }).code ?? null,

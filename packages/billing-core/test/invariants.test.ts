@@ -133,7 +133,7 @@ describe('buildInvoice consistency guard', () => {
     }
   });
 
-  it('wraps an engine refusal in BILLING_ENGINE_FAILURE with the engine code', () => {
+  it('lets the tax engine refuse a country its rate table does not cover, naming it and the tax date', () => {
     // A real country the rate table does not cover (`ZZ`, no country at all, is refused by customerSchema).
     const farAway = customer({ address: { country: 'NZ' } });
     expect(() =>
@@ -149,8 +149,9 @@ describe('buildInvoice consistency guard', () => {
       ),
     ).toThrow(
       expect.objectContaining({
-        code: 'BILLING_ENGINE_FAILURE',
-        details: expect.objectContaining({ engine: 'tax' }),
+        name: 'TaxError',
+        code: 'TAX_UNKNOWN_JURISDICTION',
+        details: { country: 'NZ', taxDate: '2025-12-31' },
       }),
     );
   });

@@ -9,6 +9,13 @@
 // `probeTimeoutMs` means the server is unreachable: every outstanding statement fails at once (its
 // connection is destroyed, so the server rolls its transaction back), and so does every new one, until a
 // check succeeds again. Nothing needs restarting.
+//
+// The guard is for a server that was there and went away. A connection that never worked (a wrong password,
+// port, host or database name) is answered before that, at open: see `verifyConnection`.
+
+import * as mariadb from 'mariadb';
+import type { DatabaseTarget } from './database-url.js';
+import { DbError } from './errors.js';
 
 /** What the guard needs of the mariadb driver's connections (the driver is the Prisma adapter's). */
 export interface DriverConnection {
@@ -270,4 +277,106 @@ export class ConnectionGuard {
     this.ticker = null;
     this.recheck = null;
   }
+}
+
+/** How long opening waits for the server's first answer before `DB_CONNECTION_FAILED` (ms). */
+export const CONNECT_TIMEOUT_MS = 2_000;
+
+/** Why a first connection failed (`details.reason` of `DB_CONNECTION_FAILED`), and what fixes it. */
+const CONNECTION_REASONS: ReadonlyArray<{
+  readonly reason: string;
+  readonly matches: (code: string, errno: number) => boolean;
+  readonly fix: string;
+}> = [
+  {
+    reason: 'access_denied',
+    matches: (code, errno) => [1044, 1045, 1698].includes(errno) || code.startsWith('ER_ACCESS_DENIED'),
+    fix: 'check the user and password in the URL, and that the user may use this database',
+  },
+  {
+    reason: 'unknown_database',
+    matches: (_code, errno) => errno === 1049,
+    fix: 'create the database, or run `billkit-db migrate`, which creates it',
+  },
+  {
+    reason: 'refused',
+    matches: (code) => code === 'ECONNREFUSED',
+    fix: 'nothing listens there: check the host and port, and that MariaDB/MySQL is running',
+  },
+  {
+    reason: 'unknown_host',
+    matches: (code) => code === 'ENOTFOUND' || code === 'EAI_AGAIN',
+    fix: 'the host name does not resolve: check the host in the URL',
+  },
+  {
+    reason: 'timeout',
+    matches: (code, errno) => errno === 45012 || code === 'ETIMEDOUT' || code === 'ER_CONNECTION_TIMEOUT',
+    fix: 'no answer: check the host, the port and any firewall in between',
+  },
+];
+
+/**
+ * Opens one connection to a MariaDB/MySQL target and closes it again, so that a connection mistake is
+ * answered at once with the server's own reason instead of a pool that retries until its acquire timeout and
+ * then reports only "pool timeout". With `database: false` only the server is checked (migrations create a
+ * missing database). Throws `DB_CONNECTION_FAILED` naming the host, port, user and database tried (never the
+ * password) within {@link CONNECT_TIMEOUT_MS} or the URL's `connectTimeout`, whichever is shorter.
+ *
+ * @example
+ * await verifyConnection(resolveDatabaseTarget('mysql://billing:wrong@db:3306/billing_db'));
+ * // → DbError DB_CONNECTION_FAILED: Cannot connect to billing_db as billing@db:3306/billing_db:
+ * //   Access denied for user 'billing'@'10.0.0.7' (using password: YES); check the user and password …
+ */
+export async function verifyConnection(
+  target: Extract<DatabaseTarget, { provider: 'mysql' }>,
+  options: { database?: boolean } = {},
+): Promise<void> {
+  const checkDatabase = options.database ?? true;
+  let connection: mariadb.Connection | undefined;
+  try {
+    connection = await mariadb.createConnection({
+      host: target.host,
+      port: target.port,
+      user: target.user,
+      password: target.password,
+      ...(checkDatabase ? { database: target.database } : {}),
+      connectTimeout: Math.min(target.pool.connectTimeout ?? CONNECT_TIMEOUT_MS, CONNECT_TIMEOUT_MS),
+    });
+  } catch (error) {
+    throw connectionFailed(target, checkDatabase, error);
+  }
+  await connection.end().catch(() => connection?.destroy());
+}
+
+function connectionFailed(
+  target: Extract<DatabaseTarget, { provider: 'mysql' }>,
+  checkDatabase: boolean,
+  error: unknown,
+): DbError {
+  const e = (typeof error === 'object' && error !== null ? error : {}) as {
+    code?: unknown;
+    errno?: unknown;
+    sqlMessage?: unknown;
+    message?: unknown;
+  };
+  const code = typeof e.code === 'string' ? e.code : '';
+  const errno = typeof e.errno === 'number' ? e.errno : 0;
+  const found = CONNECTION_REASONS.find((r) => r.matches(code, errno));
+  // The driver's message without its "(conn:…, no: …, SQLState: …)" prefix; never the password.
+  let said = String(e.sqlMessage ?? e.message ?? error).replace(/^\(conn:[^)]*\)\s*/, '');
+  if (target.password !== '') said = said.replaceAll(target.password, '***');
+  const where = `${target.user}@${target.host}:${target.port}${checkDatabase ? `/${target.database}` : ''}`;
+  return new DbError(
+    'DB_CONNECTION_FAILED',
+    `Cannot connect to billing_db as ${where}: ${said}${found ? `; ${found.fix}` : ''}`,
+    {
+      reason: found?.reason ?? 'other',
+      host: target.host,
+      port: target.port,
+      user: target.user,
+      database: target.database,
+      driverCode: code || String(errno),
+    },
+    { cause: error },
+  );
 }

@@ -3,15 +3,26 @@
  * - `DB_VERSION_CONFLICT`: the subscription changed since it was loaded (optimistic concurrency); reload and retry.
  *   Also when MySQL aborted a repository transaction for a deadlock or lock wait timeout on every attempt
  *   (`details.reason` `deadlock` / `lock_wait_timeout`, `details.attempts`; the driver error is `cause`).
- * - `DB_NOT_FOUND`: no such row for this tenant (rows of other tenants are invisible, never "forbidden").
+ * - `DB_NOT_FOUND`: no such row for this tenant (rows of other tenants are invisible, never "forbidden"). Also
+ *   when a write names a tenant that does not exist (`details.entity` `'tenant'`, `details.tenantId`).
  * - `DB_DUPLICATE`: a unique key is taken (invoice number, webhook event id, promotion code, …).
  * - `DB_ALREADY_BILLED`: a cycle invoice for this subscription period already exists.
  * - `DB_IDEMPOTENCY_KEY_REUSED`: the idempotency key was used with a different request.
- * - `DB_INVALID_DATA`: a value cannot be stored as given (totals that do not add up, unsafe integers, bad JSON).
+ * - `DB_INVALID_DATA`: a value cannot be stored as given (totals that do not add up, unsafe integers, bad JSON,
+ *   a reference to a row that does not exist: `details.reason` `missing_reference`). `details.field` names the
+ *   offending field where there is one.
  * - `DB_REDEMPTION_LIMIT_REACHED`: a discount or promotion code has no redemptions left.
  * - `DB_MIGRATION_FAILED`: a migration statement failed; `details.statement` names it.
  * - `DB_MIGRATION_PREVIOUSLY_FAILED`: `_prisma_migrations` records a failed migration that must be resolved first.
  * - `DB_UNSUPPORTED_URL`: the connection string is neither mysql://, mariadb://, file: nor a path.
+ * - `DB_CONNECTION_FAILED`: opening billing_db could not connect: the server's own reason (`Access denied for
+ *   user …`, `ECONNREFUSED`, an unknown database or host, no answer within the connect timeout) and where it
+ *   tried (`details.host`, `port`, `user`, `database`; never the password), within about 2 s. One code for
+ *   every connection mistake, as the fix is the same (correct the URL or start the server); `details.reason`
+ *   (`access_denied`, `unknown_database`, `refused`, `unknown_host`, `timeout`, `other`) tells them apart.
+ *   A database that goes away after it was opened is `DB_UNAVAILABLE`.
+ * - `DB_NOT_MIGRATED`: a table billkit needs does not exist: the migrations have not been applied
+ *   (`details.table`). Run `billkit-db migrate`, or open with `migrate: true`.
  * - `DB_ENCRYPTION_KEY_MISSING`: `BILLKIT_ENCRYPTION_KEY` is unset and no keys were passed (`details.variable`).
  * - `DB_ENCRYPTION_KEY_INVALID`: a key or key id is malformed (`details.variable` names where it came from,
  *   never the value).
@@ -37,6 +48,8 @@ export type DbErrorCode =
   | 'DB_MIGRATION_FAILED'
   | 'DB_MIGRATION_PREVIOUSLY_FAILED'
   | 'DB_UNSUPPORTED_URL'
+  | 'DB_CONNECTION_FAILED'
+  | 'DB_NOT_MIGRATED'
   | 'DB_ENCRYPTION_KEY_MISSING'
   | 'DB_ENCRYPTION_KEY_INVALID'
   | 'DB_ENCRYPTION_KEY_UNKNOWN'
@@ -91,6 +104,8 @@ export type DriverFailure =
   | { readonly kind: 'deadlock'; readonly driverCode: string }
   | { readonly kind: 'duplicate'; readonly driverCode: string }
   | { readonly kind: 'invalid_data'; readonly driverCode: string }
+  | { readonly kind: 'missing_reference'; readonly driverCode: string; readonly field: string | null }
+  | { readonly kind: 'not_migrated'; readonly driverCode: string; readonly table: string | null }
   | { readonly kind: 'other'; readonly driverCode: string };
 
 // Prisma's own codes (https://www.prisma.io/docs/orm/reference/error-reference).
@@ -117,7 +132,6 @@ const ERRNO_UNAVAILABLE: Readonly<Record<number, UnavailableReason>> = {
   1044: 'misconfigured', // access denied to the database
   1045: 'misconfigured', // access denied for the user
   1049: 'misconfigured', // unknown database
-  1146: 'misconfigured', // a table is missing: migrations not applied
   1053: 'shutting_down',
   1077: 'shutting_down', // normal shutdown
   1152: 'unreachable', // aborted connection
@@ -155,9 +169,26 @@ const NETWORK_CODES = new Set([
 /** Server errors whose message carries the OS error 28 (ENOSPC): the disk is full. */
 const ENOSPC = /\b(errno:? ?28|error 28|errcode: ?28)\b|no space left/i;
 
+/** The table a "table does not exist" message names: MariaDB's `Table 'db.T' doesn't exist`, SQLite's `no such table: main.T`. */
+const MISSING_TABLE = /(?:Table '(?:[^'.]+\.)?([^']+)' doesn't exist|no such table: (?:main\.)?(\S+))/i;
+
+/** The column of a foreign-key failure: MariaDB's `FOREIGN KEY (\`tenantId\`)`, Prisma's `fields: (\`tenantId\`)`. */
+const REFERENCE_FIELD = /(?:FOREIGN KEY|fields:) \(`([^`]+)`\)/;
+
+function missingReference(driverCode: string, message: string): DriverFailure {
+  return { kind: 'missing_reference', driverCode, field: REFERENCE_FIELD.exec(message)?.[1] ?? null };
+}
+
+function notMigrated(driverCode: string, message: string): DriverFailure {
+  const match = MISSING_TABLE.exec(message);
+  return { kind: 'not_migrated', driverCode, table: match?.[1] ?? match?.[2] ?? null };
+}
+
 function fromErrno(errno: number, message: string): DriverFailure | null {
   const driverCode = String(errno);
   if (errno === 1205) return { kind: 'lock_timeout', driverCode };
+  if (errno === 1146) return notMigrated(driverCode, message); // ER_NO_SUCH_TABLE
+  if (errno === 1452) return missingReference(driverCode, message); // ER_NO_REFERENCED_ROW_2
   if (errno === 1213) return { kind: 'deadlock', driverCode };
   if (errno === 1062) return { kind: 'duplicate', driverCode };
   const reason = ERRNO_UNAVAILABLE[errno];
@@ -166,8 +197,7 @@ function fromErrno(errno: number, message: string): DriverFailure | null {
     return { kind: 'unavailable', reason: errno === 45028 ? 'timeout' : 'unreachable', driverCode };
   }
   if (ENOSPC.test(message)) return { kind: 'unavailable', reason: 'disk_full', driverCode };
-  if ([1048, 1264, 1292, 1364, 1366, 1406, 1451, 1452].includes(errno))
-    return { kind: 'invalid_data', driverCode };
+  if ([1048, 1264, 1292, 1364, 1366, 1406, 1451].includes(errno)) return { kind: 'invalid_data', driverCode };
   return null;
 }
 
@@ -176,11 +206,11 @@ const ADAPTER_KINDS: Readonly<Record<string, (code: string) => DriverFailure>> =
   AuthenticationFailed: (driverCode) => ({ kind: 'unavailable', reason: 'misconfigured', driverCode }),
   DatabaseDoesNotExist: (driverCode) => ({ kind: 'unavailable', reason: 'misconfigured', driverCode }),
   DatabaseAccessDenied: (driverCode) => ({ kind: 'unavailable', reason: 'misconfigured', driverCode }),
-  TableDoesNotExist: (driverCode) => ({ kind: 'unavailable', reason: 'misconfigured', driverCode }),
+  TableDoesNotExist: (driverCode) => ({ kind: 'not_migrated', driverCode, table: null }),
   SocketTimeout: (driverCode) => ({ kind: 'unavailable', reason: 'timeout', driverCode }),
   TransactionWriteConflict: (driverCode) => ({ kind: 'deadlock', driverCode }),
   UniqueConstraintViolation: (driverCode) => ({ kind: 'duplicate', driverCode }),
-  ForeignKeyConstraintViolation: (driverCode) => ({ kind: 'invalid_data', driverCode }),
+  ForeignKeyConstraintViolation: (driverCode) => ({ kind: 'missing_reference', driverCode, field: null }),
   NullConstraintViolation: (driverCode) => ({ kind: 'invalid_data', driverCode }),
   ValueOutOfRange: (driverCode) => ({ kind: 'invalid_data', driverCode }),
   LengthMismatch: (driverCode) => ({ kind: 'invalid_data', driverCode }),
@@ -198,6 +228,8 @@ export function driverFailure(error: unknown): DriverFailure | null {
   const seen = new Set<unknown>();
   let current: unknown = error;
   let prismaCode: string | null = null;
+  let prismaModel: string | null = null;
+  let prismaMessage = '';
   while (typeof current === 'object' && current !== null && !seen.has(current)) {
     seen.add(current);
     if (current instanceof DbError) return null;
@@ -211,13 +243,20 @@ export function driverFailure(error: unknown): DriverFailure | null {
       message?: unknown;
       originalMessage?: unknown;
       sqlMessage?: unknown;
-      meta?: { code?: unknown; message?: unknown; driverAdapterError?: { cause?: unknown } };
+      meta?: {
+        code?: unknown;
+        message?: unknown;
+        modelName?: unknown;
+        driverAdapterError?: { cause?: unknown };
+      };
       cause?: unknown;
     };
     const message = String(e.sqlMessage ?? e.originalMessage ?? e.meta?.message ?? e.message ?? '');
     const code = typeof e.code === 'string' ? e.code : typeof e.errorCode === 'string' ? e.errorCode : null;
     if (code !== null && /^P\d{4}$/.test(code)) {
       prismaCode ??= code;
+      if (typeof e.meta?.modelName === 'string') prismaModel ??= e.meta.modelName;
+      prismaMessage ||= message;
       if (code === 'P2034') return { kind: 'deadlock', driverCode: code };
       if (code === 'P2002') return { kind: 'duplicate', driverCode: code };
       // A raw query's failure keeps the server's errno in `meta.code`.
@@ -234,6 +273,8 @@ export function driverFailure(error: unknown): DriverFailure | null {
         const found = fromErrno(errno, message);
         if (found) return found;
       }
+      // SQLite reports a missing table as a plain SQLITE_ERROR (code 1).
+      if (MISSING_TABLE.test(message)) return notMigrated(driverCode, message);
       const mapped = ADAPTER_KINDS[e.kind];
       if (mapped) return mapped(driverCode);
     }
@@ -247,8 +288,12 @@ export function driverFailure(error: unknown): DriverFailure | null {
       return { kind: 'unavailable', reason: 'disk_full', driverCode: e.code };
     if (typeof e.code === 'string' && (e.code === 'SQLITE_BUSY' || e.code === 'SQLITE_LOCKED'))
       return { kind: 'lock_timeout', driverCode: e.code };
+    if (e.code === 'SQLITE_ERROR' && MISSING_TABLE.test(message)) return notMigrated(e.code, message);
     current = e.meta?.driverAdapterError?.cause ?? e.cause;
   }
+  if (prismaCode === 'P2021' || prismaCode === 'P2022')
+    return { kind: 'not_migrated', driverCode: prismaCode, table: prismaModel };
+  if (prismaCode === 'P2003') return missingReference(prismaCode, prismaMessage);
   if (prismaCode !== null) {
     const reason = PRISMA_UNAVAILABLE[prismaCode];
     return reason
@@ -266,48 +311,67 @@ export const RETRY_AFTER_SECONDS = { unavailable: 2, lockTimeout: 1 } as const;
 
 /**
  * The {@link DbError} a driver or Prisma failure is reported as (see {@link driverFailure}), with the
- * original as `cause`; `error` itself when it is not one. Deadlocks and duplicates keep their driver error:
- * the repositories that expect them handle them first.
+ * original as `cause`; `error` itself when it is not one. Deadlocks and duplicates keep their driver error
+ * (the repositories that expect them handle them first) unless `final`: then the failure is leaving the
+ * package and they become `DB_VERSION_CONFLICT` (`details.reason` `deadlock`) and `DB_DUPLICATE`.
  */
-export function toDbError(error: unknown): unknown {
+export function toDbError(error: unknown, options: { final?: boolean } = {}): unknown {
   const failure = driverFailure(error);
   if (failure === null) return error;
-  const options = { cause: error };
+  const cause = { cause: error };
+  const driverCode = failure.driverCode;
   switch (failure.kind) {
     case 'unavailable':
       return new DbError(
         'DB_UNAVAILABLE',
         `billing_db is unavailable (${failure.reason.replaceAll('_', ' ')}); retry shortly`,
-        {
-          reason: failure.reason,
-          driverCode: failure.driverCode,
-          retryAfterSeconds: RETRY_AFTER_SECONDS.unavailable,
-        },
-        options,
+        { reason: failure.reason, driverCode, retryAfterSeconds: RETRY_AFTER_SECONDS.unavailable },
+        cause,
       );
     case 'lock_timeout':
       return new DbError(
         'DB_LOCK_TIMEOUT',
         'A row this change needs is locked by another transaction; retry shortly',
-        { driverCode: failure.driverCode, retryAfterSeconds: RETRY_AFTER_SECONDS.lockTimeout },
-        options,
+        { driverCode, retryAfterSeconds: RETRY_AFTER_SECONDS.lockTimeout },
+        cause,
       );
     case 'deadlock':
+      return options.final
+        ? new DbError(
+            'DB_VERSION_CONFLICT',
+            'The transaction was aborted by a deadlock; retry',
+            { reason: 'deadlock', driverCode },
+            cause,
+          )
+        : error;
     case 'duplicate':
-      return error;
-    case 'invalid_data':
+      return options.final
+        ? new DbError('DB_DUPLICATE', 'A unique key is already taken', { driverCode }, cause)
+        : error;
+    case 'not_migrated':
+      return new DbError(
+        'DB_NOT_MIGRATED',
+        `billing_db has no table ${failure.table ?? '(unknown)'}: its migrations have not been applied; ` +
+          'run `billkit-db migrate` (or open it with `migrate: true`)',
+        { table: failure.table, driverCode },
+        cause,
+      );
+    case 'missing_reference':
       return new DbError(
         'DB_INVALID_DATA',
-        'The database refused a value as given',
-        { driverCode: failure.driverCode },
-        options,
+        failure.field === null
+          ? 'A row this write refers to does not exist'
+          : `${failure.field} refers to a row that does not exist`,
+        {
+          reason: 'missing_reference',
+          driverCode,
+          ...(failure.field === null ? {} : { field: failure.field }),
+        },
+        cause,
       );
+    case 'invalid_data':
+      return new DbError('DB_INVALID_DATA', 'The database refused a value as given', { driverCode }, cause);
     case 'other':
-      return new DbError(
-        'DB_QUERY_FAILED',
-        'A database statement failed',
-        { driverCode: failure.driverCode },
-        options,
-      );
+      return new DbError('DB_QUERY_FAILED', 'A database statement failed', { driverCode }, cause);
   }
 }

@@ -1,3 +1,4 @@
+export { canonicalJson, requestFingerprints } from './canonical-json.js';
 export type { Provider } from './client.js';
 export type { Metadata } from './codec.js';
 export {
@@ -28,7 +29,10 @@ export {
   type MigrateOptions,
   type MigrateResult,
   type MigrationFile,
+  type MigrationState,
+  type MigrationStatus,
   migrate,
+  migrationStatus,
   readMigrations,
 } from './migrate.js';
 export { type BillingDatabase, type OpenDatabaseOptions, openDatabase } from './open-database.js';
@@ -40,7 +44,7 @@ export {
   type AuditEventLike,
   type AuditLogRepository,
   auditHash,
-  canonicalJson,
+  auditHashForm,
   GENESIS_HASH,
   toAuditEventInput,
 } from './repositories/audit-log.js';

@@ -33,6 +33,8 @@ export interface MigrateOptions {
   pool?: PoolOptions;
   /** Read migrations from here instead of the package's own (tests use this). */
   migrationsDir?: string;
+  /** Called before each pending migration is applied (`done` of `total` pending so far): the CLI's progress. */
+  onMigration?: (progress: { migration: string; done: number; total: number }) => void;
 }
 
 // The bookkeeping table exactly as Prisma's schema engine creates it (sql-schema-connector flavours).
@@ -104,7 +106,7 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
   });
   const runner = await openSqlRunner(target, { createDatabase: true });
   try {
-    return await migrateWith(runner, target, options.migrationsDir);
+    return await migrateWith(runner, target, options);
   } finally {
     await runner.close();
   }
@@ -113,10 +115,10 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateResu
 async function migrateWith(
   runner: SqlRunner,
   target: DatabaseTarget,
-  directory?: string,
+  options: MigrateOptions,
 ): Promise<MigrateResult> {
   const provider = target.provider;
-  const migrations = readMigrations(provider, directory);
+  const migrations = readMigrations(provider, options.migrationsDir);
   if (provider === 'mysql') {
     // Same idea as Prisma's advisory lock: two deploys at once must not interleave.
     const [lock] = await runner.query<{ locked: number | bigint }>(
@@ -142,6 +144,7 @@ async function migrateWith(
       rows.filter((row) => row.finished_at !== null).map((row) => [row.migration_name, row]),
     );
     const result: MigrateResult = { provider, applied: [], alreadyApplied: [], modified: [] };
+    const pending = migrations.filter((migration) => !finished.has(migration.name)).length;
     for (const migration of migrations) {
       const done = finished.get(migration.name);
       if (done) {
@@ -149,6 +152,7 @@ async function migrateWith(
         if (done.checksum !== migration.checksum) result.modified.push(migration.name);
         continue;
       }
+      options.onMigration?.({ migration: migration.name, done: result.applied.length, total: pending });
       if (provider === 'sqlite') await applySqlite(runner, migration);
       else await applyMysql(runner, migration);
       result.applied.push(migration.name);
@@ -157,6 +161,101 @@ async function migrateWith(
   } finally {
     if (provider === 'mysql') await runner.query("SELECT RELEASE_LOCK('billkit_db_migrate')");
   }
+}
+
+/** One migration as {@link migrationStatus} sees it. */
+export interface MigrationState {
+  name: string;
+  /**
+   * - `applied`: recorded as finished, file unchanged;
+   * - `drifted`: recorded as finished, but the file changed since (its checksum differs from the recorded one);
+   * - `pending`: shipped, not applied yet;
+   * - `failed`: recorded as started and never finished (resolve it with `prisma migrate resolve`);
+   * - `unknown`: recorded in the database but not shipped by this package (the database is newer).
+   */
+  state: 'applied' | 'drifted' | 'pending' | 'failed' | 'unknown';
+  /** When it finished, as the database recorded it (ISO 8601); null unless applied or drifted. */
+  appliedAt: string | null;
+}
+
+export interface MigrationStatus {
+  provider: Provider;
+  /** Every shipped and every recorded migration, in name order. */
+  migrations: MigrationState[];
+  /** True when nothing is pending, drifted, failed or unknown. */
+  upToDate: boolean;
+}
+
+/**
+ * Compares the shipped migrations with those recorded in `_prisma_migrations`, without changing anything
+ * (a missing SQLite file or migrations table reads as "everything pending"). `billkit-db status` prints it.
+ *
+ * @example
+ * const { upToDate, migrations } = await migrationStatus({ url: 'file:./data/billing.db' });
+ * const pending = migrations.filter((m) => m.state === 'pending').map((m) => m.name);
+ */
+export async function migrationStatus(
+  options: Omit<MigrateOptions, 'onMigration'> = {},
+): Promise<MigrationStatus> {
+  const target = resolveDatabaseTarget(options.url, {
+    ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
+    ...(options.pool !== undefined ? { pool: options.pool } : {}),
+  });
+  const files = readMigrations(target.provider, options.migrationsDir);
+  let rows: AppliedRow[] = [];
+  // Opening a SQLite file creates it: a status check must not.
+  if (target.provider === 'mysql' || existsSync(target.file)) {
+    const runner = await openSqlRunner(target);
+    try {
+      if (await hasMigrationsTable(runner))
+        rows = await runner.query<AppliedRow>(
+          'SELECT migration_name, checksum, finished_at, rolled_back_at FROM _prisma_migrations',
+        );
+    } finally {
+      await runner.close();
+    }
+  }
+  const recorded = new Map<string, AppliedRow>();
+  for (const row of rows) {
+    if (row.rolled_back_at !== null) continue;
+    // A finished record wins over an earlier failed attempt of the same migration.
+    if (!recorded.has(row.migration_name) || row.finished_at !== null) recorded.set(row.migration_name, row);
+  }
+  const shipped = new Map(files.map((file) => [file.name, file]));
+  const names = [...new Set([...shipped.keys(), ...recorded.keys()])].sort();
+  const migrations = names.map((name): MigrationState => {
+    const row = recorded.get(name);
+    const file = shipped.get(name);
+    if (!row) return { name, state: 'pending', appliedAt: null };
+    if (row.finished_at === null) return { name, state: 'failed', appliedAt: null };
+    const appliedAt = instant(row.finished_at);
+    if (!file) return { name, state: 'unknown', appliedAt };
+    return { name, state: file.checksum === row.checksum ? 'applied' : 'drifted', appliedAt };
+  });
+  return {
+    provider: target.provider,
+    migrations,
+    upToDate: migrations.every((m) => m.state === 'applied'),
+  };
+}
+
+async function hasMigrationsTable(runner: SqlRunner): Promise<boolean> {
+  const rows =
+    runner.provider === 'sqlite'
+      ? await runner.query(
+          "SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_prisma_migrations'",
+        )
+      : await runner.query(
+          "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '_prisma_migrations'",
+        );
+  return rows.length > 0;
+}
+
+// SQLite records Unix milliseconds (see applySqlite); MySQL gives a Date.
+function instant(value: unknown): string {
+  const date =
+    value instanceof Date ? value : new Date(typeof value === 'bigint' ? Number(value) : (value as number));
+  return Number.isNaN(date.getTime()) ? String(value) : date.toISOString();
 }
 
 function failure(

@@ -1,7 +1,11 @@
-import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaMariaDb } from '@prisma/adapter-mariadb';
 import type { BillingPrismaClient, Provider } from './client.js';
-import { ConnectionGuard, DEFAULT_GUARD_SETTINGS, type DriverPool } from './connection-guard.js';
+import {
+  ConnectionGuard,
+  DEFAULT_GUARD_SETTINGS,
+  type DriverPool,
+  verifyConnection,
+} from './connection-guard.js';
 import { type DatabaseTarget, type PoolOptions, resolveDatabaseTarget } from './database-url.js';
 import type { EncryptionKeys } from './encryption.js';
 import { PrismaClient as MysqlPrismaClient } from './generated/mysql/client.js';
@@ -10,6 +14,7 @@ import { migrate } from './migrate.js';
 import { createRepositories, type Repositories } from './repositories.js';
 import { atomic, type Scope } from './scope.js';
 import { mariadbPoolConfig, openSqliteFile, sessionInitSql } from './sql-runner.js';
+import { sqliteAdapter } from './sqlite-adapter.js';
 
 export interface OpenDatabaseOptions {
   /** `mysql://…` / `mariadb://…` for MariaDB/MySQL, `file:…` or a path for SQLite. Default: `DATABASE_URL_BILLING`. */
@@ -47,7 +52,10 @@ export interface BillingDatabase extends Repositories {
 
 /**
  * Opens billing_db: MariaDB/MySQL when the URL (or `DATABASE_URL_BILLING`) is `mysql://` or `mariadb://`,
- * otherwise SQLite in `<dataDir>/billing.db` (default `./data/billing.db`, created on first run).
+ * otherwise SQLite in `<dataDir>/billing.db` (default `./data/billing.db`, created on first run). A MariaDB
+ * URL that cannot connect (wrong password, port, host or database) fails here within about 2 s with
+ * `DB_CONNECTION_FAILED` and the server's reason; a database without its tables fails its first query with
+ * `DB_NOT_MIGRATED`.
  *
  * @example
  * const db = await openDatabase({ url: 'file:./data/billing.db' });
@@ -61,6 +69,9 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<B
   });
   const shouldMigrate = options.migrate ?? target.provider === 'sqlite';
   if (target.provider === 'sqlite') openSqliteFile(target.file).close();
+  // A wrong password, port, host or database answers now, with the server's reason (DB_CONNECTION_FAILED);
+  // migrating creates a missing database, so then only the server is checked.
+  else await verifyConnection(target, { database: !shouldMigrate });
   if (shouldMigrate) {
     await migrate({
       url:
@@ -110,9 +121,10 @@ const clients = new WeakMap<BillingDatabase, BillingPrismaClient>();
 
 /**
  * The MariaDB pool of an open database: the driver's pool (made by the Prisma adapter, as this package does
- * not use the driver directly), each connection starting with {@link sessionInitSql}, watched by a
+ * not use the driver's pool directly), each connection starting with {@link sessionInitSql}, watched by a
  * {@link ConnectionGuard} that checks the server on a one-connection pool of its own when work stalls.
- * Opening does not wait for the server: one that is down at start fails requests (`DB_UNAVAILABLE`), not this.
+ * `openDatabase` has made one connection already (`verifyConnection`); a server that goes away later fails
+ * requests with `DB_UNAVAILABLE`.
  */
 function guardedMariaDbPool(target: Extract<DatabaseTarget, { provider: 'mysql' }>): {
   pool: DriverPool;
@@ -174,7 +186,7 @@ export function prismaOf(db: BillingDatabase): BillingPrismaClient {
   return prisma;
 }
 
-// better-sqlite3 is synchronous: two connections to one file in one process, each inside a transaction,
+// libsql is synchronous: two connections to one file in one process, each inside a transaction,
 // would block the event loop on each other's lock. So a process opens each SQLite file once and every
 // `openDatabase` on it shares that client, whose adapter serialises transactions. Separate processes
 // are serialised by SQLite's own file lock (busy timeout 10 s).
@@ -185,11 +197,9 @@ async function acquireSqliteClient(
 ): Promise<{ prisma: BillingPrismaClient; release: () => Promise<void> }> {
   let entry = sqliteClients.get(file);
   if (!entry) {
-    const prisma = new SqlitePrismaClient({
-      adapter: new PrismaBetterSqlite3({ url: file, timeout: 10_000 }),
-    });
-    // The adapter opens its own connection; SQLite enforces foreign keys per connection.
-    await prisma.$executeRawUnsafe('PRAGMA foreign_keys = ON');
+    // Foreign keys: libsql enforces them in every connection it opens (the client opens a new one after
+    // each transaction), so no per-connection PRAGMA is needed.
+    const prisma = new SqlitePrismaClient({ adapter: sqliteAdapter(file) });
     entry = { prisma, refs: 0 };
     sqliteClients.set(file, entry);
   }

@@ -1,4 +1,6 @@
+import type { BillingClient } from './client.js';
 import { type EncryptionKeys, loadEncryptionKeys } from './encryption.js';
+import { DbError, driverFailure, toDbError } from './errors.js';
 import { type AuditLogRepository, auditLogRepository } from './repositories/audit-log.js';
 import {
   type BillingRunRepository,
@@ -81,7 +83,7 @@ export interface RepositoryOptions {
 export function createRepositories(scope: Scope, options: RepositoryOptions = {}): Repositories {
   const auditLog = auditLogRepository(scope);
   const { encryptionKeys } = options;
-  return {
+  const repositories: Repositories = {
     tenants: tenantRepository(scope),
     apiKeys: apiKeyRepository(scope),
     customers: customerRepository(scope),
@@ -102,4 +104,94 @@ export function createRepositories(scope: Scope, options: RepositoryOptions = {}
     recordSubscriptionChange: (tenantId, change) => writeSubscriptionChange(scope, tenantId, change),
     verifyAuditChain: (tenantId) => auditLog.verifyChain(tenantId),
   };
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(repositories)) {
+    out[name] =
+      typeof value === 'function'
+        ? guardedMethod(scope, value as Method, undefined, name)
+        : guardedRepository(scope, name, value as Record<string, unknown>);
+  }
+  return out as unknown as Repositories;
+}
+
+type Method = (...args: unknown[]) => unknown;
+
+/** Methods whose first argument is not a tenant id (every other repository method takes `tenantId` first). */
+const NOT_TENANT_FIRST = new Set([
+  'tenants.create',
+  'tenants.get',
+  'tenants.list',
+  'apiKeys.authenticate',
+  'gatewayCredentials.findByAccountId',
+  'gatewayCredentials.reencryptAll',
+  'idempotency.purgeExpired',
+]);
+
+function guardedRepository(scope: Scope, name: string, repository: Record<string, unknown>): unknown {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(repository)) {
+    out[key] =
+      typeof value === 'function'
+        ? guardedMethod(scope, value as Method, repository, `${name}.${key}`)
+        : value;
+  }
+  return out;
+}
+
+/**
+ * `method` with every failure it raises passed through {@link failureOf}: the one point where a driver or
+ * Prisma error leaving `@billkit/db` becomes a {@link DbError}.
+ */
+function guardedMethod(scope: Scope, method: Method, self: unknown, name: string): Method {
+  const tenantFirst = !NOT_TENANT_FIRST.has(name);
+  return (...args) => {
+    const tenantId = tenantFirst && typeof args[0] === 'string' ? args[0] : null;
+    try {
+      const result = method.apply(self, args);
+      return result instanceof Promise
+        ? result.catch(async (error: unknown) => {
+            throw await failureOf(scope, tenantId, error);
+          })
+        : result;
+    } catch (error) {
+      // A synchronous failure is a billkit or caller error already (no driver call completes synchronously).
+      throw toDbError(error, { final: true });
+    }
+  };
+}
+
+/**
+ * The error a repository call fails with: billkit's own errors as they are, a driver or Prisma failure as
+ * its {@link DbError} (`toDbError`, deadlocks and duplicates included; a write for a tenant that does not
+ * exist: see {@link missingTenant}).
+ */
+async function failureOf(scope: Scope, tenantId: string | null, error: unknown): Promise<unknown> {
+  if (driverFailure(error) === null) return error;
+  return (
+    (tenantId === null ? null : await missingTenant(scope.client, tenantId, error)) ??
+    toDbError(error, { final: true })
+  );
+}
+
+/**
+ * `DB_NOT_FOUND` naming the tenant when `error` is a foreign-key failure of a write for `tenantId` and no such
+ * tenant exists (SQLite does not say which key failed, so the tenant is looked up); null otherwise.
+ * @internal
+ */
+export async function missingTenant(
+  client: BillingClient,
+  tenantId: string,
+  error: unknown,
+): Promise<DbError | null> {
+  if (driverFailure(error)?.kind !== 'missing_reference') return null;
+  const tenant = await client.tenant
+    .findUnique({ where: { id: tenantId }, select: { id: true } })
+    .catch(() => undefined);
+  if (tenant !== null) return null;
+  return new DbError(
+    'DB_NOT_FOUND',
+    `No tenant ${tenantId}: create it first (db.tenants.create, or store.addTenant)`,
+    { entity: 'tenant', tenantId },
+    { cause: error },
+  );
 }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { monotonicFactory } from 'ulid';
 import type { BillingClient, BillingPrismaClient, Provider } from './client.js';
 import { DbError, driverFailure, RETRY_AFTER_SECONDS, toDbError } from './errors.js';
 
@@ -124,30 +124,21 @@ export function lockFailure(error: unknown): 'deadlock' | 'lock_wait_timeout' | 
   return null;
 }
 
+/** One ULID source for the process: ids made in the same millisecond still come out in creation order. */
+const nextUlid = monotonicFactory();
+
 /**
- * A new row id: a Stripe-style prefix and 20 random bytes in base32hex (sortable characters, no case).
+ * A new id for anything billkit stores: a Stripe-style prefix, `_` and a ULID (26 Crockford base32 characters:
+ * 48 bits of milliseconds, then 80 random bits). Ids sort as plain strings in creation order, also within a
+ * millisecond in one process, so cursor pagination by id is by age and bulk-appended rows (audit events) grow
+ * at the end of the clustered index. Ids stored in earlier formats stay valid: ids are opaque strings.
  *
  * @example
- * newId('cus') // → 'cus_8v1q0k…'
+ * newId('cus') // → 'cus_01KQ3Z8V5Y9H2M4N6P8R0T2W4X'
  */
 export function newId(prefix: string): string {
-  const bytes = randomBytes(20);
-  let out = '';
-  for (const byte of bytes) out += (byte % 32).toString(32);
-  return `${prefix}_${out}`;
+  return `${prefix}_${nextUlid()}`;
 }
 
-let lastMs = 0;
-let sequence = 0;
-
-/**
- * A row id that sorts by creation time: the prefix, the milliseconds since the epoch and a per-process
- * sequence (base32hex), then 16 random characters (80 bits). Used for rows appended in bulk (audit events),
- * so their primary key grows at the end of the clustered index instead of touching random pages.
- */
-export function newSortableId(prefix: string): string {
-  const ms = Date.now();
-  sequence = ms === lastMs ? sequence + 1 : 0;
-  lastMs = ms;
-  return `${prefix}_${ms.toString(32).padStart(9, '0')}${sequence.toString(32).padStart(3, '0')}${newId(prefix).slice(prefix.length + 1, prefix.length + 17)}`;
-}
+/** @deprecated Every id sorts by creation time now; use {@link newId}. */
+export const newSortableId = newId;

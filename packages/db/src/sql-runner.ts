@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PrismaMariaDb } from '@prisma/adapter-mariadb';
-import Database from 'better-sqlite3';
+import Database from 'libsql';
 import type { DatabaseTarget } from './database-url.js';
+import { SQLITE_BUSY_TIMEOUT_MS } from './sqlite-adapter.js';
 
 /** A raw SQL connection used where Prisma's client cannot help: migrations, billing-run locks, backups. */
 export interface SqlRunner {
@@ -49,7 +50,7 @@ export function sessionInitSql(target: Extract<DatabaseTarget, { provider: 'mysq
 /** Opens a SQLite file (creating its directory) with the settings billing_db relies on. */
 export function openSqliteFile(file: string): Database.Database {
   mkdirSync(dirname(file), { recursive: true });
-  const db = new Database(file, { timeout: 10_000 });
+  const db = new Database(file, { timeout: SQLITE_BUSY_TIMEOUT_MS });
   db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
   return db;

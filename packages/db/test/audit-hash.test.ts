@@ -28,7 +28,7 @@ describe('canonicalJson', () => {
   });
 });
 
-/** How every earlier version computed the hash: SHA-256 of the previous hash and the event's canonical JSON. */
+/** The hash as RFC 8785 defines it: SHA-256 of the previous hash and the canonical JSON of the whole event. */
 function auditHashByCanonicalJson(
   tenantId: string,
   e: {

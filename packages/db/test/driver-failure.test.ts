@@ -90,12 +90,6 @@ describe('driverFailure', () => {
       'misconfigured',
     ],
     [
-      'a missing table (migrations not applied)',
-      adapter({ kind: 'TableDoesNotExist', table: 'Invoice' }),
-      'unavailable',
-      'misconfigured',
-    ],
-    [
       "Prisma's could-not-reach",
       { name: 'PrismaClientInitializationError', errorCode: 'P1001' },
       'unavailable',
@@ -132,7 +126,21 @@ describe('driverFailure', () => {
     [
       'a foreign-key violation',
       adapter({ kind: 'ForeignKeyConstraintViolation', originalCode: '1452' }),
-      'invalid_data',
+      'missing_reference',
+    ],
+    [
+      'a missing table (migrations not applied)',
+      adapter({ kind: 'TableDoesNotExist', table: 'Invoice' }),
+      'not_migrated',
+    ],
+    [
+      "SQLite's missing table",
+      adapter({
+        kind: 'sqlite',
+        originalCode: '1',
+        originalMessage: 'SQLITE_ERROR: no such table: main.Customer',
+      }),
+      'not_migrated',
     ],
     ['another server error', adapter({ kind: 'mysql', code: 1064, originalCode: '1064' }), 'other'],
     ['an unknown Prisma error', { name: 'PrismaClientUnknownRequestError', message: '?' }, 'other'],

@@ -1,6 +1,8 @@
 /** Every way the discount engine can refuse its input. Callers switch on `code`, never on `message`. */
 export type DiscountErrorCode =
   | 'DISCOUNT_INVALID_INPUT'
+  /** An instant given as a date alone (`2025-03-01`): it names no instant; pass a time and an offset. */
+  | 'DISCOUNT_DATE_WITHOUT_TIME'
   | 'DISCOUNT_DUPLICATE_ID'
   | 'DISCOUNT_CURRENCY_MISMATCH'
   | 'DISCOUNT_PROMOTION_CODE_NOT_FOUND'

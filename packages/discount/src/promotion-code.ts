@@ -52,6 +52,12 @@ export type PromotionCodeRedemptionInput = z.input<typeof promotionCodeRedemptio
 
 /** The form codes are compared in: trimmed, upper case. */
 export function normalizePromotionCode(code: string): string {
+  if (typeof code !== 'string') {
+    throw new DiscountError('DISCOUNT_INVALID_INPUT', `code must be a string (got ${typeof code})`, {
+      field: 'code',
+      issues: [{ path: 'code', message: 'Expected a string' }],
+    });
+  }
   return code.trim().toUpperCase();
 }
 
@@ -64,8 +70,8 @@ function inWindow(code: PromotionCode, now: number): boolean {
 
 /** True when the code is switched on and `now` is inside its window. */
 export function isPromotionCodeActive(code: PromotionCodeInput, now: string): boolean {
-  const parsed = parseInput(promotionCodeSchema, code, 'promotion code');
-  return parsed.active && inWindow(parsed, Date.parse(now));
+  const parsed = parseInput(promotionCodeSchema, code, 'promotion code', ['code']);
+  return parsed.active && inWindow(parsed, Date.parse(parseInput(instantSchema, now, 'instant', ['now'])));
 }
 
 /**
@@ -75,10 +81,10 @@ export function isPromotionCodeActive(code: PromotionCodeInput, now: string): bo
  * @example assertUniquePromotionCodes([{ id: 'a', code: 'SPRING', discountId: 'd' }, { id: 'b', code: 'spring', discountId: 'd' }], '2025-01-01T00:00:00Z') // throws
  */
 export function assertUniquePromotionCodes(codes: readonly PromotionCodeInput[], now: string): void {
-  const instant = Date.parse(parseInput(instantSchema, now, 'instant'));
+  const instant = Date.parse(parseInput(instantSchema, now, 'instant', ['now']));
   const seen = new Map<string, string>();
-  for (const input of codes) {
-    const code = parseInput(promotionCodeSchema, input, 'promotion code');
+  for (const [index, input] of codes.entries()) {
+    const code = parseInput(promotionCodeSchema, input, 'promotion code', ['codes', index]);
     if (!code.active || !inWindow(code, instant)) continue;
     const key = normalizePromotionCode(code.code);
     const other = seen.get(key);
@@ -115,7 +121,7 @@ export function resolvePromotionCode(
   const wanted = normalizePromotionCode(request.code);
   const now = Date.parse(request.now);
   const matches = codes
-    .map((c) => parseInput(promotionCodeSchema, c, 'promotion code'))
+    .map((c, index) => parseInput(promotionCodeSchema, c, 'promotion code', ['codes', index]))
     .filter((c) => normalizePromotionCode(c.code) === wanted)
     .sort((a, b) => (a.id < b.id ? -1 : 1));
   const first = matches[0];

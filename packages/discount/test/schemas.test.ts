@@ -77,7 +77,7 @@ describe('applyDiscounts refuses malformed requests with a typed error', () => {
       'DISCOUNT_INVALID_INPUT',
       { maxTotalPercent: 'half' },
     ],
-    ['a date without a time zone', { ...base, context: { now: '2025-03-01' } }, 'DISCOUNT_INVALID_INPUT'],
+    ['a date without a time', { ...base, context: { now: '2025-03-01' } }, 'DISCOUNT_DATE_WITHOUT_TIME'],
     ['duplicate line ids', { ...base, lines: [line('l1', 100), line('l1', 200)] }, 'DISCOUNT_DUPLICATE_ID'],
     [
       'duplicate discount ids',
@@ -112,6 +112,6 @@ describe('applyDiscounts refuses malformed requests with a typed error', () => {
   it('names the offending field in the error', () => {
     expect(() =>
       applyDiscounts({ ...base, discounts: [{ id: 'd', type: 'percentage', percentOff: '0' }] }),
-    ).toThrow(/discounts\.0\.percentOff/);
+    ).toThrow(/discounts\[0\]\.percentOff/);
   });
 });

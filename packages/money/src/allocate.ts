@@ -1,7 +1,7 @@
 import type { DecimalInput } from './decimal.js';
 import { toDecimal } from './decimal.js';
 import { MoneyError } from './errors.js';
-import { type Money, money } from './money.js';
+import { assertMoney, type Money, money } from './money.js';
 
 /** Scale decimal weights to integers (as bigints) sharing one power of ten. */
 function integerWeights(weights: readonly DecimalInput[]): bigint[] {
@@ -32,6 +32,12 @@ function integerWeights(weights: readonly DecimalInput[]): bigint[] {
  * @example allocate(money(100, 'USD'), [1, 1, 1]).map((p) => p.amount) // [34, 33, 33]
  */
 export function allocate(total: Money, weights: readonly DecimalInput[]): Money[] {
+  assertMoney(total, 'total');
+  if (!Array.isArray(weights)) {
+    throw new MoneyError('MONEY_INVALID_WEIGHTS', 'weights must be an array of integers or decimal strings', {
+      field: 'weights',
+    });
+  }
   if (weights.length === 0) {
     throw new MoneyError('MONEY_INVALID_WEIGHTS', 'Cannot allocate over an empty list of weights');
   }

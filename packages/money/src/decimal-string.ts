@@ -1,7 +1,7 @@
 import { getCurrency } from './currencies.js';
 import { toDecimal } from './decimal.js';
 import { MoneyError } from './errors.js';
-import { type Money, money } from './money.js';
+import { assertMoney, type Money, money } from './money.js';
 import { type RoundingMode, roundToMinorUnits } from './rounding.js';
 
 /**
@@ -10,6 +10,7 @@ import { type RoundingMode, roundToMinorUnits } from './rounding.js';
  * @example toDecimalString(money(12345, 'KWD')) // '12.345'
  */
 export function toDecimalString(m: Money): string {
+  assertMoney(m, 'm');
   const { exponent } = getCurrency(m.currency);
   // Integer minor units print without big.js: shift the decimal point in the digit string.
   if (Number.isSafeInteger(m.amount)) {
@@ -50,6 +51,7 @@ const formatters = new Map<string, Intl.NumberFormat>();
  * @example formatMoney(money(123456, 'USD'), 'en-US') // '$1,234.56'
  */
 export function formatMoney(m: Money, locale = 'en-US', options: Intl.NumberFormatOptions = {}): string {
+  assertMoney(m, 'm');
   const { exponent } = getCurrency(m.currency);
   const custom = Object.keys(options).length > 0;
   const key = `${locale}|${m.currency}`;

@@ -1,5 +1,7 @@
 /** Every way a money operation can refuse its input. Callers switch on `code`, never on `message`. */
 export type MoneyErrorCode =
+  /** A value of the wrong type where a Money (or a list of them) was expected; `details.field` names it. */
+  | 'MONEY_INVALID_INPUT'
   | 'MONEY_UNKNOWN_CURRENCY'
   | 'MONEY_CURRENCY_MISMATCH'
   | 'MONEY_NOT_SAFE_INTEGER'

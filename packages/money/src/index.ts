@@ -14,6 +14,7 @@ export { isMoneyError, MoneyError, type MoneyErrorCode } from './errors.js';
 export {
   absolute,
   add,
+  assertMoney,
   assertSameCurrency,
   compare,
   equals,

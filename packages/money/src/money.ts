@@ -20,6 +20,34 @@ function assertSafeInteger(amount: unknown, context: string): asserts amount is 
   }
 }
 
+/**
+ * Throws `MONEY_INVALID_INPUT` naming `field` unless `value` has the shape of a Money (an object with a
+ * number `amount` and a string `currency`): a cheap check at each public door, so a wrong-typed
+ * argument is the caller's coded error, not a TypeError or a silent string concatenation.
+ *
+ * @example assertMoney(5, 'b') // throws MONEY_INVALID_INPUT: b must be a Money …
+ */
+export function assertMoney(value: unknown, field: string): asserts value is Money {
+  if (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Money).amount === 'number' &&
+    typeof (value as Money).currency === 'string'
+  )
+    return;
+  let got: string;
+  try {
+    got = JSON.stringify(value)?.slice(0, 60) ?? String(value);
+  } catch {
+    got = typeof value;
+  }
+  throw new MoneyError(
+    'MONEY_INVALID_INPUT',
+    `${field} must be a Money value { amount: integer minor units, currency: ISO-4217 code } (got ${got})`,
+    { field },
+  );
+}
+
 /** The currency of the last Money made on the fast path (a known ISO code). */
 let lastKnownCurrency = 'USD';
 
@@ -60,7 +88,9 @@ export function zero(currency: string): Money {
 
 /** Throws `MONEY_CURRENCY_MISMATCH` unless every value has the currency of the first. */
 export function assertSameCurrency(first: Money, ...others: Money[]): void {
-  for (const other of others) {
+  assertMoney(first, 'first');
+  for (const [i, other] of others.entries()) {
+    assertMoney(other, `others[${i}]`);
     if (other.currency !== first.currency) {
       throw new MoneyError(
         'MONEY_CURRENCY_MISMATCH',
@@ -78,6 +108,9 @@ function checked(result: number, currency: string, operation: string): Money {
 
 /** a + b (+ more). Same currency only. */
 export function add(a: Money, b: Money, ...more: Money[]): Money {
+  assertMoney(a, 'a');
+  assertMoney(b, 'b');
+  for (const [i, m] of more.entries()) assertMoney(m, `more[${i}]`);
   assertSameCurrency(a, b, ...more);
   let total = a.amount + b.amount;
   for (const m of more) total += m.amount;
@@ -86,29 +119,43 @@ export function add(a: Money, b: Money, ...more: Money[]): Money {
 
 /** a − b. Same currency only. */
 export function subtract(a: Money, b: Money): Money {
+  assertMoney(a, 'a');
+  assertMoney(b, 'b');
   assertSameCurrency(a, b);
   return checked(a.amount - b.amount, a.currency, 'subtract()');
 }
 
 /** The sum of a list; `currency` names the result's currency when the list is empty. */
 export function sum(values: readonly Money[], currency: string): Money {
+  if (!Array.isArray(values)) {
+    throw new MoneyError('MONEY_INVALID_INPUT', 'values must be an array of Money values', {
+      field: 'values',
+    });
+  }
   let total = zero(currency);
-  for (const value of values) total = add(total, value);
+  for (const [i, value] of values.entries()) {
+    assertMoney(value, `values[${i}]`);
+    total = add(total, value);
+  }
   return total;
 }
 
 /** −m */
 export function negate(m: Money): Money {
+  assertMoney(m, 'm');
   return money(-m.amount, m.currency);
 }
 
 /** |m| */
 export function absolute(m: Money): Money {
+  assertMoney(m, 'm');
   return money(Math.abs(m.amount), m.currency);
 }
 
 /** −1, 0 or 1 as a is less than, equal to or greater than b. Same currency only. */
 export function compare(a: Money, b: Money): -1 | 0 | 1 {
+  assertMoney(a, 'a');
+  assertMoney(b, 'b');
   assertSameCurrency(a, b);
   return a.amount < b.amount ? -1 : a.amount > b.amount ? 1 : 0;
 }
@@ -118,9 +165,13 @@ export const lessThan = (a: Money, b: Money): boolean => compare(a, b) < 0;
 export const lessThanOrEqual = (a: Money, b: Money): boolean => compare(a, b) <= 0;
 export const greaterThan = (a: Money, b: Money): boolean => compare(a, b) > 0;
 export const greaterThanOrEqual = (a: Money, b: Money): boolean => compare(a, b) >= 0;
-export const isZero = (m: Money): boolean => m.amount === 0;
-export const isPositive = (m: Money): boolean => m.amount > 0;
-export const isNegative = (m: Money): boolean => m.amount < 0;
+const signOf = (m: Money): number => {
+  assertMoney(m, 'm');
+  return m.amount;
+};
+export const isZero = (m: Money): boolean => signOf(m) === 0;
+export const isPositive = (m: Money): boolean => signOf(m) > 0;
+export const isNegative = (m: Money): boolean => signOf(m) < 0;
 
 /** The smaller of a and b. */
 export function minimum(a: Money, b: Money): Money {

@@ -1,7 +1,7 @@
 import type { Decimal, Factor } from './decimal.js';
 import { timesFactor } from './decimal.js';
 import { roundedProduct } from './exact.js';
-import { type Money, money } from './money.js';
+import { assertMoney, type Money, money } from './money.js';
 import { isRoundingMode, type RoundingMode, roundToMinorUnits } from './rounding.js';
 
 const isRatio = (factor: Factor): factor is Exclude<Factor, string | number | bigint | Decimal> =>
@@ -19,6 +19,7 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
  * @example multiply(money(3000, 'USD'), { numerator: 15, denominator: 31 }, 'half_even') // 1452
  */
 export function multiply(m: Money, factor: Factor, mode: RoundingMode): Money {
+  assertMoney(m, 'm');
   // Exact integer fast path (no big.js division to 40 places); it declines whatever it cannot prove
   // equal to the big.js result, which then runs below and raises the usual typed errors.
   if (isRoundingMode(mode)) {
@@ -37,5 +38,6 @@ export function multiply(m: Money, factor: Factor, mode: RoundingMode): Money {
  * @example multiplyExact(money(1000, 'USD'), { numerator: 1, denominator: 3 }).toFixed(4) // '333.3333'
  */
 export function multiplyExact(m: Money, factor: Factor): Decimal {
+  assertMoney(m, 'm');
   return timesFactor(m.amount, factor);
 }

@@ -1,6 +1,6 @@
 import { getCurrency } from './currencies.js';
 import { toDecimal } from './decimal.js';
-import { type Money, money } from './money.js';
+import { assertMoney, type Money, money } from './money.js';
 import { type RoundingMode, roundToMinorUnits } from './rounding.js';
 
 /**
@@ -43,6 +43,7 @@ export type Chargeability =
  * // { chargeable: false, problem: 'not_a_multiple', suggestion: 12350 fils }
  */
 export function checkChargeable(m: Money, constraints: ProcessorConstraints): Chargeability {
+  assertMoney(m, 'm');
   getCurrency(m.currency);
   if (constraints.currencies && !constraints.currencies.includes(m.currency)) {
     return { chargeable: false, problem: 'unsupported_currency' };
@@ -66,6 +67,7 @@ export function checkChargeable(m: Money, constraints: ProcessorConstraints): Ch
  * currency) with an explicit mode. Amounts already acceptable come back unchanged.
  */
 export function roundForProcessor(m: Money, constraints: ProcessorConstraints, mode: RoundingMode): Money {
+  assertMoney(m, 'm');
   const multiple = constraints.minorUnitMultiple?.[m.currency] ?? 1;
   if (multiple <= 1) return m;
   const steps = roundToMinorUnits(toDecimal(m.amount).div(multiple), mode);

@@ -25,6 +25,7 @@ export function assertBillingInterval(value: unknown): asserts value is BillingI
       'PRORATION_UNKNOWN_INTERVAL',
       `Unknown billing interval: ${JSON.stringify(value)}`,
       {
+        field: 'interval',
         interval: value,
       },
     );

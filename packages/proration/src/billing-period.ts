@@ -56,8 +56,8 @@ export function billingPeriodFor(
   timeZone: string,
 ): BillingPeriod {
   checkInputs(interval, timeZone);
-  const anchorMs = toMillis(anchor);
-  const k = periodIndex(anchorMs, interval, toMillis(at), timeZone);
+  const anchorMs = toMillis(anchor, 'anchor');
+  const k = periodIndex(anchorMs, interval, toMillis(at, 'at'), timeZone);
   return {
     start: toIso(boundary(anchorMs, interval, k, timeZone)),
     end: toIso(boundary(anchorMs, interval, k + 1, timeZone)),
@@ -97,9 +97,9 @@ export function periodsBetween(
   timeZone: string,
 ): BillingPeriod[] {
   checkInputs(interval, timeZone);
-  const anchorMs = toMillis(anchor);
-  const fromMs = toMillis(from);
-  const toMs = toMillis(to);
+  const anchorMs = toMillis(anchor, 'anchor');
+  const fromMs = toMillis(from, 'from');
+  const toMs = toMillis(to, 'to');
   const periods: BillingPeriod[] = [];
   if (toMs <= fromMs) return periods;
   let k = periodIndex(anchorMs, interval, fromMs, timeZone);

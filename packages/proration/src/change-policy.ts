@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { instantSchema } from './instant.js';
+import { parseWith } from './validate.js';
 
 /** What a change does to the subscription. The caller classifies; the engine never reclassifies. */
 export const CHANGE_TYPES = [
@@ -76,6 +77,8 @@ export function resolveChangePolicy(
   rules: readonly ChangePolicyRule[],
   change: { readonly from?: string | undefined; readonly to?: string | undefined; readonly type: ChangeType },
 ): ResolvedChangePolicy {
+  parseWith(z.array(changePolicyRuleSchema), rules, 'change policy', ['rules']);
+  parseWith(changeTypeSchema, change.type, 'change', ['change', 'type']);
   let best: { rule: ChangePolicyRule; index: number; score: number } | undefined;
   rules.forEach((rule, index) => {
     const matches =

@@ -1,6 +1,8 @@
 /** Every way the proration engine can refuse its input. Callers switch on `code`, never on `message`. */
 export type ProrationErrorCode =
   | 'PRORATION_INVALID_REQUEST'
+  /** An instant given as a date alone (`2024-01-31`): it names no instant; pass a time and an offset. */
+  | 'PRORATION_DATE_WITHOUT_TIME'
   | 'PRORATION_INVALID_PERIOD'
   | 'PRORATION_CHANGE_OUTSIDE_PERIOD'
   | 'PRORATION_SLICE_OUTSIDE_PERIOD'

@@ -21,6 +21,7 @@ export {
 } from './change-policy.js';
 export { isProrationError, ProrationError, type ProrationErrorCode } from './errors.js';
 export { type Instant, instantSchema, type TimeSlice, timeSliceSchema, timeZoneSchema } from './instant.js';
+export { localDate, localMidnight } from './local-time.js';
 export {
   DAY_BOUNDARIES,
   type DayBoundary,

@@ -31,21 +31,82 @@ export interface TimeSlice {
 const MAX_CACHED_MILLIS = 4096;
 const parsedMillis = new Map<string, number>();
 
-/** Epoch milliseconds of an instant; throws `PRORATION_INVALID_REQUEST` for an unreadable one. */
-export function toMillis(instant: Instant): number {
+/**
+ * Epoch milliseconds of an instant; throws `PRORATION_DATE_WITHOUT_TIME` for a date alone and
+ * `PRORATION_INVALID_REQUEST` for anything else that is not an ISO-8601 instant with an offset, naming
+ * the caller's `field`.
+ */
+export function toMillis(instant: Instant, field = 'instant'): number {
   if (typeof instant === 'string') {
     const cached = parsedMillis.get(instant);
     if (cached !== undefined) return cached;
+    if (!isInstantString(instant)) throw notAnInstant(field, instant);
   }
   const millis = instant instanceof Date ? instant.getTime() : Date.parse(instant);
-  if (!Number.isFinite(millis)) {
-    throw new ProrationError('PRORATION_INVALID_REQUEST', `Not an instant: ${String(instant)}`, { instant });
-  }
+  if (!Number.isFinite(millis)) throw notAnInstant(field, instant);
   if (typeof instant === 'string') {
     if (parsedMillis.size >= MAX_CACHED_MILLIS) parsedMillis.clear();
     parsedMillis.set(instant, millis);
   }
   return millis;
+}
+
+function notAnInstant(field: string, instant: unknown): ProrationError {
+  if (dateWithoutTime(instant)) return dateWithoutTimeError(field, instant, [field]);
+  return new ProrationError(
+    'PRORATION_INVALID_REQUEST',
+    `${field} is not an ISO-8601 instant with an offset: ${JSON.stringify(String(instant).slice(0, 40))}`,
+    { field, instant, issues: [{ path: [field], message: 'Invalid ISO datetime', code: 'invalid_format' }] },
+  );
+}
+
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** True for a calendar date written alone (`2024-01-31`): it names a day, not an instant. */
+export function dateWithoutTime(value: unknown): value is string {
+  return typeof value === 'string' && DATE_ONLY.test(value);
+}
+
+/**
+ * `PRORATION_DATE_WITHOUT_TIME` for `field`. Every billkit engine refuses a date where an instant is
+ * expected rather than guess its time zone (midnight UTC is the evening before in the Americas).
+ */
+export function dateWithoutTimeError(
+  field: string,
+  value: string,
+  path: readonly PropertyKey[],
+): ProrationError {
+  return new ProrationError(
+    'PRORATION_DATE_WITHOUT_TIME',
+    `${field} is a date without a time (${JSON.stringify(value)}): pass an instant with a time and an offset, such as the customer's midnight ${value}T00:00:00-05:00`,
+    {
+      field,
+      value,
+      issues: [
+        { path: path.map(String), message: 'A date without a time names no instant', code: 'invalid_format' },
+      ],
+    },
+  );
+}
+
+/** A zod issue path as the caller writes it: `billed[0].slice.start`. */
+export function fieldName(path: readonly PropertyKey[]): string {
+  let name = '';
+  for (const key of path) {
+    if (typeof key === 'number') name += `[${key}]`;
+    else name += name === '' ? String(key) : `.${String(key)}`;
+  }
+  return name;
+}
+
+/** The value at `path` inside `input` (undefined when the path leaves it). */
+export function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let value = input;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
 }
 
 // A proration prints the same few instants (period bounds, the change date) many times over, and

@@ -1,5 +1,6 @@
 import { DateTime, type Zone } from 'luxon';
-import { zoneOf } from './instant.js';
+import { ProrationError } from './errors.js';
+import { type Instant, toMillis, zoneOf } from './instant.js';
 
 // Describing an item used to build a luxon DateTime (and format through Intl) per instant: most of
 // a proration's run time. The wall-clock fields only need the zone's offset at the instant, which is
@@ -98,4 +99,31 @@ export function luxonFormat(millis: number, zone: Zone | string, withTime: boole
     .setLocale('en-GB')
     .minus({ days: daysBack });
   return local.toFormat(withTime ? 'd LLL yyyy HH:mm' : 'd LLL yyyy');
+}
+
+/**
+ * The calendar date (`YYYY-MM-DD`) the clock in `timeZone` shows at `instant`: tax rates change at
+ * local midnight, so 2020-12-31T23:00:00Z is already 1 January 2021 in Berlin.
+ *
+ * @example localDate('2020-12-31T23:00:00Z', 'Europe/Berlin') // '2021-01-01'
+ */
+export function localDate(instant: Instant, timeZone: string): string {
+  return DateTime.fromMillis(toMillis(instant), { zone: zoneOf(timeZone) }).toISODate() as string;
+}
+
+/**
+ * The instant at which `date` (`YYYY-MM-DD`) begins in `timeZone`, with that zone's offset: what a
+ * caller means by "1 April" for a customer in Chicago.
+ *
+ * @example localMidnight('2026-04-01', 'America/Chicago') // '2026-04-01T00:00:00.000-05:00'
+ */
+export function localMidnight(date: string, timeZone: string): string {
+  const midnight = DateTime.fromISO(date, { zone: zoneOf(timeZone) }).startOf('day');
+  if (!midnight.isValid) {
+    throw new ProrationError('PRORATION_INVALID_REQUEST', `Not a calendar date: ${JSON.stringify(date)}`, {
+      field: 'date',
+      date,
+    });
+  }
+  return midnight.toISO() as string;
 }

@@ -104,16 +104,16 @@ export function periodFraction(
   assertTimeZone(timeZone);
   const precision = effectivePrecision(
     options.precision ?? 'second',
-    toMillis(period.start),
-    toMillis(period.end),
+    toMillis(period.start, 'period.start'),
+    toMillis(period.end, 'period.end'),
     timeZone,
   );
-  const p0 = position(toMillis(period.start), precision, timeZone);
-  const p1 = position(toMillis(period.end), precision, timeZone);
+  const p0 = position(toMillis(period.start, 'period.start'), precision, timeZone);
+  const p1 = position(toMillis(period.end, 'period.end'), precision, timeZone);
   if (p1 <= p0) {
     throw new ProrationError('PRORATION_INVALID_PERIOD', 'The period is empty at this precision', { period });
   }
-  const s0 = Math.max(p0, position(toMillis(slice.start), precision, timeZone));
-  const s1 = Math.min(p1, position(toMillis(slice.end), precision, timeZone));
+  const s0 = Math.max(p0, position(toMillis(slice.start, 'slice.start'), precision, timeZone));
+  const s1 = Math.min(p1, position(toMillis(slice.end, 'slice.end'), precision, timeZone));
   return { numerator: Math.max(0, s1 - s0), denominator: p1 - p0 };
 }

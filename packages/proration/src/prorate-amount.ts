@@ -1,6 +1,15 @@
-import { type Money, money, multiplyExact, type RoundingMode, roundToMinorUnits } from '@billkit/money';
+import {
+  type Money,
+  money,
+  moneySchema,
+  multiplyExact,
+  type RoundingMode,
+  roundingModeSchema,
+  roundToMinorUnits,
+} from '@billkit/money';
 import type { Instant } from './instant.js';
 import { type Fraction, type MeasureOptions, periodFraction } from './precision.js';
+import { parseWith } from './validate.js';
 
 /** One prorated amount: the exact fraction, the unrounded minor units and the amount rounded once. */
 export interface ProratedAmount {
@@ -26,6 +35,9 @@ export function prorateAmount(
   period: { readonly start: Instant; readonly end: Instant },
   options: MeasureOptions & { readonly roundingMode?: RoundingMode | undefined } = {},
 ): ProratedAmount {
+  parseWith(moneySchema, amount, 'amount', ['amount']);
+  if (options.roundingMode !== undefined)
+    parseWith(roundingModeSchema, options.roundingMode, 'rounding mode', ['roundingMode']);
   const fraction = periodFraction(slice, period, options);
   const exact = multiplyExact(amount, fraction);
   return {

@@ -291,7 +291,7 @@ export function prorate(request: ProrationRequest, options: ProrationOptions = {
     pos,
   };
 
-  const prorationMs = toMillis(req.prorationDate);
+  const prorationMs = toMillis(req.prorationDate, 'prorationDate');
   assertInPeriod(ctx, prorationMs, 'proration date');
 
   // Group what was billed by configuration, checking every line on the way.

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { ProrationError, type ProrationErrorCode } from './errors.js';
+import { dateWithoutTime, dateWithoutTimeError, fieldName, valueAt } from './instant.js';
 
 function codeFor(issue: z.core.$ZodIssue): ProrationErrorCode {
   const path = issue.path.map(String);
@@ -11,19 +12,29 @@ function codeFor(issue: z.core.$ZodIssue): ProrationErrorCode {
 
 /**
  * Parses external input with its zod schema and turns a failure into a {@link ProrationError} whose
- * code names the broken precondition (negative quantity, unknown interval, …).
+ * code names the broken precondition (negative quantity, unknown interval, a date without a time, …)
+ * and whose `details.field` is the caller's path to the first offending value (`billed[0].quantity`).
  */
-export function parseWith<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
+export function parseWith<S extends z.ZodType>(
+  schema: S,
+  input: unknown,
+  what: string,
+  root: readonly PropertyKey[] = [],
+): z.output<S> {
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
   const issues = parsed.error.issues;
-  const specific = issues.map(codeFor).find((code) => code !== 'PRORATION_INVALID_REQUEST');
   const first = issues[0];
-  const where =
-    first === undefined ? '' : ` at ${first.path.map(String).join('.') || '(root)'}: ${first.message}`;
+  const path = first === undefined ? root : [...root, ...first.path];
+  const field = fieldName(path) || '(root)';
+  const value = first === undefined ? undefined : valueAt(input, first.path);
+  if (first !== undefined && dateWithoutTime(value)) throw dateWithoutTimeError(field, value, path);
+  const specific = issues.map(codeFor).find((code) => code !== 'PRORATION_INVALID_REQUEST');
+  const where = first === undefined ? '' : ` at ${field}: ${first.message}`;
   throw new ProrationError(specific ?? 'PRORATION_INVALID_REQUEST', `Invalid ${what}${where}`, {
+    field,
     issues: issues.map((issue) => ({
-      path: issue.path.map(String),
+      path: [...root, ...issue.path].map(String),
       message: issue.message,
       code: issue.code,
     })),

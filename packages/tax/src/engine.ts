@@ -6,7 +6,7 @@ import type {
   TaxLineResult,
 } from './calculation.js';
 import { toIsoString } from './dates.js';
-import { TaxError } from './errors.js';
+import { isTaxError, TaxError } from './errors.js';
 import {
   divide,
   type Exact,
@@ -29,7 +29,7 @@ import {
   type TaxJurisdictionDefinition,
   type TaxType,
 } from './rate-table.js';
-import type { CustomerExemption, ResolvedTaxRequest, TaxLine } from './request.js';
+import type { CustomerExemption, ResolvedTaxRequest, TaxLine, TaxRequest } from './request.js';
 import { roundExactPartsToTotal, sumExact } from './rounding.js';
 import { isTaxableReason, lineTaxabilityReason, type TaxabilityReason } from './taxability.js';
 
@@ -188,10 +188,18 @@ function planTaxes(
       const inForce = periods.find((p) => p.from <= resolved.taxDate && resolved.taxDate < p.to);
       if (inForce === undefined) {
         const taxDate = new Date(resolved.taxDate).toISOString();
+        const { country, region } = resolved.request.customer.location;
         throw new TaxError(
           'TAX_NO_RATE_IN_FORCE',
-          `No ${taxType} rate of "${definition.id}" is in force on ${taxDate}`,
-          { jurisdictionId: definition.id, taxType, taxDate },
+          `No ${taxType} rate of "${definition.id}" (${definition.name}) is in force on ${taxDate}`,
+          {
+            jurisdictionId: definition.id,
+            jurisdictionName: definition.name,
+            country,
+            region,
+            taxType,
+            taxDate,
+          },
         );
       }
       const treatment = inForce.period.categories?.[taxCategory] ?? defaultTreatment;
@@ -268,6 +276,27 @@ function roundLines(
   return result;
 }
 
+/**
+ * The customer's jurisdictions; a location the table does not cover is a configuration gap, so the
+ * refusal names the location and the tax date (a host answers it as a 4xx, not as its own failure).
+ */
+function jurisdictionsOn(
+  location: TaxRequest['customer']['location'],
+  index: RateTableIndex,
+  taxDate: number,
+): readonly TaxJurisdictionDefinition[] {
+  try {
+    return resolveJurisdictionDefinitions(location, index);
+  } catch (error) {
+    if (!isTaxError(error, 'TAX_UNKNOWN_JURISDICTION')) throw error;
+    const on = toIsoString(taxDate).slice(0, 10);
+    throw new TaxError('TAX_UNKNOWN_JURISDICTION', `${error.message} (tax date ${on})`, {
+      ...error.details,
+      taxDate: on,
+    });
+  }
+}
+
 /** The built-in calculation over a validated request and an indexed rate table. */
 export function calculateFromRateTable(
   resolved: ResolvedTaxRequest,
@@ -276,7 +305,7 @@ export function calculateFromRateTable(
 ): TaxCalculation {
   const { request, rounding, roundingMode } = resolved;
   const currency = request.currency;
-  const definitions = resolveJurisdictionDefinitions(request.customer.location, index);
+  const definitions = jurisdictionsOn(request.customer.location, index, resolved.taxDate);
   const exemption = request.customer.exemption;
   if (exemption?.type === 'exempt') {
     // A typo in a certificate's jurisdiction list must not quietly leave the customer taxed.

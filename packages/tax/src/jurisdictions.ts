@@ -1,6 +1,6 @@
-import { z } from 'zod';
 import { TaxError } from './errors.js';
 import { type TaxLocation, taxLocationSchema } from './location.js';
+import { parseInput } from './parse-input.js';
 import {
   indexRateTable,
   type JurisdictionLevel,
@@ -156,11 +156,6 @@ function resolveAt(location: TaxLocation, index: RateTableIndex): TaxJurisdictio
  *   .map((j) => j.id) // ['US', 'US-IL', 'US-IL-COOK', 'US-IL-CHICAGO', 'US-IL-RTA']
  */
 export function resolveJurisdictions(location: TaxLocation, table: RateTable): TaxJurisdiction[] {
-  const parsed = taxLocationSchema.safeParse(location);
-  if (!parsed.success) {
-    throw new TaxError('TAX_INVALID_REQUEST', `Invalid location: ${z.prettifyError(parsed.error)}`, {
-      issues: parsed.error.issues,
-    });
-  }
-  return resolveJurisdictionDefinitions(parsed.data, indexRateTable(table)).map(toTaxJurisdiction);
+  const parsed = parseInput(taxLocationSchema, location, 'location', 'TAX_INVALID_REQUEST', ['location']);
+  return resolveJurisdictionDefinitions(parsed, indexRateTable(table)).map(toTaxJurisdiction);
 }

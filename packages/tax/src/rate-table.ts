@@ -2,6 +2,7 @@ import { toDecimal } from '@billkit/money';
 import { z } from 'zod';
 import { isoDateOrInstantSchema, parseInstant } from './dates.js';
 import { TaxError } from './errors.js';
+import { parseInput } from './parse-input.js';
 
 /** Levels of the jurisdiction hierarchy, outermost first. A parent is always at a higher level than its child. */
 export const JURISDICTION_LEVELS = ['country', 'state', 'county', 'city', 'district'] as const;
@@ -304,15 +305,12 @@ export function loadRateTable(json: unknown): RateTable {
     const cached = indexes.get(json);
     if (cached !== undefined) return cached.table;
   }
-  const parsed = rateTableSchema.safeParse(json);
-  if (!parsed.success) {
-    throw invalid(z.prettifyError(parsed.error), { issues: parsed.error.issues });
-  }
-  for (const period of parsed.data.rates) {
+  const data = parseInput(rateTableSchema, json, 'rate table', 'TAX_INVALID_TABLE');
+  for (const period of data.rates) {
     // The regex admits only 0…1, but make the bound explicit for readers of the error.
     if (toDecimal(period.rate).gt(1)) throw invalid(`rate ${period.rate} exceeds 1`, { rate: period.rate });
   }
-  const table = deepFreeze(parsed.data);
+  const table = deepFreeze(data);
   const index = buildIndex(table);
   indexes.set(table, index);
   if (json !== null && typeof json === 'object') indexes.set(json, index);

@@ -4,6 +4,7 @@ import { parseInstant } from './dates.js';
 import { TaxError } from './errors.js';
 import { isParsedTaxOptions, isParsedTaxRequest } from './fast-parse.js';
 import { taxLocationSchema } from './location.js';
+import { invalidInput } from './parse-input.js';
 
 /** Whether a line's amount excludes tax (tax is added) or includes it (tax is extracted). Stripe's `tax_behavior`. */
 export const taxBehaviorSchema = z.enum(['exclusive', 'inclusive']);
@@ -97,12 +98,6 @@ export interface ResolvedTaxRequest {
   readonly roundingMode: RoundingMode;
 }
 
-function invalidRequest(error: z.ZodError, what: string): TaxError {
-  return new TaxError('TAX_INVALID_REQUEST', `Invalid ${what}: ${z.prettifyError(error)}`, {
-    issues: error.issues,
-  });
-}
-
 /**
  * Validate a request and options; every engine and provider sees only validated input.
  * `reuseInput` (the built-in rate-table engine, which never hands the request on): input that already
@@ -116,7 +111,7 @@ export function parseTaxRequest(
 ): ResolvedTaxRequest {
   const parsed: { readonly data: TaxRequest } | z.ZodSafeParseResult<TaxRequest> =
     reuseInput && isParsedTaxRequest(request) ? { data: request } : taxRequestSchema.safeParse(request);
-  if ('success' in parsed && !parsed.success) throw invalidRequest(parsed.error, 'tax request');
+  if ('success' in parsed && !parsed.success) throw invalidInput(parsed.error, 'tax request');
   const parsedOptions:
     | { readonly data: { rounding?: TaxRounding; roundingMode?: string } }
     | z.ZodSafeParseResult<z.output<typeof taxCalculationOptionsSchema>> =
@@ -124,7 +119,7 @@ export function parseTaxRequest(
       ? { data: (options ?? {}) as { rounding?: TaxRounding; roundingMode?: string } }
       : taxCalculationOptionsSchema.safeParse(options ?? {});
   if ('success' in parsedOptions && !parsedOptions.success)
-    throw invalidRequest(parsedOptions.error, 'tax calculation options');
+    throw invalidInput(parsedOptions.error, 'tax calculation options', 'TAX_INVALID_REQUEST', ['options']);
 
   // Line ids must be unique: a few are compared pairwise (no Set to fill), many go through a Set.
   const lines = parsed.data.lines;

@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { PaymentGateway } from '@billkit/billing-core';
 import {
-  canonicalJson,
   keepIdempotencyLease,
+  requestFingerprints,
   type Store,
   type TenantStore,
   type TenantTransaction,
@@ -130,13 +129,6 @@ export function recorderFor(deps: Deps, ctx: OperationContext, tx: TenantTransac
   };
 }
 
-/** The fingerprint an idempotency key is bound to: the operation and its input. */
-export function fingerprint(operation: string, input: unknown): string {
-  return createHash('sha256')
-    .update(`${operation}\n${canonicalJson(input ?? null)}`)
-    .digest('hex');
-}
-
 /**
  * Runs one mutating operation: `work` in one transaction of the tenant with an audit recorder. With an
  * idempotency key (and no caller-supplied runner), the key is claimed in the same transaction and the
@@ -154,11 +146,13 @@ export async function mutate<T>(
   const tenant = tenantOf(deps, ctx);
   const key = ctx.idempotencyKey;
   if (key === undefined) return tenant.transaction(run);
-  const requestHash = fingerprint(operation, input);
+  // The idempotency key is bound to the operation and its input; a second fingerprint matches pre-RFC 8785 claims.
+  const requestHashes = requestFingerprints(operation, input);
+  const [requestHash] = requestHashes;
   const claim = { key, requestHash, method: 'WORKFLOW', path: operation, ttlMs: deps.idempotencyTtlMs };
   const outcome = await tenant.transaction(async (tx) => {
     const found = await tx.claimIdempotent(claim);
-    if (found) return { replay: storedResult<T>(found, requestHash) };
+    if (found) return { replay: storedResult<T>(found, requestHashes) };
     const result = await run(tx);
     await tx.completeIdempotent(key, 200, JSON.stringify(result ?? null));
     return { result };
@@ -168,9 +162,9 @@ export async function mutate<T>(
 
 function storedResult<T>(
   found: { readonly requestHash: string; readonly body: string | null },
-  requestHash: string,
+  requestHashes: readonly string[],
 ): T {
-  if (found.requestHash !== requestHash) {
+  if (!requestHashes.includes(found.requestHash)) {
     throw new WorkflowError(
       'WORKFLOW_IDEMPOTENCY_KEY_REUSED',
       'This idempotency key was already used with a different input; use a new key for a new operation',
@@ -205,13 +199,12 @@ export async function runClaimed<T>(
   const { idempotencyKey: key, ...step } = ctx;
   if (key === undefined || ctx.transaction) return work(step);
   const tenant = tenantOf(deps, ctx);
-  const begun = await tenant.beginIdempotent(
-    key,
-    fingerprint(operation, input),
-    'WORKFLOW',
-    operation,
-    deps.idempotencyTtlMs,
-  );
+  const [requestHash, formerRequestHash] = requestFingerprints(operation, input);
+  const begin = (hash: string) =>
+    tenant.beginIdempotent(key, hash, 'WORKFLOW', operation, deps.idempotencyTtlMs);
+  let begun = await begin(requestHash);
+  // A key claimed before RFC 8785 holds the former fingerprint of the same input.
+  if (begun.state === 'mismatch' && formerRequestHash !== undefined) begun = await begin(formerRequestHash);
   if (begun.state === 'replay') return JSON.parse(begun.body) as T;
   if (begun.state === 'mismatch') {
     throw new WorkflowError(

@@ -2,8 +2,8 @@
 // this file decides how they are exercised and what their output must be.
 //
 // The hosts run as independent pipelines at the same time (install → checks): installing is mostly
-// network and disk, and @billkit/db's install (native better-sqlite3) dominates, so the ESM, CJS and
-// TypeScript hosts finish while it is still installing.
+// network and disk, and @billkit/db's install (Prisma's client and drivers) is the largest, so the ESM, CJS
+// and TypeScript hosts finish while it is still installing.
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { dbHostChecks } from './db-host.mjs';

@@ -101,6 +101,10 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   BILLING_ILLEGAL_SUBSCRIPTION_TRANSITION: 409,
   BILLING_INVARIANT_VIOLATION: 500,
   BILLING_ENGINE_FAILURE: 500,
+  // An instant sent as a date alone: the request is malformed, as for the API's own validation.
+  BILLING_DATE_WITHOUT_TIME: 400,
+  PRORATION_DATE_WITHOUT_TIME: 400,
+  DISCOUNT_DATE_WITHOUT_TIME: 400,
   // @billkit/db
   DB_NOT_FOUND: 404,
   DB_VERSION_CONFLICT: 409,
@@ -111,6 +115,7 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   DB_CLAIM_CONFLICT: 409,
   DB_UNAVAILABLE: 503,
   DB_CONNECTION_FAILED: 503,
+  DB_NOT_MIGRATED: 503,
   DB_LOCK_TIMEOUT: 409,
   // @billkit/tax
   TAX_UNKNOWN_JURISDICTION: 422,

@@ -59,6 +59,7 @@ export async function apiKeyRoutes(app: TypedApp, ctx: RouteContext): Promise<vo
       config: { scope: 'admin', idempotencyStoredBody: withoutSecret },
       schema: {
         tags,
+        operationId: 'createApiKey',
         summary: "Create an API key for the caller's tenant; the secret is in this response only",
         body: createBody,
         response: { 201: createdApiKeyJson },
@@ -76,6 +77,7 @@ export async function apiKeyRoutes(app: TypedApp, ctx: RouteContext): Promise<vo
       config: { scope: 'admin' },
       schema: {
         tags,
+        operationId: 'listApiKeys',
         summary: "List the tenant's API keys (revoked ones included; never their secrets)",
         querystring: listQuery,
         response: { 200: listOf(apiKeyJson) },
@@ -91,6 +93,7 @@ export async function apiKeyRoutes(app: TypedApp, ctx: RouteContext): Promise<vo
       config: { scope: 'admin' },
       schema: {
         tags,
+        operationId: 'revokeApiKey',
         summary: 'Revoke an API key: the next request made with it is refused (401)',
         params: idParams,
         body: z.strictObject({}).optional(),

@@ -34,6 +34,7 @@ export async function auditRoutes(app: TypedApp, ctx: RouteContext): Promise<voi
       config: { scope: 'admin' },
       schema: {
         tags,
+        operationId: 'listAuditEvents',
         summary: 'List audit events by entity, actor or time (oldest first)',
         querystring: z.strictObject({
           limit: z.coerce.number().int().min(1).max(100).default(20),
@@ -76,6 +77,7 @@ export async function auditRoutes(app: TypedApp, ctx: RouteContext): Promise<voi
       config: { scope: 'admin' },
       schema: {
         tags,
+        operationId: 'verifyAuditChain',
         summary: "Verify the tenant's audit hash chain (detects edited or deleted events)",
         response: {
           200: z.object({

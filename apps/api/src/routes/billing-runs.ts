@@ -59,6 +59,7 @@ export async function billingRunRoutes(app: TypedApp, ctx: RouteContext): Promis
       config: { scope: 'admin', idempotency: 'claim' },
       schema: {
         tags,
+        operationId: 'createBillingRun',
         summary: 'Renew every subscription whose period ends at or before up_to (safe to call twice)',
         body: z.strictObject({ up_to: instantSchema.optional().describe('Default: now') }),
         response: { 201: runJson },
@@ -80,7 +81,13 @@ export async function billingRunRoutes(app: TypedApp, ctx: RouteContext): Promis
     '/v1/billing-runs/:id',
     {
       config: { scope: 'admin' },
-      schema: { tags, summary: 'Retrieve a billing run', params: idParams, response: { 200: runJson } },
+      schema: {
+        tags,
+        operationId: 'getBillingRun',
+        summary: 'Retrieve a billing run',
+        params: idParams,
+        response: { 200: runJson },
+      },
     },
     async (request) =>
       presentRun(await ctx.billing.billingRuns.retrieve(operationOf(ctx, request), request.params.id)),
@@ -93,6 +100,7 @@ export async function billingRunRoutes(app: TypedApp, ctx: RouteContext): Promis
       config: { scope: 'admin', idempotency: 'claim' },
       schema: {
         tags,
+        operationId: 'listBillingRuns',
         summary: 'List billing runs',
         querystring: listQuery,
         response: { 200: listOf(runJson) },

@@ -147,7 +147,15 @@ export async function catalogRoutes(app: TypedApp, ctx: RouteContext): Promise<v
   const tags = ['products'];
   app.post(
     '/v1/products',
-    { schema: { tags, summary: 'Create a product', body: productBody, response: { 201: productJson } } },
+    {
+      schema: {
+        tags,
+        operationId: 'createProduct',
+        summary: 'Create a product',
+        body: productBody,
+        response: { 201: productJson },
+      },
+    },
     async (request, reply) => {
       const product = await catalog.createProduct(operationOf(ctx, request), camelize(request.body));
       return reply.code(201).send(presentProduct(product));
@@ -155,7 +163,15 @@ export async function catalogRoutes(app: TypedApp, ctx: RouteContext): Promise<v
   );
   app.get(
     '/v1/products/:id',
-    { schema: { tags, summary: 'Retrieve a product', params: idParams, response: { 200: productJson } } },
+    {
+      schema: {
+        tags,
+        operationId: 'getProduct',
+        summary: 'Retrieve a product',
+        params: idParams,
+        response: { 200: productJson },
+      },
+    },
     async (request) =>
       presentProduct(await catalog.retrieveProduct(operationOf(ctx, request), request.params.id)),
   );
@@ -164,6 +180,7 @@ export async function catalogRoutes(app: TypedApp, ctx: RouteContext): Promise<v
     {
       schema: {
         tags,
+        operationId: 'updateProduct',
         summary: 'Update a product',
         params: idParams,
         body: productUpdate,
@@ -180,6 +197,7 @@ export async function catalogRoutes(app: TypedApp, ctx: RouteContext): Promise<v
     {
       schema: {
         tags,
+        operationId: 'listProducts',
         summary: 'List products',
         querystring: listQuery.extend({ active: z.enum(['true', 'false']).optional() }),
         response: { 200: listOf(productJson) },
@@ -198,6 +216,7 @@ export async function catalogRoutes(app: TypedApp, ctx: RouteContext): Promise<v
     {
       schema: {
         tags: priceTags,
+        operationId: 'createPrice',
         summary: 'Create a price (plan)',
         body: priceBody,
         response: { 201: priceJson },
@@ -213,6 +232,7 @@ export async function catalogRoutes(app: TypedApp, ctx: RouteContext): Promise<v
     {
       schema: {
         tags: priceTags,
+        operationId: 'getPrice',
         summary: 'Retrieve a price',
         params: idParams,
         response: { 200: priceJson },
@@ -226,6 +246,7 @@ export async function catalogRoutes(app: TypedApp, ctx: RouteContext): Promise<v
     {
       schema: {
         tags: priceTags,
+        operationId: 'updatePrice',
         summary: 'Update a price (nickname, lookup key, active; amounts are immutable)',
         params: idParams,
         body: priceUpdate,
@@ -242,6 +263,7 @@ export async function catalogRoutes(app: TypedApp, ctx: RouteContext): Promise<v
     {
       schema: {
         tags: priceTags,
+        operationId: 'listPrices',
         summary: 'List prices',
         querystring: listQuery.extend({
           product: z.string().optional(),

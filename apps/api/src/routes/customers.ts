@@ -163,6 +163,7 @@ export async function customerRoutes(app: TypedApp, ctx: RouteContext): Promise<
     {
       schema: {
         tags,
+        operationId: 'createCustomer',
         summary: 'Create a customer',
         body: createCustomerBody,
         response: { 201: customerJson },
@@ -176,7 +177,15 @@ export async function customerRoutes(app: TypedApp, ctx: RouteContext): Promise<
 
   app.get(
     '/v1/customers/:id',
-    { schema: { tags, summary: 'Retrieve a customer', params: idParams, response: { 200: customerJson } } },
+    {
+      schema: {
+        tags,
+        operationId: 'getCustomer',
+        summary: 'Retrieve a customer',
+        params: idParams,
+        response: { 200: customerJson },
+      },
+    },
     async (request) =>
       presentCustomer(await customers.retrieve(operationOf(ctx, request), request.params.id)),
   );
@@ -186,6 +195,7 @@ export async function customerRoutes(app: TypedApp, ctx: RouteContext): Promise<
     {
       schema: {
         tags,
+        operationId: 'updateCustomer',
         summary: 'Update a customer (only the fields sent change)',
         params: idParams,
         body: updateCustomerBody,
@@ -203,6 +213,7 @@ export async function customerRoutes(app: TypedApp, ctx: RouteContext): Promise<
     {
       schema: {
         tags,
+        operationId: 'listCustomers',
         summary: 'List customers',
         querystring: listQuery.extend({ email: z.string().optional(), external_id: z.string().optional() }),
         response: { 200: listOf(customerJson) },
@@ -217,6 +228,7 @@ export async function customerRoutes(app: TypedApp, ctx: RouteContext): Promise<
     {
       schema: {
         tags,
+        operationId: 'listCustomerBalanceTransactions',
         summary: "List a customer's balance transactions (oldest first)",
         params: idParams,
         querystring: listQuery,
@@ -238,6 +250,7 @@ export async function customerRoutes(app: TypedApp, ctx: RouteContext): Promise<
     {
       schema: {
         tags,
+        operationId: 'createCustomerBalanceTransaction',
         summary: "Adjust a customer's balance (its next invoices start from it)",
         params: idParams,
         body: balanceTransactionBody,

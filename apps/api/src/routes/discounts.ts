@@ -86,7 +86,15 @@ export async function discountRoutes(app: TypedApp, ctx: RouteContext): Promise<
 
   app.post(
     '/v1/discounts',
-    { schema: { tags, summary: 'Define a discount', body: discountBody, response: { 201: discountJson } } },
+    {
+      schema: {
+        tags,
+        operationId: 'createDiscount',
+        summary: 'Define a discount',
+        body: discountBody,
+        response: { 201: discountJson },
+      },
+    },
     async (request, reply) => {
       const discount = await ctx.billing.discounts.create(
         operationOf(ctx, request),
@@ -98,7 +106,15 @@ export async function discountRoutes(app: TypedApp, ctx: RouteContext): Promise<
 
   app.get(
     '/v1/discounts/:id',
-    { schema: { tags, summary: 'Retrieve a discount', params: idParams, response: { 200: discountJson } } },
+    {
+      schema: {
+        tags,
+        operationId: 'getDiscount',
+        summary: 'Retrieve a discount',
+        params: idParams,
+        response: { 200: discountJson },
+      },
+    },
     async (request) =>
       presentDiscount(await ctx.billing.discounts.retrieve(operationOf(ctx, request), request.params.id)),
   );
@@ -108,6 +124,7 @@ export async function discountRoutes(app: TypedApp, ctx: RouteContext): Promise<
     {
       schema: {
         tags,
+        operationId: 'listDiscounts',
         summary: 'List discounts',
         querystring: listQuery.extend({ active: z.enum(['true', 'false']).optional() }),
         response: { 200: listOf(discountJson) },
@@ -129,6 +146,7 @@ export async function discountRoutes(app: TypedApp, ctx: RouteContext): Promise<
     {
       schema: {
         tags,
+        operationId: 'deactivateDiscount',
         summary: 'Deactivate a discount (no new redemptions; subscriptions keep what they have)',
         params: idParams,
         body: z.strictObject({}).optional(),
@@ -145,6 +163,7 @@ export async function discountRoutes(app: TypedApp, ctx: RouteContext): Promise<
       config: { scope: 'read' },
       schema: {
         tags,
+        operationId: 'previewDiscounts',
         summary: 'Preview the effect of discounts on amounts (no side effects)',
         body: previewBody,
         response: { 200: previewJson },

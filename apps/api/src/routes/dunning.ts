@@ -30,6 +30,7 @@ export async function dunningRoutes(app: TypedApp, ctx: RouteContext): Promise<v
       config: { scope: 'admin', idempotency: 'claim' },
       schema: {
         tags: ['billing runs'],
+        operationId: 'createDunningRun',
         summary:
           'Retry failed invoice payments that are due (DUNNING_SCHEDULE_DAYS), then give up per policy',
         body: z.strictObject({ now: instantSchema.optional().describe('Default: now') }),

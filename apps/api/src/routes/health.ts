@@ -1,4 +1,6 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import { ApiError, problemSchema } from '../http/problem.js';
 import type { RouteContext, TypedApp } from './context.js';
 
 /** How long /readyz waits for the database before it answers "not ready" (ms). */
@@ -10,7 +12,9 @@ export async function healthRoutes(app: TypedApp, ctx: RouteContext): Promise<vo
     {
       schema: {
         tags: ['operations'],
+        operationId: 'checkLiveness',
         summary: 'Liveness: the process is up',
+        security: [],
         response: { 200: z.object({ status: z.literal('ok') }) },
       },
     },
@@ -22,7 +26,9 @@ export async function healthRoutes(app: TypedApp, ctx: RouteContext): Promise<vo
     {
       schema: {
         tags: ['operations'],
+        operationId: 'checkReadiness',
         summary: 'Readiness: the database answers and the server is not shutting down',
+        security: [],
         response: {
           200: z.object({ status: z.literal('ready'), database: z.string() }),
           503: z.object({ status: z.literal('unavailable'), reason: z.string() }),
@@ -51,18 +57,66 @@ export async function healthRoutes(app: TypedApp, ctx: RouteContext): Promise<vo
     },
   );
 
-  app.get(
-    '/metrics',
-    { schema: { tags: ['operations'], summary: 'Prometheus metrics', hide: false } },
-    async (_r, reply) => {
-      reply.type(ctx.metrics.registry.contentType);
-      return ctx.metrics.registry.metrics();
-    },
-  );
+  // On the public port only behind METRICS_TOKEN; otherwise 404 (Prometheus scrapes METRICS_PORT).
+  const token = ctx.config.METRICS_TOKEN;
+  if (token !== undefined) {
+    app.get(
+      '/metrics',
+      {
+        schema: {
+          tags: ['operations'],
+          operationId: 'getMetrics',
+          summary: 'Prometheus metrics (Authorization: Bearer <METRICS_TOKEN>)',
+          security: [{ metricsToken: [] }],
+          response: {
+            200: {
+              description: 'Prometheus text exposition format',
+              content: { 'text/plain': { schema: z.string() } },
+            },
+            401: problemSchema,
+          },
+        },
+        onRequest: async (request) => {
+          if (!metricsTokenMatches(token, request.headers.authorization)) {
+            throw new ApiError(
+              'API_UNAUTHENTICATED',
+              'Send the metrics token as `Authorization: Bearer <token>`',
+            );
+          }
+        },
+      },
+      async (_r, reply) => {
+        reply.type(ctx.metrics.registry.contentType);
+        return ctx.metrics.registry.metrics();
+      },
+    );
+  }
 
   app.get(
     '/openapi.json',
-    { schema: { tags: ['operations'], summary: 'This OpenAPI 3.1 document' } },
+    {
+      schema: {
+        tags: ['operations'],
+        operationId: 'getOpenApiDocument',
+        summary: 'This OpenAPI 3.1 document',
+        security: [],
+      },
+    },
     async () => app.swagger(),
   );
+}
+
+/**
+ * Whether an Authorization header carries the metrics token (`Bearer <token>`); compared in constant
+ * time. `expected` undefined: no token is configured and every caller passes.
+ *
+ * @example
+ * metricsTokenMatches(config.METRICS_TOKEN, request.headers.authorization);
+ */
+export function metricsTokenMatches(expected: string | undefined, header: string | undefined): boolean {
+  if (expected === undefined) return true;
+  const given = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
+  if (!given) return false;
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(given), digest(expected));
 }

@@ -78,6 +78,7 @@ export async function invoiceRoutes(app: TypedApp, ctx: RouteContext): Promise<v
     {
       schema: {
         tags,
+        operationId: 'getUpcomingInvoice',
         summary:
           "Preview a subscription's next invoice (next period plus pending prorations); nothing is stored",
         querystring: z.strictObject({ subscription: z.string().min(1) }),
@@ -99,6 +100,7 @@ export async function invoiceRoutes(app: TypedApp, ctx: RouteContext): Promise<v
     {
       schema: {
         tags,
+        operationId: 'createInvoice',
         summary: 'Create a one-off invoice (draft)',
         body: oneOffBody,
         response: { 201: invoiceJson },
@@ -112,7 +114,9 @@ export async function invoiceRoutes(app: TypedApp, ctx: RouteContext): Promise<v
 
   app.get(
     '/v1/invoices/:id',
-    { schema: { tags, summary: 'Retrieve an invoice', params: idParams, response } },
+    {
+      schema: { tags, operationId: 'getInvoice', summary: 'Retrieve an invoice', params: idParams, response },
+    },
     async (request) =>
       presentInvoice(await ctx.billing.invoices.retrieve(operationOf(ctx, request), request.params.id)),
   );
@@ -122,6 +126,7 @@ export async function invoiceRoutes(app: TypedApp, ctx: RouteContext): Promise<v
     {
       schema: {
         tags,
+        operationId: 'listInvoices',
         summary: 'List invoices',
         querystring: listQuery.extend({
           customer: z.string().optional(),
@@ -143,6 +148,7 @@ export async function invoiceRoutes(app: TypedApp, ctx: RouteContext): Promise<v
     {
       schema: {
         tags,
+        operationId: 'finalizeInvoice',
         summary:
           'Finalize a draft: gap-free number, due date, status open (paid at once when nothing is due)',
         params: idParams,
@@ -165,6 +171,7 @@ export async function invoiceRoutes(app: TypedApp, ctx: RouteContext): Promise<v
       config: { idempotency: 'claim' },
       schema: {
         tags,
+        operationId: 'payInvoice',
         summary: 'Pay an open invoice through the payment gateway (or record an out-of-band payment)',
         params: idParams,
         body: payBody,
@@ -182,6 +189,7 @@ export async function invoiceRoutes(app: TypedApp, ctx: RouteContext): Promise<v
     {
       schema: {
         tags,
+        operationId: 'voidInvoice',
         summary: 'Void an open invoice',
         params: idParams,
         body: z.strictObject({}).optional(),
@@ -198,6 +206,7 @@ export async function invoiceRoutes(app: TypedApp, ctx: RouteContext): Promise<v
     {
       schema: {
         tags: cnTags,
+        operationId: 'createCreditNote',
         summary: 'Issue a credit note against an open or paid invoice',
         body: creditNoteBody,
         response: { 201: creditNoteJson },
@@ -217,6 +226,7 @@ export async function invoiceRoutes(app: TypedApp, ctx: RouteContext): Promise<v
     {
       schema: {
         tags: cnTags,
+        operationId: 'getCreditNote',
         summary: 'Retrieve a credit note',
         params: idParams,
         response: { 200: creditNoteJson },
@@ -233,6 +243,7 @@ export async function invoiceRoutes(app: TypedApp, ctx: RouteContext): Promise<v
     {
       schema: {
         tags: cnTags,
+        operationId: 'listCreditNotes',
         summary: 'List credit notes',
         querystring: listQuery.extend({ invoice: z.string().optional() }),
         response: { 200: listOf(creditNoteJson) },

@@ -68,6 +68,7 @@ export async function subscriptionRoutes(app: TypedApp, ctx: RouteContext): Prom
     {
       schema: {
         tags,
+        operationId: 'createSubscription',
         summary: 'Create a subscription (its first invoice is created as a draft)',
         body: createBody,
         response: { 201: z.object({ subscription: subscriptionJson, invoice: invoiceJson.nullable() }) },
@@ -84,7 +85,15 @@ export async function subscriptionRoutes(app: TypedApp, ctx: RouteContext): Prom
 
   app.get(
     '/v1/subscriptions/:id',
-    { schema: { tags, summary: 'Retrieve a subscription', params: idParams, response } },
+    {
+      schema: {
+        tags,
+        operationId: 'getSubscription',
+        summary: 'Retrieve a subscription',
+        params: idParams,
+        response,
+      },
+    },
     async (request) =>
       presentSubscription(await subscriptions.retrieve(operationOf(ctx, request), request.params.id)),
   );
@@ -94,6 +103,7 @@ export async function subscriptionRoutes(app: TypedApp, ctx: RouteContext): Prom
     {
       schema: {
         tags,
+        operationId: 'listSubscriptions',
         summary: 'List subscriptions',
         querystring: listQuery.extend({
           customer: z.string().optional(),
@@ -120,6 +130,7 @@ export async function subscriptionRoutes(app: TypedApp, ctx: RouteContext): Prom
       config: { scope: 'read' },
       schema: {
         tags,
+        operationId: 'previewSubscriptionChange',
         summary: 'Preview the invoice a change would produce now (no side effects)',
         params: idParams,
         body: previewBody,
@@ -151,6 +162,7 @@ export async function subscriptionRoutes(app: TypedApp, ctx: RouteContext): Prom
     {
       schema: {
         tags,
+        operationId: 'changeSubscription',
         summary: 'Change items mid-period with a proration behavior (409 on a concurrent change)',
         params: idParams,
         body: changeBody,
@@ -172,6 +184,7 @@ export async function subscriptionRoutes(app: TypedApp, ctx: RouteContext): Prom
     {
       schema: {
         tags,
+        operationId: 'cancelSubscription',
         summary: 'Cancel now or at the end of the period',
         params: idParams,
         body: cancelBody,
@@ -193,6 +206,7 @@ export async function subscriptionRoutes(app: TypedApp, ctx: RouteContext): Prom
     {
       schema: {
         tags,
+        operationId: 'pauseSubscription',
         summary: 'Pause billing',
         params: idParams,
         body: z.strictObject({}).optional(),
@@ -208,6 +222,7 @@ export async function subscriptionRoutes(app: TypedApp, ctx: RouteContext): Prom
     {
       schema: {
         tags,
+        operationId: 'resumeSubscription',
         summary: 'Resume a paused subscription (a new cycle is invoiced if its period has ended)',
         params: idParams,
         body: z.strictObject({}).optional(),
@@ -223,6 +238,7 @@ export async function subscriptionRoutes(app: TypedApp, ctx: RouteContext): Prom
     {
       schema: {
         tags,
+        operationId: 'attachSubscriptionDiscount',
         summary: 'Attach a discount from the next invoice on',
         params: idParams,
         body: z.strictObject({ discount: z.string().min(1) }),

@@ -95,6 +95,7 @@ export async function taxRoutes(app: TypedApp, ctx: RouteContext): Promise<void>
       config: { scope: 'admin' },
       schema: {
         tags,
+        operationId: 'replaceTaxRateTable',
         summary: "Load or replace the tenant's tax rate table",
         body: rateTableBody,
         response: { 200: rateTableJson },
@@ -106,7 +107,14 @@ export async function taxRoutes(app: TypedApp, ctx: RouteContext): Promise<void>
 
   app.get(
     '/v1/tax/rate-table',
-    { schema: { tags, summary: "The tenant's tax rate table", response: { 200: rateTableJson } } },
+    {
+      schema: {
+        tags,
+        operationId: 'getTaxRateTable',
+        summary: "The tenant's tax rate table",
+        response: { 200: rateTableJson },
+      },
+    },
     async (request) => presentTable(await ctx.billing.taxRates.retrieve(operationOf(ctx, request))),
   );
 
@@ -116,6 +124,7 @@ export async function taxRoutes(app: TypedApp, ctx: RouteContext): Promise<void>
       config: { scope: 'read' },
       schema: {
         tags,
+        operationId: 'quoteTax',
         summary: 'Quote tax for lines at a location (stateless: nothing is stored)',
         body: quoteBody,
         response: { 200: quoteJson },

@@ -1,5 +1,6 @@
 import { isWorkflowError } from '@billkit/workflows';
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import { ApiError } from '../http/problem.js';
 import type { RouteContext } from './context.js';
 
@@ -32,10 +33,18 @@ export async function webhookRoutes(app: FastifyInstance, ctx: RouteContext): Pr
         config: { scope: 'none' },
         schema: {
           tags: ['webhooks'],
+          operationId: 'receiveTilledWebhook',
           summary: 'Tilled webhook receiver (tilled-signature verified over the raw body)',
           description:
             'Verifies `tilled-signature` (HMAC-SHA256 of `<t>.<raw body>`, t in ms, 300 s tolerance, any of the account secrets), stores the raw event, answers 200, then processes it idempotently by event id.',
           security: [],
+          response: {
+            200: z.object({
+              received: z.literal(true),
+              duplicate: z.boolean().describe('The event id was delivered before; nothing is applied twice'),
+              event: z.string().describe('The gateway event id'),
+            }),
+          },
         },
       },
       async (request, reply) => {

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { BillingEvent } from '@billkit/billing-core';
 import { insertRows } from '../bulk.js';
+import { canonicalJson, legacyCanonicalJson } from '../canonical-json.js';
 import { toDate, toIso } from '../codec.js';
-import { atomicWithRetry, newSortableId, type Scope } from '../scope.js';
+import { atomicWithRetry, newId, type Scope } from '../scope.js';
 
 /** What a caller appends: the fact, who did it, and what it is about. billing-core's `BillingEvent`s are accepted as they are. */
 export interface AuditEventInput {
@@ -89,39 +90,52 @@ export interface AuditLogRepository {
   verifyChain(tenantId: string): Promise<AuditChainVerification>;
 }
 
+export { canonicalJson };
+
 /** The hash that starts every tenant's chain. */
 export const GENESIS_HASH = '0'.repeat(64);
 
-/** JSON with object keys sorted at every level, so the same data always hashes the same. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(
-          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-        )
-      : v,
-  );
+/**
+ * Which canonical JSON an event was hashed with: `rfc8785` ({@link canonicalJson}) for events appended since
+ * billkit hashes with RFC 8785, `legacy` ({@link legacyCanonicalJson}) for those appended before. Read from the
+ * event's id, which changed to a ULID in the same release (the forms differ on array-index keys and lone
+ * surrogates). The id is not hashed, but editing it cannot make an edited event verify: each form is
+ * unambiguous JSON, so either one matching the hash means the data is what was hashed.
+ */
+export function auditHashForm(eventId: string): 'rfc8785' | 'legacy' {
+  return ULID_ID.test(eventId) ? 'rfc8785' : 'legacy';
 }
 
-/** SHA-256 over the previous hash and the event's canonical fields (tenant and seq included). */
-export function auditHash(tenantId: string, event: Omit<AuditEvent, 'id' | 'hash'>): string {
-  return hashOver(tenantId, event, canonicalJson(event.data));
+const ULID_ID = /_[0-9A-HJKMNP-TV-Z]{26}$/;
+
+/**
+ * SHA-256 over the previous hash and the event's canonical JSON (tenant and seq included, id and hash not), in
+ * the form `form` (see {@link auditHashForm}; RFC 8785 unless told).
+ */
+export function auditHash(
+  tenantId: string,
+  event: Omit<AuditEvent, 'id' | 'hash'>,
+  form: 'rfc8785' | 'legacy' = 'rfc8785',
+): string {
+  const text = form === 'rfc8785' ? canonicalJson : legacyCanonicalJson;
+  return hashOver(tenantId, event, text(event.data), text);
 }
 
 /**
  * `auditHash` with the event's data already in canonical JSON: the hashed text is built around it rather
- * than canonicalising the data again (the largest part of an event). The same bytes as `canonicalJson` of
- * the whole event: its keys in sorted order, `data` spliced in as is.
+ * than canonicalising the data again (the largest part of an event). The same bytes as the canonical JSON of
+ * the whole event: its keys in sorted order, `data` spliced in as is, the other fields written by `text`.
  */
 function hashOver(
   tenantId: string,
   event: Omit<AuditEvent, 'id' | 'hash' | 'data'>,
   dataJson: string,
+  text: (value: unknown) => string,
 ): string {
   const body =
-    `{"actor":${JSON.stringify(event.actor)},"data":${dataJson},"entityId":${JSON.stringify(event.entityId)},` +
-    `"entityType":${JSON.stringify(event.entityType)},"occurredAt":${JSON.stringify(event.occurredAt)},` +
-    `"seq":${JSON.stringify(event.seq)},"tenantId":${JSON.stringify(tenantId)},"type":${JSON.stringify(event.type)}}`;
+    `{"actor":${text(event.actor)},"data":${dataJson},"entityId":${text(event.entityId)},` +
+    `"entityType":${text(event.entityType)},"occurredAt":${text(event.occurredAt)},` +
+    `"seq":${text(event.seq)},"tenantId":${text(tenantId)},"type":${text(event.type)}}`;
   return createHash('sha256').update(event.prevHash).update('\n').update(body).digest('hex');
 }
 
@@ -179,8 +193,8 @@ function chainWithData(
       occurredAt,
       prevHash,
     };
-    const hash = hashOver(tenantId, chained, dataJson);
-    out.push({ event: { ...chained, id: newSortableId('evt'), hash }, dataJson });
+    const hash = hashOver(tenantId, chained, dataJson, canonicalJson);
+    out.push({ event: { ...chained, id: newId('evt'), hash }, dataJson });
     prevHash = hash;
   }
   return out;
@@ -338,7 +352,7 @@ export function auditLogRepository(scope: Scope): AuditLogRepository {
               'prev_hash_mismatch',
               `event ${event.seq} does not link to the one before`,
             );
-          if (auditHash(tenantId, event) !== event.hash)
+          if (auditHash(tenantId, event, auditHashForm(event.id)) !== event.hash)
             return broken(event.seq, 'hash_mismatch', `event ${event.seq} does not match its hash`);
           if (head && event.seq === head.seq && event.hash !== head.hash)
             return broken(

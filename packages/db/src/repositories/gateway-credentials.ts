@@ -145,10 +145,6 @@ function credentialFromRow(keys: EncryptionKeys, row: Row): GatewayCredential {
 
 const reveal = (value: string | Secret) => (typeof value === 'string' ? value : value.reveal());
 
-/** Prisma's foreign-key violation (P2003): here, a tenant that does not exist. */
-const isForeignKeyViolation = (error: unknown) =>
-  typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'P2003';
-
 /**
  * The gateway-credential repository. `keys` is called when a secret is encrypted or decrypted, so a
  * database opened without `BILLKIT_ENCRYPTION_KEY` works until credentials are used.
@@ -220,8 +216,6 @@ export function gatewayCredentialRepository(
             { provider, accountId },
           );
         }
-        if (isForeignKeyViolation(error))
-          throw new DbError('DB_NOT_FOUND', `No tenant ${tenantId}`, { tenantId });
         throw error;
       }
     },

@@ -1,4 +1,11 @@
-import type { BillingReason, Invoice, InvoiceLine, InvoiceStatus } from '@billkit/billing-core';
+import {
+  type BillingReason,
+  checkInvoiceInvariants,
+  type InvariantViolation,
+  type Invoice,
+  type InvoiceLine,
+  type InvoiceStatus,
+} from '@billkit/billing-core';
 import type { Money } from '@billkit/money';
 import {
   fromJson,
@@ -147,39 +154,40 @@ function minor(value: Money, currency: string, field: string): bigint {
   return toBigInt(value.amount, field);
 }
 
-/** The sums an invoice must satisfy before it is stored; a violation is a caller bug, never stored. */
+/** The invoice field each of billing-core's invariants is about (what `DB_INVALID_DATA` names). */
+const INVARIANT_FIELD: Readonly<Record<InvariantViolation['rule'], string>> = {
+  single_currency: 'currency',
+  lines_sum_to_subtotal: 'subtotal',
+  discounts_sum_to_total_discount: 'totalDiscount',
+  taxes_sum_to_total_tax: 'tax',
+  total_formula: 'total',
+  negative_line_not_credit: 'lines',
+  discount_exceeds_line: 'lines',
+  balance_formula: 'amountDue',
+  amount_remaining_formula: 'amountRemaining',
+  credit_note_sums: 'total',
+};
+
+/**
+ * Refuses an invoice that breaks any of billing-core's invariants (`checkInvoiceInvariants`: one currency,
+ * lines sum to the subtotal, discounts and taxes to their totals, `total = subtotal − discount + exclusive
+ * tax`, the balance and amount-due arithmetic): a caller bug, never stored. `DB_INVALID_DATA` names the first
+ * broken field (`details.field`) and lists every violation (`details.violations`).
+ *
+ * @example
+ * assertInvoiceAddsUp({ ...invoice, total: { amount: 1, currency: 'USD' } });
+ * // → DbError DB_INVALID_DATA: Invoice in_…: total is wrong: subtotal − discount + exclusive tax = 3188, total is 1
+ */
 export function assertInvoiceAddsUp(invoice: Invoice): void {
-  const sum = (values: Money[]) => values.reduce((a, m) => a + m.amount, 0);
-  const lines = invoice.lines;
-  const checks: [string, number, number][] = [
-    ['subtotal', invoice.subtotal.amount, sum(lines.map((l) => l.amount))],
-    [
-      'totalDiscount',
-      invoice.totalDiscount.amount,
-      sum(lines.flatMap((l) => l.discountAmounts.map((d) => d.amount))),
-    ],
-    [
-      'totalDiscountAmounts',
-      invoice.totalDiscount.amount,
-      sum(invoice.totalDiscountAmounts.map((d) => d.amount)),
-    ],
-    ['tax', invoice.tax.amount, sum(lines.flatMap((l) => l.taxAmounts.map((t) => t.amount)))],
-    ['totalTaxAmounts', invoice.tax.amount, sum(invoice.totalTaxAmounts.map((t) => t.amount))],
-    ['amountRemaining', invoice.amountRemaining.amount, invoice.amountDue.amount - invoice.amountPaid.amount],
-  ];
-  for (const [field, stated, computed] of checks) {
-    if (stated !== computed) {
-      throw new DbError(
-        'DB_INVALID_DATA',
-        `Invoice ${invoice.id}: ${field} is ${stated} but its parts sum to ${computed}`,
-        {
-          field,
-          stated,
-          computed,
-        },
-      );
-    }
-  }
+  const violations = checkInvoiceInvariants(invoice);
+  const first = violations[0];
+  if (first === undefined) return;
+  const field = INVARIANT_FIELD[first.rule];
+  throw new DbError('DB_INVALID_DATA', `Invoice ${invoice.id}: ${field} is wrong: ${first.message}`, {
+    field,
+    rule: first.rule,
+    violations,
+  });
 }
 
 /** Loads an invoice with its lines inside the caller's scope (null when the tenant has no such invoice). */

@@ -1,7 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { toBigInt, toDate, toDateOrNull, toIso, toIsoOrNull, toMinorUnits } from '../codec.js';
 import { DbError, isUniqueViolation } from '../errors.js';
 import { atomicWithRetry, newId, type Scope } from '../scope.js';
+import { generateApiKey, hashApiKey } from '../store/api-key-secret.js';
 
 // API keys, idempotency records, received webhook events and payments: the operational rows around billing.
 
@@ -31,8 +31,6 @@ export interface ApiKeyRepository {
   list(tenantId: string): Promise<ApiKey[]>;
 }
 
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-
 type ApiKeyRow = Awaited<ReturnType<Scope['client']['apiKey']['findFirstOrThrow']>>;
 const apiKeyFromRow = (row: ApiKeyRow): ApiKey => ({
   id: row.id,
@@ -48,15 +46,14 @@ const apiKeyFromRow = (row: ApiKeyRow): ApiKey => ({
 export function apiKeyRepository(scope: Scope): ApiKeyRepository {
   return {
     async create(tenantId, input) {
-      const prefix = `bk_${randomBytes(6).toString('hex')}`;
-      const secret = `${prefix}_${randomBytes(24).toString('base64url')}`;
+      const { secret, prefix, hashedKey } = generateApiKey();
       const row = await scope.client.apiKey.create({
         data: {
           id: newId('key'),
           tenantId,
           name: input.name,
           prefix,
-          hashedKey: sha256(secret),
+          hashedKey,
           scopes: JSON.stringify(input.scopes),
           expiresAt: toDateOrNull(input.expiresAt),
         },
@@ -65,7 +62,7 @@ export function apiKeyRepository(scope: Scope): ApiKeyRepository {
     },
     async authenticate(secret, options = {}) {
       const at = toDate(options.at ?? new Date().toISOString());
-      const row = await scope.client.apiKey.findUnique({ where: { hashedKey: sha256(secret) } });
+      const row = await scope.client.apiKey.findUnique({ where: { hashedKey: hashApiKey(secret) } });
       if (!row || row.revokedAt !== null || (row.expiresAt !== null && row.expiresAt <= at)) return null;
       await scope.client.apiKey.update({ where: { id: row.id }, data: { lastUsedAt: at } });
       return { tenantId: row.tenantId, apiKey: apiKeyFromRow({ ...row, lastUsedAt: at }) };
@@ -124,13 +121,16 @@ export interface IdempotencyRepository {
   /**
    * Claims `key` for a request. A key reused with a different `requestHash` throws `DB_IDEMPOTENCY_KEY_REUSED`.
    * An expired record is replaced; a running one whose lease (`leaseSeconds`, default
-   * {@link IDEMPOTENCY_LEASE_SECONDS}) ran out unrenewed is taken over.
+   * {@link IDEMPOTENCY_LEASE_SECONDS}) ran out unrenewed is taken over. `formerRequestHash`: the same
+   * request's fingerprint as billkit computed it before RFC 8785 (the second of `requestFingerprints`), so a
+   * key claimed before the upgrade still matches its retry.
    */
   begin(
     tenantId: string,
     input: {
       key: string;
       requestHash: string;
+      formerRequestHash?: string;
       method: string;
       path: string;
       ttlSeconds?: number;
@@ -212,7 +212,7 @@ export function idempotencyRepository(scope: Scope): IdempotencyRepository {
             reason: 'idempotency_key_claimed',
           });
         }
-        if (existing.requestHash !== input.requestHash) {
+        if (existing.requestHash !== input.requestHash && existing.requestHash !== input.formerRequestHash) {
           throw new DbError(
             'DB_IDEMPOTENCY_KEY_REUSED',
             `Idempotency key ${input.key} was used for a different request`,

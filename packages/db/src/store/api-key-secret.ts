@@ -5,7 +5,14 @@ export function hashApiKey(secret: string): string {
   return createHash('sha256').update(secret, 'utf8').digest('hex');
 }
 
-/** A new key: `bk_<prefix>_<secret>`; the prefix identifies it in logs, the whole string is shown once. */
+/**
+ * A new API key, the only place billkit makes one: `bk_<prefix>_<secret>`, the prefix 48 random bits in hex
+ * (it identifies the key in logs and lists), the secret 192 random bits in base64url. A secret, not an id:
+ * the whole string is shown once and only its SHA-256 ({@link hashApiKey}) is stored.
+ *
+ * @example
+ * const { secret, prefix, hashedKey } = generateApiKey(); // secret 'bk_3f9a0c1d2e4b_…' (prefix + 32 chars)
+ */
 export function generateApiKey(): {
   readonly secret: string;
   readonly prefix: string;

@@ -2,6 +2,7 @@ import type { BillingClient, BillingPrismaClient } from '../client.js';
 import { driverFailure, isDbError, toDbError } from '../errors.js';
 import { type BillingDatabase, type OpenDatabaseOptions, openDatabase, prismaOf } from '../open-database.js';
 import { appendAuditEvents, canonicalJson } from '../repositories/audit-log.js';
+import { missingTenant } from '../repositories.js';
 import { lockFailure, lockRetryFits, newId } from '../scope.js';
 import { generateApiKey } from './api-key-secret.js';
 import type {
@@ -160,18 +161,20 @@ export class DbStore implements Store {
   }
 
   /**
-   * SQLite: one connection per file per process, and the better-sqlite3 adapter only serialises
-   * *transactions* — a query outside a transaction would run inside whichever transaction is open and
-   * could be rolled back with it. So every SQLite operation of this store runs one at a time. MySQL uses
-   * the pool and row locks instead.
+   * SQLite: one client per file per process, and its adapter (libsql) only serialises single statements
+   * and *transactions* — the statements of one store operation could interleave with another's, each
+   * reading what the other has half written. So every SQLite operation of this store runs one at a time,
+   * SQLite's single writer. MySQL uses the pool and row locks instead.
    * @internal
    */
-  exclusive<T>(work: () => Promise<T>): Promise<T> {
+  exclusive<T>(work: () => Promise<T>, tenantId?: string): Promise<T> {
     const guarded = async () => {
       try {
         return await work();
       } catch (error) {
-        throw translate(error);
+        const unknownTenant =
+          tenantId === undefined ? null : await missingTenant(this.prisma, tenantId, error);
+        throw unknownTenant ?? translate(error);
       }
     };
     if (this.provider !== 'sqlite') return guarded();
@@ -205,10 +208,12 @@ export class DbStore implements Store {
   ): Promise<{ id: string; secret: string }> {
     const { secret, prefix, hashedKey } = generateApiKey();
     const id = `key_${hashedKey.slice(0, 16)}`;
-    await this.exclusive(() =>
-      this.prisma.apiKey.create({
-        data: { id, tenantId, name, prefix, hashedKey, scopes: JSON.stringify(scopes) },
-      }),
+    await this.exclusive(
+      () =>
+        this.prisma.apiKey.create({
+          data: { id, tenantId, name, prefix, hashedKey, scopes: JSON.stringify(scopes) },
+        }),
+      tenantId,
     );
     return { id, secret };
   }
@@ -811,7 +816,7 @@ class DbTenantStore extends DbReader implements TenantStore {
     super(
       () => prismaOf(store.db),
       tenantId,
-      (work) => store.exclusive(work),
+      (work) => store.exclusive(work, tenantId),
       store.cacheOf(tenantId),
     );
   }
@@ -830,7 +835,7 @@ class DbTenantStore extends DbReader implements TenantStore {
     options: TransactionOptions = {},
   ): Promise<T> {
     const once = () =>
-      this.store.exclusive(() =>
+      this.run(() =>
         prismaOf(this.store.db).$transaction(
           async (client) => {
             const tx = new DbTransaction(this.store.db, client, this.tenantId, this.cache);
@@ -862,14 +867,14 @@ class DbTenantStore extends DbReader implements TenantStore {
   }
 
   async verifyAudit(): Promise<AuditVerification> {
-    const result = await this.store.exclusive(() => this.store.db.verifyAuditChain(this.tenantId));
+    const result = await this.run(() => this.store.db.verifyAuditChain(this.tenantId));
     return result.valid
       ? { valid: true, checked: result.events, brokenAtSeq: null, reason: null }
       : { valid: false, checked: result.events, brokenAtSeq: result.brokenAtSeq, reason: result.message };
   }
 
   findIdempotent(key: string): Promise<StoredIdempotency | null> {
-    return this.store.exclusive(async () => {
+    return this.run(async () => {
       const row = await prismaOf(this.store.db).idempotencyRecord.findFirst({
         where: { tenantId: this.tenantId, key, expiresAt: { gt: new Date() } },
       });
@@ -885,7 +890,7 @@ class DbTenantStore extends DbReader implements TenantStore {
     ttlMs: number,
     leaseMs?: number,
   ): Promise<IdempotencyBegin> {
-    return this.store.exclusive(async () => {
+    return this.run(async () => {
       try {
         const begun = await this.store.db.idempotency.begin(this.tenantId, {
           key,
@@ -914,13 +919,11 @@ class DbTenantStore extends DbReader implements TenantStore {
   }
 
   async completeIdempotent(key: string, status: number, body: string): Promise<void> {
-    await this.store.exclusive(() =>
-      this.store.db.idempotency.complete(this.tenantId, key, { status, body }),
-    );
+    await this.run(() => this.store.db.idempotency.complete(this.tenantId, key, { status, body }));
   }
 
   renewIdempotent(key: string, leaseMs?: number): Promise<boolean> {
-    return this.store.exclusive(() =>
+    return this.run(() =>
       this.store.db.idempotency.renew(
         this.tenantId,
         key,
@@ -930,13 +933,13 @@ class DbTenantStore extends DbReader implements TenantStore {
   }
 
   async releaseIdempotent(key: string): Promise<void> {
-    await this.store.exclusive(() => this.store.db.idempotency.release(this.tenantId, key));
+    await this.run(() => this.store.db.idempotency.release(this.tenantId, key));
   }
 
   recordWebhook(
     event: WebhookEventRecord,
   ): Promise<{ readonly stored: boolean; readonly existing: WebhookEventRecord | null }> {
-    return this.store.exclusive(async () => {
+    return this.run(async () => {
       const where = { tenantId: this.tenantId, provider: event.provider, eventId: event.eventId };
       // Insert first: a redelivery (rare) fails on the unique (tenant, provider, event id) and is read.
       try {

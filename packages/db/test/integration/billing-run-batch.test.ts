@@ -537,6 +537,6 @@ describe('newSortableId', () => {
     const ids = Array.from({ length: 5000 }, () => newSortableId('evt'));
     expect(new Set(ids).size).toBe(5000);
     expect([...ids].sort()).toEqual(ids);
-    expect(ids[0]).toMatch(/^evt_[0-9a-v]{28}$/);
+    expect(ids[0]).toMatch(/^evt_[0-9A-HJKMNP-TV-Z]{26}$/);
   });
 });

@@ -1,0 +1,49 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/index.js';
+import { prismaOf } from '../../src/open-database.js';
+import { SQLITE_BUSY_TIMEOUT_MS } from '../../src/sqlite-adapter.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+function scratch(name: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'billkit-sqlite-driver-'));
+  dirs.push(dir);
+  return join(dir, name);
+}
+
+describe('the embedded SQLite driver (libsql)', () => {
+  it.each([
+    ['a file: URL', (file: string) => `file:${file}`],
+    ['a plain path', (file: string) => file],
+  ])('opens %s with WAL, the busy timeout and foreign keys, also after a transaction', async (_, url) => {
+    // `#`, `%` and `?` would be read as URL syntax if the path were not encoded.
+    const file = scratch('billing #1 100%?.db');
+    const db = await openDatabase({ url: url(file) });
+    try {
+      expect(db.target).toEqual({ provider: 'sqlite', file });
+      const prisma = prismaOf(db);
+      await db.tenants.create({ id: 'acme', name: 'Acme', defaultCurrency: 'USD' });
+      // The client hands its connection to a transaction and opens a new one for what follows.
+      await db.transaction(async (tx) => tx.tenants.get('acme'));
+      const pragma = async (name: string) =>
+        Object.values(
+          (await prisma.$queryRawUnsafe<Record<string, unknown>[]>(`PRAGMA ${name}`))[0] ?? {},
+        )[0];
+      expect(await pragma('journal_mode')).toBe('wal');
+      expect(Number(await pragma('busy_timeout'))).toBe(SQLITE_BUSY_TIMEOUT_MS);
+      expect(Number(await pragma('foreign_keys'))).toBe(1);
+      await expect(
+        prisma.$executeRawUnsafe(
+          `INSERT INTO "TaxRateTable" ("tenantId", "definition", "updatedAt") VALUES ('nobody', '{}', '2026-01-01')`,
+        ),
+      ).rejects.toThrow(/FOREIGN KEY/i);
+    } finally {
+      await db.close();
+    }
+  });
+});
