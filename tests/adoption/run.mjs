@@ -7,9 +7,6 @@
 //                                 development aid: the scratch copy keeps only these packages (and
 //                                 the @billkit packages they depend on); hosts needing others skip
 //   node run.mjs --keep           keep the temp folders (printed at the end) for debugging
-//   node run.mjs --native-from-source
-//                                 let better-sqlite3 compile from source instead of using the
-//                                 loopback prebuilt mirror (see lib/native-mirror.mjs)
 //
 // Steps: 1 Verdaccio on 127.0.0.1 · 2 scratch copy, `pnpm changeset version`, `pnpm release`
 // 3 tarball contents · 4 production dependency trees and 5 host apps (ESM, CJS, TypeScript, db),
@@ -20,7 +17,6 @@ import { fileURLToPath } from 'node:url';
 import { dbCliChecks } from './lib/db-cli.mjs';
 import { checkDependencyTree } from './lib/deps.mjs';
 import { runHosts } from './lib/host-steps.mjs';
-import { startNativeMirror } from './lib/native-mirror.mjs';
 import { makeScratchCopy, publicPackages, releasePackages, versionPackages } from './lib/release.mjs';
 import { checkTarball } from './lib/tarballs.mjs';
 import { check, makeTempDir, results, run, StepFailure, seconds } from './lib/util.mjs';
@@ -36,7 +32,6 @@ const only = args
   .split(',')
   .filter(Boolean);
 const keep = args.includes('--keep');
-const nativeFromSource = args.includes('--native-from-source');
 // .ci/run sets CI=true and starts MariaDB; there the db host's MariaDB half is required, not optional.
 const requireMariaDb =
   /^(1|true)$/i.test(process.env.CI ?? '') || process.env.ADOPTION_REQUIRE_MARIADB === '1';
@@ -65,11 +60,9 @@ async function timed(label, fn) {
 const started = Date.now();
 const tmp = makeTempDir('run');
 let registry;
-let mirror;
 let fatal;
 process.on('SIGINT', async () => {
   await registry?.stop();
-  await mirror?.stop();
   process.exit(130);
 });
 
@@ -128,10 +121,6 @@ try {
     }
   });
 
-  if (!nativeFromSource) {
-    mirror = await startNativeMirror(repoRoot, tmp);
-    if (mirror) Object.assign(process.env, mirror.env);
-  }
   // Dependency trees (lockfile-only resolutions) run while the host apps install.
   await timed('Dependency trees and host apps', () =>
     Promise.all([
@@ -147,12 +136,7 @@ try {
   if (error instanceof StepFailure) check('runner', 'later steps skipped', false, error.message);
   else check('runner', 'the run completed without an internal error', false, error?.stack ?? String(error));
 } finally {
-  if (mirror)
-    console.log(
-      `\n(better-sqlite3 ${mirror.version} prebuilt served from the loopback mirror ${mirror.served.length ? 'and used' : 'but not requested'})`,
-    );
   await registry?.stop();
-  await mirror?.stop();
   if (!keep) rmSync(tmp, { recursive: true, force: true });
 }
 

@@ -23,6 +23,9 @@
  *   A database that goes away after it was opened is `DB_UNAVAILABLE`.
  * - `DB_NOT_MIGRATED`: a table billkit needs does not exist: the migrations have not been applied
  *   (`details.table`). Run `billkit-db migrate`, or open with `migrate: true`.
+ * - `DB_RESTORE_REFUSED`: `billkit-db restore` refused before changing anything (`details.reason`:
+ *   `backup_missing`, `backup_malformed`, `backup_other_provider`, `backup_newer_schema` (upgrade @billkit/db
+ *   first), `restore_target_not_empty` (pass `--force` or restore into a new database)).
  * - `DB_ENCRYPTION_KEY_MISSING`: `BILLKIT_ENCRYPTION_KEY` is unset and no keys were passed (`details.variable`).
  * - `DB_ENCRYPTION_KEY_INVALID`: a key or key id is malformed (`details.variable` names where it came from,
  *   never the value).
@@ -50,6 +53,7 @@ export type DbErrorCode =
   | 'DB_UNSUPPORTED_URL'
   | 'DB_CONNECTION_FAILED'
   | 'DB_NOT_MIGRATED'
+  | 'DB_RESTORE_REFUSED'
   | 'DB_ENCRYPTION_KEY_MISSING'
   | 'DB_ENCRYPTION_KEY_INVALID'
   | 'DB_ENCRYPTION_KEY_UNKNOWN'

@@ -80,6 +80,10 @@ export interface RepositoryOptions {
   encryptionKeys?: EncryptionKeys | undefined;
 }
 
+/**
+ * Every repository over `scope`. Each method's failures go through one mapping (`failureOf`): a caller never
+ * sees a raw Prisma or driver error, only a {@link DbError}.
+ */
 export function createRepositories(scope: Scope, options: RepositoryOptions = {}): Repositories {
   const auditLog = auditLogRepository(scope);
   const { encryptionKeys } = options;
@@ -154,7 +158,7 @@ function guardedMethod(scope: Scope, method: Method, self: unknown, name: string
           })
         : result;
     } catch (error) {
-      // A synchronous failure is a billkit or caller error already (no driver call completes synchronously).
+      // Synchronous: a billkit or caller error (goes up unchanged), as no driver call completes synchronously.
       throw toDbError(error, { final: true });
     }
   };

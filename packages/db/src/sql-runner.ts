@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PrismaMariaDb } from '@prisma/adapter-mariadb';
 import Database from 'libsql';
+import { verifyConnection } from './connection-guard.js';
 import type { DatabaseTarget } from './database-url.js';
 import { SQLITE_BUSY_TIMEOUT_MS } from './sqlite-adapter.js';
 
@@ -51,8 +52,9 @@ export function sessionInitSql(target: Extract<DatabaseTarget, { provider: 'mysq
 export function openSqliteFile(file: string): Database.Database {
   mkdirSync(dirname(file), { recursive: true });
   const db = new Database(file, { timeout: SQLITE_BUSY_TIMEOUT_MS });
-  db.pragma('journal_mode = WAL');
-  db.pragma('foreign_keys = ON');
+  // exec, not pragma(): libsql keeps a connection that prepared a statement open after close() until the
+  // statement is garbage-collected (tursodatabase/libsql-js#230); `openDatabase` opens and closes this one.
+  db.exec('PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON');
   return db;
 }
 
@@ -82,6 +84,9 @@ export async function openSqlRunner(
       },
     };
   }
+  // A wrong password, port, host or database answers now with the server's reason (DB_CONNECTION_FAILED),
+  // not after the pool's acquire timeout; a database that migrations will create is not asked for.
+  await verifyConnection(target, { database: options.createDatabase !== true });
   const config = mariadbPoolConfig({ ...target, pool: { ...target.pool, connectionLimit: 1 } });
   const { database: _database, ...serverOnly } = config;
   const adapter = await new PrismaMariaDb(options.createDatabase ? serverOnly : config).connect();

@@ -1,7 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveDatabaseTarget } from '../src/database-url.js';
-import { type DbError, isDbError, openDatabase, openStore } from '../src/index.js';
+import { type DbError, isDbError, migrate, openDatabase, openStore } from '../src/index.js';
 import { providers } from './integration/databases.js';
 
 // A connection mistake answers within 3 s with the server's own reason and where it tried, never the password
@@ -14,10 +14,12 @@ const mariadb = resolveDatabaseTarget(
 const server = mariadb.provider === 'mysql' ? { host: mariadb.host, port: mariadb.port } : null;
 
 /** Opens the database (and, like a host app, runs a first query), timing how long the failure takes. */
-async function failureOf(url: string, open: 'database' | 'store' = 'database') {
+async function failureOf(url: string, open: 'database' | 'store' | 'migrate' = 'database') {
   const started = Date.now();
   const error = await (async () => {
-    if (open === 'store') {
+    if (open === 'migrate') {
+      await migrate({ url });
+    } else if (open === 'store') {
       const store = await openStore({ url, migrate: false });
       await store.listTenants().finally(() => store.close());
     } else {
@@ -71,16 +73,19 @@ describe('a MariaDB URL that cannot connect', () => {
     await new Promise<void>((resolve) => silent.close(() => resolve()));
   });
 
-  it('answers a port nothing listens on with ECONNREFUSED', async () => {
-    const url = `mysql://billing:${PASSWORD}@127.0.0.1:${closedPort}/billing_db`;
-    expectConnectionFailure(await failureOf(url), {
-      reason: 'refused',
-      says: 'ECONNREFUSED',
-      host: '127.0.0.1',
-      port: closedPort,
-      user: 'billing',
-    });
-  });
+  it.each(['database', 'migrate'] as const)(
+    'answers a port nothing listens on with ECONNREFUSED (%s)',
+    async (open) => {
+      const url = `mysql://billing:${PASSWORD}@127.0.0.1:${closedPort}/billing_db`;
+      expectConnectionFailure(await failureOf(url, open), {
+        reason: 'refused',
+        says: 'ECONNREFUSED',
+        host: '127.0.0.1',
+        port: closedPort,
+        user: 'billing',
+      });
+    },
+  );
 
   it('answers a host name that does not resolve', async () => {
     const url = `mysql://billing:${PASSWORD}@no-such-host.invalid:3306/billing_db`;
@@ -110,7 +115,7 @@ describe('a MariaDB URL that cannot connect', () => {
 
     it('answers a wrong user or password with the server’s "Access denied"', async () => {
       const url = `mysql://nobody:${PASSWORD}@${host}:${port}/billing_db`;
-      for (const open of ['database', 'store'] as const) {
+      for (const open of ['database', 'store', 'migrate'] as const) {
         expectConnectionFailure(await failureOf(url, open), {
           reason: 'access_denied',
           says: "Access denied for user 'nobody'@",

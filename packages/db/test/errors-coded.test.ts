@@ -71,6 +71,8 @@ describe.each(providers)('coded failures on %s', (provider) => {
           .transaction((tx) =>
             tx.insert('customer', {
               ...customer(),
+              name: 'Acme',
+              email: null,
               externalId: null,
               address: { ...customer().address, districts: [] },
               metadata: {},

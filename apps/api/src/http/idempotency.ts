@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { IdempotencyLease, Store, StoredIdempotency, TenantStore, TenantTransaction } from '@billkit/db';
-import { canonicalJson, keepIdempotencyLease } from '@billkit/db';
+import { keepIdempotencyLease, requestFingerprints } from '@billkit/db';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from './problem.js';
 
@@ -37,6 +36,8 @@ interface PendingCommit {
 export interface RequestIdempotency {
   readonly key: string;
   readonly requestHash: string;
+  /** The same request's fingerprint under the canonical JSON used before RFC 8785, where it differs. */
+  readonly formerRequestHash: string | undefined;
   readonly method: string;
   readonly path: string;
   readonly mode: IdempotencyMode;
@@ -64,8 +65,12 @@ export class IdempotentReplay extends Error {
 /** Thrown inside the transaction to roll it back when the response is not a success. */
 class RollBack extends Error {}
 
-function outcomeOf(found: StoredIdempotency, requestHash: string, retryAfterMs?: number): IdempotentReplay {
-  if (found.requestHash !== requestHash) {
+function outcomeOf(
+  found: StoredIdempotency,
+  fingerprints: readonly (string | undefined)[],
+  retryAfterMs?: number,
+): IdempotentReplay {
+  if (!fingerprints.includes(found.requestHash)) {
     throw new ApiError(
       'API_IDEMPOTENCY_KEY_REUSED',
       'This Idempotency-Key was already used with a different request; use a new key for a new request',
@@ -115,7 +120,7 @@ export function transactionFor<T>(
     const committed = tenant.transaction(
       async (tx) => {
         const found = await tx.claimIdempotent(idem);
-        if (found) throw outcomeOf(found, idem.requestHash);
+        if (found) throw outcomeOf(found, [idem.requestHash, idem.formerRequestHash]);
         const result = await work(tx);
         handedOver = true;
         resolve(result);
@@ -159,17 +164,24 @@ export function registerIdempotency(app: FastifyInstance, store: Store, ttlMs: n
         },
       );
     }
-    const requestHash = createHash('sha256')
-      .update(`${request.method} ${request.url}\n${canonicalJson(request.body ?? null)}`)
-      .digest('hex');
+    const [currentHash, formerRequestHash] = requestFingerprints(
+      `${request.method} ${request.url}`,
+      request.body,
+    );
+    let requestHash = currentHash;
     const mode = request.routeOptions.config.idempotency ?? 'transactional';
     const tenant = store.forTenant(request.auth.tenantId);
     let lease: IdempotencyLease | null = null;
     if (mode === 'claim') {
-      const begun = await tenant.beginIdempotent(key, requestHash, request.method, request.url, ttlMs);
-      if (begun.state === 'mismatch') outcomeOf({ requestHash: '', status: null, body: null }, requestHash);
+      let begun = await tenant.beginIdempotent(key, requestHash, request.method, request.url, ttlMs);
+      // A key claimed before the upgrade to RFC 8785 carries the former fingerprint of the same body.
+      if (begun.state === 'mismatch' && formerRequestHash !== undefined) {
+        begun = await tenant.beginIdempotent(key, formerRequestHash, request.method, request.url, ttlMs);
+        if (begun.state !== 'mismatch') requestHash = formerRequestHash;
+      }
+      if (begun.state === 'mismatch') outcomeOf({ requestHash: '', status: null, body: null }, [requestHash]);
       if (begun.state === 'in_progress')
-        outcomeOf({ requestHash, status: null, body: null }, requestHash, begun.retryAfterMs);
+        outcomeOf({ requestHash, status: null, body: null }, [requestHash], begun.retryAfterMs);
       if (begun.state === 'replay') return sendReplay(reply, new IdempotentReplay(begun.status, begun.body));
       if (begun.state === 'new' && begun.takenOver)
         request.log.warn(
@@ -180,11 +192,12 @@ export function registerIdempotency(app: FastifyInstance, store: Store, ttlMs: n
     } else {
       // A finished twin is replayed without running the handler; the claim itself happens in the change.
       const found = await tenant.findIdempotent(key);
-      if (found) return sendReplay(reply, outcomeOf(found, requestHash));
+      if (found) return sendReplay(reply, outcomeOf(found, [requestHash, formerRequestHash]));
     }
     request.idempotency = {
       key,
       requestHash,
+      formerRequestHash,
       method: request.method,
       path: request.url,
       mode,

@@ -59,7 +59,7 @@ export function decodeCell(value: unknown): Cell {
     if (typeof tagged.$r === 'string') return Number(tagged.$r);
     if (typeof tagged.$b === 'string') return Buffer.from(tagged.$b, 'base64');
   }
-  throw new DbError('DB_INVALID_DATA', `Backup holds a value of unknown kind: ${JSON.stringify(value)}`, {
+  throw new DbError('DB_RESTORE_REFUSED', `Backup holds a value of unknown kind: ${JSON.stringify(value)}`, {
     reason: 'backup_malformed',
   });
 }
@@ -74,13 +74,13 @@ export function parseHeader(line: string | undefined, file: string): BackupHeade
   }
   if (header?.format !== BACKUP_FORMAT)
     throw new DbError(
-      'DB_INVALID_DATA',
+      'DB_RESTORE_REFUSED',
       `${file} is not a billkit-db backup (no ${BACKUP_FORMAT} header); make backups with \`billkit-db backup\``,
       { reason: 'backup_malformed', file },
     );
   if (header.version !== BACKUP_VERSION)
     throw new DbError(
-      'DB_INVALID_DATA',
+      'DB_RESTORE_REFUSED',
       `${file} is a version ${header.version} backup; this @billkit/db reads version ${BACKUP_VERSION}: upgrade @billkit/db`,
       { reason: 'backup_newer_format', file },
     );

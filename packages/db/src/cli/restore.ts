@@ -42,14 +42,14 @@ export async function restoreDatabase(options: RestoreOptions): Promise<RestoreR
   const target = targetOf(options);
   const file = resolve(options.file);
   if (!existsSync(file))
-    throw new DbError('DB_INVALID_DATA', `No backup file at ${file}`, { reason: 'backup_missing', file });
+    throw new DbError('DB_RESTORE_REFUSED', `No backup file at ${file}`, { reason: 'backup_missing', file });
   const lines = createInterface({ input: createReadStream(file).pipe(createGunzip()), crlfDelay: Infinity });
   const iterator = lines[Symbol.asyncIterator]();
   let runner: SqlRunner | undefined;
   try {
     const first = await iterator.next().catch((cause: unknown) => {
       throw new DbError(
-        'DB_INVALID_DATA',
+        'DB_RESTORE_REFUSED',
         `${file} is not a gzip file`,
         { reason: 'backup_malformed', file },
         { cause },
@@ -58,7 +58,7 @@ export async function restoreDatabase(options: RestoreOptions): Promise<RestoreR
     const header = parseHeader(first.done ? undefined : first.value, file);
     if (header.provider !== target.provider)
       throw new DbError(
-        'DB_INVALID_DATA',
+        'DB_RESTORE_REFUSED',
         `${file} is a ${header.provider} backup and cannot be restored into ${describeTarget(target)}; restore it into a ${header.provider} database`,
         { reason: 'backup_other_provider', file, provider: header.provider },
       );
@@ -66,7 +66,7 @@ export async function restoreDatabase(options: RestoreOptions): Promise<RestoreR
     const unknown = header.schema.migrations.filter((name) => !shipped.includes(name));
     if (unknown.length > 0)
       throw new DbError(
-        'DB_INVALID_DATA',
+        'DB_RESTORE_REFUSED',
         `${file} comes from a newer billing_db schema: migration ${unknown.join(', ')} is not shipped by this @billkit/db; upgrade @billkit/db to a version that has it, then restore`,
         { reason: 'backup_newer_schema', file, unknownMigrations: unknown },
       );
@@ -74,7 +74,7 @@ export async function restoreDatabase(options: RestoreOptions): Promise<RestoreR
     const existing = await existingObjects(runner);
     if (existing.length > 0 && !options.force)
       throw new DbError(
-        'DB_INVALID_DATA',
+        'DB_RESTORE_REFUSED',
         `${describeTarget(target)} is not empty (${existing.length} tables, e.g. ${existing[0]?.name}); a restore replaces everything in it: pass --force to drop them, or restore into a new database`,
         { reason: 'restore_target_not_empty', tables: existing.length },
       );
@@ -123,7 +123,7 @@ async function loadRows(
 ): Promise<number> {
   const byName = new Map(header.tables.map((t) => [t.name, t]));
   const malformed = (what: string) =>
-    new DbError('DB_INVALID_DATA', `${file} is damaged: ${what}; nothing of it is usable`, {
+    new DbError('DB_RESTORE_REFUSED', `${file} is damaged: ${what}; nothing of it is usable`, {
       reason: 'backup_malformed',
       file,
     });

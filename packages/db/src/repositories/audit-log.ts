@@ -90,8 +90,6 @@ export interface AuditLogRepository {
   verifyChain(tenantId: string): Promise<AuditChainVerification>;
 }
 
-export { canonicalJson };
-
 /** The hash that starts every tenant's chain. */
 export const GENESIS_HASH = '0'.repeat(64);
 

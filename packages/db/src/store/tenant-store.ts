@@ -1,7 +1,8 @@
+import { canonicalJson } from '../canonical-json.js';
 import type { BillingClient, BillingPrismaClient } from '../client.js';
 import { driverFailure, isDbError, toDbError } from '../errors.js';
 import { type BillingDatabase, type OpenDatabaseOptions, openDatabase, prismaOf } from '../open-database.js';
-import { appendAuditEvents, canonicalJson } from '../repositories/audit-log.js';
+import { appendAuditEvents } from '../repositories/audit-log.js';
 import { missingTenant } from '../repositories.js';
 import { lockFailure, lockRetryFits, newId } from '../scope.js';
 import { generateApiKey } from './api-key-secret.js';
@@ -207,7 +208,7 @@ export class DbStore implements Store {
     name = 'default',
   ): Promise<{ id: string; secret: string }> {
     const { secret, prefix, hashedKey } = generateApiKey();
-    const id = `key_${hashedKey.slice(0, 16)}`;
+    const id = newId('key');
     await this.exclusive(
       () =>
         this.prisma.apiKey.create({
