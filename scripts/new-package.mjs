@@ -23,7 +23,7 @@ write(
       license: 'MIT',
       type: 'module',
       sideEffects: false,
-      engines: { node: '>=20.19' },
+      engines: { node: '^20.19.0 || ^22.12.0 || ^24.0.0' },
       repository: { type: 'git', url: 'git+https://github.com/billkit/billkit.git', directory: dir },
       exports: {
         '.': {

@@ -2,6 +2,7 @@
 // @billkit/db alone, installed from the local registry, runs `npx billkit-db …` and
 // node_modules/@billkit/db/scripts/*.sh on SQLite files of its own.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { installHost } from './hosts.mjs';
@@ -9,6 +10,23 @@ import { check, run, tail } from './util.mjs';
 
 const STEP = 'db-cli';
 const COMMANDS = ['migrate', 'status', 'backup', 'restore', 'verify-audit', 'seed'];
+
+/** Whether a MariaDB answers at 127.0.0.1:3306 (the access-denied check needs a real server). */
+function mariadbAnswers() {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port: 3306 });
+    socket.setTimeout(1000);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}
 
 /** Line 1 of a backup file: provider, schema migrations, tables with their row counts. */
 function backupHeader(file) {
@@ -136,6 +154,44 @@ export async function dbCliChecks({ tmp, registry, released, partial }) {
     refused.code !== 0 && /29991231000000_from_the_future/.test(refused.stderr),
     tail(refused),
   );
+
+  const verified = await cli('verify-audit', '--url', url('restored.db'));
+  check(
+    STEP,
+    "verify-audit on the restored copy: every tenant's chain verifies (exit 0)",
+    verified.code === 0,
+    tail(verified),
+  );
+
+  // A connection mistake answers within 3 s with the server's own reason and where it tried, never the password.
+  const timedCli = async (...args) => {
+    const started = Date.now();
+    const result = await cli(...args);
+    return { ...result, ms: Date.now() - started };
+  };
+  const refusedPort = await timedCli('migrate', '--url', 'mysql://billing:s3cret-pw@127.0.0.1:1/billing_db');
+  check(
+    STEP,
+    `migrate against a port nothing listens on fails in ${refusedPort.ms} ms (< 3 s + npx start), naming 127.0.0.1:1, not the password`,
+    refusedPort.code !== 0 &&
+      refusedPort.ms < 6_000 &&
+      /DB_CONNECTION_FAILED/.test(refusedPort.stderr) &&
+      /127\.0\.0\.1:1\b/.test(refusedPort.stderr) &&
+      !/s3cret-pw/.test(refusedPort.stdout + refusedPort.stderr),
+    tail(refusedPort),
+  );
+  if (process.env.ADOPTION_MARIADB_URL || (await mariadbAnswers())) {
+    const denied = await timedCli('migrate', '--url', 'mysql://nobody:s3cret-pw@127.0.0.1:3306/billing_db');
+    check(
+      STEP,
+      `migrate with a wrong MariaDB user fails in ${denied.ms} ms with the server's "Access denied" and no password`,
+      denied.code !== 0 &&
+        denied.ms < 6_000 &&
+        /Access denied for user 'nobody'/.test(denied.stderr) &&
+        !/s3cret-pw/.test(denied.stdout + denied.stderr),
+      tail(denied),
+    );
+  }
 
   const script = join(dir, 'node_modules', '@billkit', 'db', 'scripts', 'backup-billing-db.sh');
   const out = join(dir, 'backups', 'script.jsonl.gz');

@@ -12,7 +12,8 @@ import { openSqlRunner } from '../../src/sql-runner.js';
 // is set or the default local server answers. With CI=true a missing MariaDB fails the run.
 
 const DEFAULT_MARIADB = 'mysql://root@127.0.0.1:3306/test';
-const mariadbUrl = process.env.DATABASE_URL_BILLING_TEST ?? DEFAULT_MARIADB;
+const mariadbUrl =
+  process.env.DATABASE_URL_BILLING_TEST ?? process.env.BILLKIT_TEST_MARIADB_URL ?? DEFAULT_MARIADB;
 
 async function reachable(url: string): Promise<boolean> {
   const target = resolveDatabaseTarget(url);

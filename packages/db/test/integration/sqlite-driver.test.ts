@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -42,6 +42,59 @@ describe('the embedded SQLite driver (libsql)', () => {
           `INSERT INTO "TaxRateTable" ("tenantId", "definition", "updatedAt") VALUES ('nobody', '{}', '2026-01-01')`,
         ),
       ).rejects.toThrow(/FOREIGN KEY/i);
+    } finally {
+      await db.close();
+    }
+  });
+
+  // @prisma/adapter-libsql's client opened a connection per transaction and kept it until GC
+  // (libsql-client-ts#350): about two more open files per transaction, until the process ran out.
+  it.runIf(existsSync('/proc/self/fd'))(
+    'keeps one connection: open files do not grow over 200 transactions',
+    async () => {
+      const db = await openDatabase({ url: scratch('billing.db') });
+      const openFiles = () => readdirSync('/proc/self/fd').length;
+      const transact = (i: number) =>
+        db.transaction(async (tx) => {
+          await tx.tenants.get('acme');
+          await tx.auditLog.append('acme', {
+            type: 'tenant.touched',
+            entityType: 'tenant',
+            entityId: 'acme',
+            data: { i },
+          });
+        });
+      try {
+        await db.tenants.create({ id: 'acme', name: 'Acme', defaultCurrency: 'USD' });
+        for (let i = 0; i < 10; i++) await transact(i);
+        const before = openFiles();
+        for (let i = 0; i < 200; i++) await transact(i);
+        expect(openFiles() - before).toBeLessThanOrEqual(2);
+        expect(await db.verifyAuditChain('acme')).toMatchObject({ valid: true, events: 210 });
+      } finally {
+        await db.close();
+      }
+    },
+  );
+
+  it('runs concurrent transactions one at a time on its one connection, each seeing the last commit', async () => {
+    const db = await openDatabase({ url: scratch('billing.db') });
+    try {
+      await db.tenants.create({ id: 'acme', name: 'Acme', defaultCurrency: 'USD' });
+      // Each transaction reads the chain head and appends after it: interleaved, two would fork the chain.
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          db.transaction((tx) =>
+            tx.auditLog.append('acme', {
+              type: 'tenant.touched',
+              entityType: 'tenant',
+              entityId: 'acme',
+              data: { i },
+            }),
+          ),
+        ),
+      );
+      expect(await db.verifyAuditChain('acme')).toMatchObject({ valid: true, events: 20 });
     } finally {
       await db.close();
     }

@@ -1,0 +1,161 @@
+// Ported from Prisma's @prisma/adapter-better-sqlite3 7.10.0, src/better-sqlite3.ts (Apache-2.0, © Prisma Data,
+// Inc.; https://github.com/prisma/prisma/tree/7.10.0/packages/adapter-better-sqlite3), over libsql, whose
+// `Database` has better-sqlite3's synchronous API but ships prebuilt Node-API binaries (no compiler, one binary
+// for Node 20, 22 and 24). Changes: statements take their arguments in run()/all() (libsql has no `bind`), a
+// transaction whose BEGIN fails releases the lock, and no debug logging. Unlike `@prisma/adapter-libsql`
+// (whose client opens a connection per transaction and leaks it until GC, libsql-client-ts#350), a factory's
+// adapter keeps ONE connection for its lifetime and serialises transactions on it.
+import {
+  DriverAdapterError,
+  type IsolationLevel,
+  type SqlDriverAdapter,
+  type SqlDriverAdapterFactory,
+  type SqlQuery,
+  type SqlQueryable,
+  type SqlResultSet,
+  type Transaction,
+} from '@prisma/driver-adapter-utils';
+import Database from 'libsql';
+import { getColumnTypes, mapArg, mapRow } from './conversion.js';
+import { toDriverAdapterError } from './driver-error.js';
+
+const ADAPTER_NAME = '@billkit/db:libsql';
+
+class LibsqlQueryable implements SqlQueryable {
+  readonly provider = 'sqlite';
+  readonly adapterName = ADAPTER_NAME;
+
+  constructor(protected readonly client: Database.Database) {}
+
+  async queryRaw(query: SqlQuery): Promise<SqlResultSet> {
+    try {
+      const statement = this.client.prepare(query.sql);
+      const args = bindArgs(query);
+      if (!statement.reader) {
+        statement.run(args);
+        return { columnNames: [], columnTypes: [], rows: [] };
+      }
+      const columns = statement.columns();
+      const rows = statement.raw().all(args) as unknown[][];
+      const columnTypes = getColumnTypes(
+        columns.map((column) => column.type),
+        rows,
+      );
+      return {
+        columnNames: columns.map((column) => column.name),
+        columnTypes,
+        rows: rows.map((row) => mapRow(row, columnTypes)),
+      };
+    } catch (error) {
+      throw toDriverAdapterError(error);
+    }
+  }
+
+  async executeRaw(query: SqlQuery): Promise<number> {
+    try {
+      return this.client.prepare(query.sql).run(bindArgs(query)).changes;
+    } catch (error) {
+      throw toDriverAdapterError(error);
+    }
+  }
+}
+
+// One array argument: libsql binds its items positionally (several arguments would be flattened).
+function bindArgs(query: SqlQuery): unknown[] {
+  return query.args.map((arg, i) => mapArg(arg, query.argTypes[i]));
+}
+
+class LibsqlTransaction extends LibsqlQueryable implements Transaction {
+  // Prisma sends BEGIN's counterpart (COMMIT or ROLLBACK) as a query; commit()/rollback() only end our turn.
+  readonly options = { usePhantomQuery: false };
+
+  constructor(
+    client: Database.Database,
+    private readonly release: () => void,
+  ) {
+    super(client);
+  }
+
+  async commit(): Promise<void> {
+    this.release();
+  }
+
+  async rollback(): Promise<void> {
+    this.release();
+  }
+
+  async createSavepoint(name: string): Promise<void> {
+    await this.executeRaw({ sql: `SAVEPOINT ${name}`, args: [], argTypes: [] });
+  }
+
+  async rollbackToSavepoint(name: string): Promise<void> {
+    await this.executeRaw({ sql: `ROLLBACK TO ${name}`, args: [], argTypes: [] });
+  }
+
+  async releaseSavepoint(name: string): Promise<void> {
+    await this.executeRaw({ sql: `RELEASE SAVEPOINT ${name}`, args: [], argTypes: [] });
+  }
+}
+
+class LibsqlAdapter extends LibsqlQueryable implements SqlDriverAdapter {
+  // The connection's transactions, one at a time, in the order they were asked for.
+  private turn: Promise<void> = Promise.resolve();
+
+  async executeScript(script: string): Promise<void> {
+    try {
+      this.client.exec(script);
+    } catch (error) {
+      throw toDriverAdapterError(error);
+    }
+  }
+
+  async startTransaction(isolationLevel?: IsolationLevel): Promise<Transaction> {
+    if (isolationLevel && isolationLevel !== 'SERIALIZABLE')
+      throw new DriverAdapterError({ kind: 'InvalidIsolationLevel', level: isolationLevel });
+    const release = await this.nextTurn();
+    try {
+      this.client.exec('BEGIN');
+    } catch (error) {
+      release();
+      throw toDriverAdapterError(error);
+    }
+    return new LibsqlTransaction(this.client, release);
+  }
+
+  async dispose(): Promise<void> {
+    this.client.close();
+  }
+
+  private nextTurn(): Promise<() => void> {
+    let release!: () => void;
+    const done = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const mine = this.turn.then(() => release);
+    this.turn = this.turn.then(() => done);
+    return mine;
+  }
+}
+
+/**
+ * A Prisma driver adapter factory for one SQLite file over libsql: each `connect()` opens one connection
+ * with safe integers (64-bit values come back exact) and the busy timeout, in milliseconds.
+ *
+ * @example
+ * new PrismaClient({ adapter: new LibsqlAdapterFactory('/srv/billing/data/billing.db', 10_000) });
+ */
+export class LibsqlAdapterFactory implements SqlDriverAdapterFactory {
+  readonly provider = 'sqlite';
+  readonly adapterName = ADAPTER_NAME;
+
+  constructor(
+    private readonly file: string,
+    private readonly busyTimeoutMs: number,
+  ) {}
+
+  async connect(): Promise<SqlDriverAdapter> {
+    const client = new Database(this.file, { timeout: this.busyTimeoutMs });
+    client.defaultSafeIntegers(true);
+    return new LibsqlAdapter(client);
+  }
+}
