@@ -1,11 +1,6 @@
 import { type Money, money } from '@billkit/money';
-import {
-  type BilledLine as BilledLineInput,
-  type ChangeType,
-  type ProrationItem,
-  prorate,
-  type SubscriptionChange,
-} from '@billkit/proration';
+import type { ChangeType, ProrationItem, ProrationResult } from '@billkit/proration';
+import { type ParsedProrationRequest, prorateParsed } from '@billkit/proration/internal';
 import type { BillingConfig, ProrationBehavior } from './billing-config.js';
 import { type Catalog, findPrice, findProduct } from './catalog.js';
 import { toFixedHalfUp } from './decimal-text.js';
@@ -79,6 +74,8 @@ export function fourPlaces(item: ProrationItem): string {
   }
   return toFixedHalfUp(item.unroundedAmount, 4);
 }
+
+type EngineChange = ParsedProrationRequest['change'];
 
 /** One item-level change for the proration engine. */
 export interface ItemChange {
@@ -154,7 +151,7 @@ export function prorateChanges(
   for (const change of changes) {
     // This item's billed lines (as the engine's BilledLine: no subscriptionItemId) and, in order of
     // first appearance, the configurations they pay for.
-    const engineBilled: BilledLineInput[] = [];
+    const engineBilled: ParsedProrationRequest['billed'] = [];
     const configurationIds: string[] = [];
     for (const b of context.billed) {
       if (b.subscriptionItemId !== change.subscriptionItemId) continue;
@@ -173,7 +170,7 @@ export function prorateChanges(
     const to = change.to ? findPrice(context.catalog, change.to.priceId) : undefined;
     const terms = to && change.to ? engineTerms(to, change.to.quantity) : undefined;
     // Written out field by field (no spreads); the same keys, in the same order, as before.
-    const engineChange: { -readonly [K in keyof SubscriptionChange]: SubscriptionChange[K] } = {
+    const engineChange: { -readonly [K in keyof EngineChange]: EngineChange[K] } = {
       type: change.type,
     };
     if (to && terms) {
@@ -188,9 +185,10 @@ export function prorateChanges(
     engineChange.replaces = configurationIds;
     engineChange.effective = 'immediately';
     engineChange.prorationBehavior = context.behavior;
-    let result: ReturnType<typeof prorate>;
+    let result: ProrationResult;
     try {
-      result = prorate(
+      // Built here from input validated at billing-core's entry: the engine does not parse it again.
+      result = prorateParsed(
         {
           currency: context.currency,
           timeZone: context.timeZone,

@@ -1,12 +1,12 @@
 import { type Money, money } from '@billkit/money';
 import {
-  calculateTax,
   isTaxError,
   type RateTable,
   type TaxCalculation,
   type TaxProvider,
   type TaxRequest,
 } from '@billkit/tax';
+import { calculateParsedTax, parseTaxCustomer } from '@billkit/tax/internal';
 import type { BillingConfig } from './billing-config.js';
 import type { Customer } from './customer.js';
 import { lineIndex } from './discount-step.js';
@@ -86,7 +86,9 @@ export function taxLines(
   const request: TaxRequest = {
     currency: context.currency,
     taxDate,
-    customer: toTaxCustomer(context.customer),
+    // The customer's location and exemption are the only parts billing-core's own schemas do not bound
+    // as the tax engine does (lengths of names and certificates): they are checked here, once.
+    customer: parseTaxCustomer(toTaxCustomer(context.customer)),
     lines: lines.map((line, i) => ({
       id: line.id,
       amount: discounted[i] ?? line.amount,
@@ -96,7 +98,8 @@ export function taxLines(
   };
   let calculation: TaxCalculation | Promise<TaxCalculation>;
   try {
-    calculation = calculateTax(request, context.source as RateTable, {
+    // Built here from input validated at billing-core's entry: the engine does not parse it again.
+    calculation = calculateParsedTax(request, context.source, {
       rounding: config.taxRoundingLevel,
       roundingMode: config.taxRounding,
     });

@@ -18,8 +18,15 @@ export interface BillingPeriod {
 
 /** True when `timeZone` is an IANA name this runtime knows (e.g. `America/Chicago`). */
 export function isTimeZone(timeZone: string): boolean {
-  return timeZoneSchema.safeParse(timeZone).success;
+  if (knownTimeZones.has(timeZone)) return true;
+  const known = timeZoneSchema.safeParse(timeZone).success;
+  // A customer's zone is checked on every invoice: the names accepted are remembered (a few hundred
+  // at most; unknown names are not, and are refused again).
+  if (known) knownTimeZones.add(timeZone);
+  return known;
 }
+
+const knownTimeZones = new Set<string>();
 
 function assertTimeZone(timeZone: string): void {
   if (isTimeZone(timeZone)) return;

@@ -197,8 +197,8 @@ async function acquireSqliteClient(
 ): Promise<{ prisma: BillingPrismaClient; release: () => Promise<void> }> {
   let entry = sqliteClients.get(file);
   if (!entry) {
-    // Foreign keys: libsql enforces them in every connection it opens (the client opens a new one after
-    // each transaction), so no per-connection PRAGMA is needed.
+    // Foreign keys: libsql enforces them on every connection by default, so no PRAGMA is needed here; the
+    // adapter (src/sqlite/adapter.ts) keeps one connection for the client's whole life.
     const prisma = new SqlitePrismaClient({ adapter: sqliteAdapter(file) });
     entry = { prisma, refs: 0 };
     sqliteClients.set(file, entry);

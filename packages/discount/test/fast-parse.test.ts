@@ -213,3 +213,162 @@ describe('the fast discount request check in front of zod', () => {
     );
   });
 });
+
+/**
+ * Generated requests: valid raw requests of every shape the fast check knows (all optional fields
+ * present or not), parsed by zod, then changed at 0–2 random places (a key deleted, set to
+ * `undefined`, to a wrong value, or an unknown key added). Whatever the fast check accepts, zod must
+ * accept and return unchanged (equal): the fast path is then exactly zod's answer.
+ */
+describe('the fast check agrees with zod on generated requests', () => {
+  const id = fc.constantFrom('A', 'B', 'SENIOR15', 'trash', 'sub_1');
+  const count = (min: number) => fc.integer({ min, max: 5 });
+  const instant = fc.constantFrom('2025-01-01T00:00:00Z', '2025-03-15T12:00:00+01:00');
+  const money = fc.integer({ min: -5000, max: 5000 }).map((amount) => usd(amount));
+  const opt = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
+  const defined = <T extends object>(value: T): T =>
+    Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+
+  const lineArb = fc
+    .record({
+      id: id.chain((i) => fc.constantFrom(i, `${i}_2`, `${i}_3`)),
+      amount: money,
+      quantity: opt(count(0)),
+      productId: opt(id),
+      planId: opt(id),
+      priceId: opt(id),
+      category: opt(id),
+      subscriptionId: opt(id),
+      kind: opt(fc.constantFrom('charge', 'proration_charge', 'proration_credit')),
+    })
+    .map(defined);
+  const common = {
+    name: opt(fc.string({ maxLength: 4 })),
+    startsAt: opt(instant),
+    expiresAt: opt(instant),
+    maxRedemptions: opt(count(1)),
+    maxRedemptionsPerCustomer: opt(count(1)),
+    minimumSubtotal: opt(money),
+    firstInvoiceOnly: opt(fc.boolean()),
+    priority: opt(fc.integer({ min: -3, max: 3 })),
+  };
+  const stacking = {
+    stacking: opt(fc.constantFrom('exclusive', 'stackable')),
+    additive: opt(fc.boolean()),
+    duration: opt(
+      fc.oneof(
+        fc.record({ type: fc.constantFrom('once', 'forever') }),
+        fc.record({ type: fc.constant('repeating'), periods: count(1) }),
+      ),
+    ),
+  };
+  const definitionArb = fc
+    .oneof(
+      fc.record({
+        type: fc.constant('percentage'),
+        percentOff: fc.constantFrom('15', '12.5', '100', '0.01'),
+        ...common,
+        ...stacking,
+      }),
+      fc.record({ type: fc.constant('fixed_amount'), amountOff: money, ...common, ...stacking }),
+      fc.record({ type: fc.constant('credit'), amount: money, ...common }),
+    )
+    .map(defined);
+  const contextArb = fc
+    .record({
+      now: instant,
+      customerId: opt(id),
+      isFirstInvoice: opt(fc.boolean()),
+      periodsBilled: opt(
+        fc.dictionary(id, fc.oneof(count(0), fc.dictionary(id, count(0), { maxKeys: 2 })), { maxKeys: 2 }),
+      ),
+      redemptions: opt(fc.dictionary(id, fc.record({ total: count(0), customer: count(0) }), { maxKeys: 2 })),
+      creditBalances: opt(fc.dictionary(id, money, { maxKeys: 2 })),
+    })
+    .map(defined);
+  const parsedRequest = fc
+    .record({
+      lines: fc.uniqueArray(lineArb, { maxLength: 3, selector: (l) => l.id }),
+      discounts: fc.array(fc.tuple(id, definitionArb), { maxLength: 3 }),
+      context: contextArb,
+    })
+    .map(({ lines, discounts, context }) =>
+      discountRequestSchema.safeParse({
+        currency: 'USD',
+        lines,
+        discounts: discounts.map(([i, d], n) => ({ ...d, id: `${i}_${n}` })),
+        context,
+      }),
+    )
+    .filter((parsed) => parsed.success)
+    .map((parsed) => parsed.data as unknown);
+
+  const WRONG = [undefined, null, '', -1, 1.5, 'x'.repeat(201), 'other', {}, [], '2025-03-15'];
+  /** Every object in `value` (arrays' elements included), with the object itself first. */
+  function objects(value: unknown, into: Record<string, unknown>[] = []): Record<string, unknown>[] {
+    if (Array.isArray(value)) for (const v of value) objects(v, into);
+    else if (typeof value === 'object' && value !== null) {
+      into.push(value as Record<string, unknown>);
+      for (const v of Object.values(value)) objects(v, into);
+    }
+    return into;
+  }
+  const mutation = fc.tuple(
+    fc.nat(),
+    fc.nat(),
+    fc.constantFrom('delete', 'set', 'extra'),
+    fc.constantFrom(...WRONG),
+  );
+  const mutated = fc.tuple(parsedRequest, fc.array(mutation, { maxLength: 2 })).map(([parsed, changes]) => {
+    const request = structuredClone(parsed);
+    for (const [at, which, how, value] of changes) {
+      const nodes = objects(request);
+      const node = nodes[at % nodes.length] as Record<string, unknown>;
+      const keys = Object.keys(node);
+      // A fresh copy of the wrong value: the `{}` and `[]` in WRONG are shared between runs.
+      const wrong = structuredClone(value);
+      if (how === 'extra' || keys.length === 0) node.unknownKey = wrong;
+      else if (how === 'delete') delete node[keys[which % keys.length] as string];
+      else node[keys[which % keys.length] as string] = wrong;
+    }
+    return { request, changed: changes.length > 0 };
+  });
+
+  it('a request the fast check accepts is one zod accepts and returns unchanged', () => {
+    let accepted = 0;
+    let acceptedChanged = 0;
+    fc.assert(
+      fc.property(mutated, ({ request, changed }) => {
+        if (!isParsedDiscountRequest(request)) return;
+        accepted += 1;
+        if (changed) acceptedChanged += 1;
+        const parsed = discountRequestSchema.safeParse(request);
+        expect(parsed.success).toBe(true);
+        expect(parsed.data).toEqual(request);
+      }),
+      { numRuns: 20_000 },
+    );
+    // Both sides are reached: zod's own output, and changed requests that are still exactly parsed.
+    expect(accepted).toBeGreaterThan(500);
+    expect(acceptedChanged).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('options the fast check accepts are ones zod accepts and returns unchanged', () => {
+    const options = fc
+      .record({
+        rounding: opt(fc.constantFrom('half_up', 'half_even', 'down', 'up', 'ceil', undefined)),
+        maxTotalPercent: opt(fc.constantFrom('50', '100', '101')),
+        extra: opt(fc.constant(1)),
+      })
+      .map(defined);
+    fc.assert(
+      fc.property(options, (value) => {
+        if (!isParsedDiscountOptions(value)) return;
+        const parsed = discountOptionsSchema.safeParse(value);
+        expect(parsed.success).toBe(true);
+        expect(parsed.data).toEqual(value);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});

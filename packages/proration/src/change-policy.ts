@@ -63,6 +63,8 @@ function specificity(rule: ChangePolicyRule): number {
   );
 }
 
+const changePolicyTableSchema = z.array(changePolicyRuleSchema);
+
 /**
  * Looks a change up in a policy table keyed by from-plan / to-plan (and optionally change type).
  * No match means `immediately`.
@@ -77,8 +79,20 @@ export function resolveChangePolicy(
   rules: readonly ChangePolicyRule[],
   change: { readonly from?: string | undefined; readonly to?: string | undefined; readonly type: ChangeType },
 ): ResolvedChangePolicy {
-  parseWith(z.array(changePolicyRuleSchema), rules, 'change policy', ['rules']);
+  parseWith(changePolicyTableSchema, rules, 'change policy', ['rules']);
   parseWith(changeTypeSchema, change.type, 'change', ['change', 'type']);
+  return matchChangePolicy(rules, change);
+}
+
+/**
+ * {@link resolveChangePolicy} over a table and a change type already parsed (as `prorate`'s options
+ * and request are): the lookup without validating them again.
+ */
+export function matchChangePolicy(
+  rules: readonly ChangePolicyRule[],
+  change: { readonly from?: string | undefined; readonly to?: string | undefined; readonly type: ChangeType },
+): ResolvedChangePolicy {
+  if (rules.length === 0) return { effective: 'immediately' };
   let best: { rule: ChangePolicyRule; index: number; score: number } | undefined;
   rules.forEach((rule, index) => {
     const matches =

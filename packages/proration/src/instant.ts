@@ -126,8 +126,8 @@ export function toIso(millis: number): string {
   return iso;
 }
 
-// Instant strings seen valid by `instantSchema`, so the fast request check (fast-parse.ts) pays
-// for the zod datetime check once per distinct string (validity is a pure function of the string).
+// Instant strings seen valid by `instantSchema`, so `toMillis` pays for the zod datetime check once
+// per distinct string (validity is a pure function of the string).
 const MAX_CACHED_INSTANTS = 4096;
 const validInstants = new Set<string>();
 
@@ -139,11 +139,6 @@ export function isInstantString(value: unknown): value is string {
   if (validInstants.size >= MAX_CACHED_INSTANTS) validInstants.clear();
   validInstants.add(value);
   return true;
-}
-
-/** True when `timeZone` was already validated by {@link zoneOf} (so `timeZoneSchema` accepts it). */
-export function isKnownTimeZone(timeZone: unknown): timeZone is string {
-  return typeof timeZone === 'string' && zoneCache.has(timeZone);
 }
 
 // Luxon validates a zone given by name on every DateTime it makes, by constructing an

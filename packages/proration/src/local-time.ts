@@ -63,12 +63,8 @@ export function formatLocal(millis: number, timeZone: string, withTime: boolean)
 const timedTexts = new WeakMap<Zone, Map<number, string>>();
 const dateTexts = new WeakMap<Zone, Map<number, string>>();
 
-function formatAt(millis: number, zone: Zone, withTime: boolean): string {
-  // Truncated as a Date would (an offset of local mean time can have seconds).
-  const local = Math.trunc(millis + offsetMinutes(zone, millis) * 60_000);
-  // The proleptic Gregorian date of the local day, by integer arithmetic (Hinnant's civil_from_days)
-  // rather than a Date object per instant.
-  const days = Math.floor(local / DAY_MS);
+/** The proleptic Gregorian date of the local day `days` after 1970-01-01 (Hinnant's civil_from_days). */
+function civilDate(days: number): { year: number; month: number; day: number } {
   const z = days + 719_468;
   const era = Math.floor(z / 146_097);
   const dayOfEra = z - era * 146_097;
@@ -83,7 +79,19 @@ function formatAt(millis: number, zone: Zone, withTime: boolean): string {
   const shifted = Math.floor((5 * dayOfYear + 2) / 153); // months from March
   const day = dayOfYear - Math.floor((153 * shifted + 2) / 5) + 1;
   const month = shifted < 10 ? shifted + 2 : shifted - 10; // 0 = January
-  const year = yearOfEra + era * 400 + (month <= 1 ? 1 : 0);
+  return { year: yearOfEra + era * 400 + (month <= 1 ? 1 : 0), month, day };
+}
+
+/** Milliseconds of the wall clock in `zone` at `millis`, truncated as a Date would (an offset of local mean time can have seconds). */
+function wallClock(zone: Zone, millis: number): number {
+  return Math.trunc(millis + offsetMinutes(zone, millis) * 60_000);
+}
+
+function formatAt(millis: number, zone: Zone, withTime: boolean): string {
+  const local = wallClock(zone, millis);
+  // Integer arithmetic rather than a Date object per instant.
+  const days = Math.floor(local / DAY_MS);
+  const { year, month, day } = civilDate(days);
   if (!(year >= 1 && year <= 9999)) return luxonFormat(millis, zone, withTime);
   const date = `${day} ${shortMonth(month)} ${year < 1000 ? String(year).padStart(4, '0') : year}`;
   if (!withTime) return date;
@@ -108,7 +116,13 @@ export function luxonFormat(millis: number, zone: Zone | string, withTime: boole
  * @example localDate('2020-12-31T23:00:00Z', 'Europe/Berlin') // '2021-01-01'
  */
 export function localDate(instant: Instant, timeZone: string): string {
-  return DateTime.fromMillis(toMillis(instant), { zone: zoneOf(timeZone) }).toISODate() as string;
+  const millis = toMillis(instant);
+  const zone = zoneOf(timeZone);
+  // The zone's memoised offset and integer arithmetic: a luxon DateTime per call (its offset read
+  // through Intl) was a tenth of building an invoice. Years outside 1…9999 keep luxon's own text.
+  const { year, month, day } = civilDate(Math.floor(wallClock(zone, millis) / DAY_MS));
+  if (!(year >= 1 && year <= 9999)) return DateTime.fromMillis(millis, { zone }).toISODate() as string;
+  return `${String(year).padStart(4, '0')}-${two(month + 1)}-${two(day)}`;
 }
 
 /**

@@ -9,11 +9,10 @@ import {
   zero,
 } from '@billkit/money';
 import { type BillingPeriod, periodEndFrom } from './billing-period.js';
-import { type ChangeEffective, resolveChangePolicy } from './change-policy.js';
+import { type ChangeEffective, matchChangePolicy } from './change-policy.js';
 import { describeItem } from './describe.js';
 import { ProrationError } from './errors.js';
 import { exactAmount } from './exact-amount.js';
-import { isParsedProrationOptions, isParsedProrationRequest } from './fast-parse.js';
 import { toIso, toMillis } from './instant.js';
 import {
   type DayBoundary,
@@ -26,6 +25,8 @@ import {
 import type { ProrationItem, ProrationResult } from './proration-item.js';
 import {
   type CreditBasis,
+  type ParsedProrationOptions,
+  type ParsedProrationRequest,
   type ProrationOptions,
   type ProrationRequest,
   prorationOptionsSchema,
@@ -259,13 +260,19 @@ function assertCurrency(currency: string, value: Money, where: string): void {
  * // items: credit −1548 (16/31 of $30), charge +3097 (16/31 of $60); net 1549
  */
 export function prorate(request: ProrationRequest, options: ProrationOptions = {}): ProrationResult {
-  // Input that already has exactly the parsed shape skips zod (see fast-parse.ts); the rest is parsed.
-  const req = isParsedProrationRequest(request)
-    ? request
-    : parseWith(prorationRequestSchema, request, 'proration request');
-  const opts = isParsedProrationOptions(options)
-    ? options
-    : parseWith(prorationOptionsSchema, options, 'proration options');
+  return prorateParsed(
+    parseWith(prorationRequestSchema, request, 'proration request'),
+    parseWith(prorationOptionsSchema, options, 'proration options'),
+  );
+}
+
+/**
+ * {@link prorate} for a request and options already parsed: billing-core's, built from input it
+ * validated at its own public entry (from `@billkit/proration/internal`, not part of the public API).
+ * The schemas are not run again; the checks that relate fields to each other (currencies, slices
+ * inside the period, the change's terms) still are.
+ */
+export function prorateParsed(req: ParsedProrationRequest, opts: ParsedProrationOptions): ProrationResult {
   const { currency, change } = req;
   const timeZone = req.timeZone ?? 'UTC';
   const dayBoundary: DayBoundary = opts.dayBoundary ?? 'start_inclusive';
@@ -387,7 +394,7 @@ export function prorate(request: ProrationRequest, options: ProrationOptions = {
       } else if (line.priceId !== fromPrice) fromPrices = 2;
     }
   }
-  const policy = resolveChangePolicy(opts.changePolicy ?? [], {
+  const policy = matchChangePolicy(opts.changePolicy ?? [], {
     from: fromPrices === 1 ? fromPrice : undefined,
     to: to?.priceId,
     type: change.type,

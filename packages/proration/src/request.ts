@@ -79,6 +79,8 @@ export const prorationRequestSchema = z.object({
   trial: z.boolean().optional(),
 });
 export type ProrationRequest = z.input<typeof prorationRequestSchema>;
+/** A {@link ProrationRequest} as the schema returns it. */
+export type ParsedProrationRequest = z.output<typeof prorationRequestSchema>;
 
 export const prorationOptionsSchema = z.object({
   precision: prorationPrecisionSchema.optional(),
@@ -95,5 +97,7 @@ export const prorationOptionsSchema = z.object({
   changePolicy: z.array(changePolicyRuleSchema).optional(),
 });
 export type ProrationOptions = z.input<typeof prorationOptionsSchema>;
+/** {@link ProrationOptions} as the schema returns them. */
+export type ParsedProrationOptions = z.output<typeof prorationOptionsSchema>;
 export type CreditBasis = NonNullable<ProrationOptions['creditBasis']>;
 export type CreditHandling = NonNullable<ProrationOptions['creditHandling']>;

@@ -1,8 +1,16 @@
 import type { TaxCalculation } from './calculation.js';
 import { calculateFromRateTable } from './engine.js';
+import { parseInput } from './parse-input.js';
 import { isTaxProvider, type TaxProvider } from './provider.js';
 import { indexRateTable, type RateTable } from './rate-table.js';
-import { parseTaxRequest, type TaxCalculationOptions, type TaxRequest } from './request.js';
+import {
+  parseTaxRequest,
+  resolvedTaxRequest,
+  type TaxCalculationOptions,
+  type TaxCustomer,
+  type TaxRequest,
+  taxCustomerSchema,
+} from './request.js';
 
 /**
  * Tax every line of `request` for the customer's location at `request.taxDate`, with one breakdown
@@ -49,10 +57,34 @@ export function calculateTax(
       roundingMode: resolved.roundingMode,
     });
   }
-  // The rate-table engine only reads the request, so a request already in parsed shape skips zod.
-  return calculateFromRateTable(
-    parseTaxRequest(request, options, true),
-    indexRateTable(source),
-    'rate_table',
-  );
+  return calculateFromRateTable(parseTaxRequest(request, options), indexRateTable(source), 'rate_table');
+}
+
+/**
+ * {@link calculateTax} for a request and options already parsed: billing-core's, built from input it
+ * validated at its own public entry (from `@billkit/tax/internal`, not part of the public API).
+ * Nothing is validated again; a provider receives the request as it is.
+ */
+export function calculateParsedTax(
+  request: TaxRequest,
+  source: RateTable | TaxProvider,
+  options: TaxCalculationOptions = {},
+): TaxCalculation | Promise<TaxCalculation> {
+  const resolved = resolvedTaxRequest(request, options);
+  if (isTaxProvider(source)) {
+    return source.calculateTax(resolved.request, {
+      rounding: resolved.rounding,
+      roundingMode: resolved.roundingMode,
+    });
+  }
+  return calculateFromRateTable(resolved, indexRateTable(source), 'rate_table');
+}
+
+/**
+ * The customer of a tax request, validated as {@link calculateTax} validates it (the same
+ * `TAX_INVALID_REQUEST`, naming `customer.…`): for a caller that builds the rest of the request from
+ * input it validated itself, and then calls {@link calculateParsedTax}.
+ */
+export function parseTaxCustomer(customer: unknown): TaxCustomer {
+  return parseInput(taxCustomerSchema, customer, 'tax request', 'TAX_INVALID_REQUEST', ['customer']);
 }

@@ -36,7 +36,7 @@ export class RateTableTaxProvider implements TaxProvider {
   }
 
   calculateTax(request: TaxRequest, options: TaxCalculationOptions = {}): TaxCalculation {
-    return calculateFromRateTable(parseTaxRequest(request, options, true), this.#index, this.id);
+    return calculateFromRateTable(parseTaxRequest(request, options), this.#index, this.id);
   }
 }
 

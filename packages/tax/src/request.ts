@@ -2,7 +2,6 @@ import { currencyCodeSchema, moneySchema, type RoundingMode, roundingModeSchema 
 import { z } from 'zod';
 import { parseInstant } from './dates.js';
 import { TaxError } from './errors.js';
-import { isParsedTaxOptions, isParsedTaxRequest } from './fast-parse.js';
 import { taxLocationSchema } from './location.js';
 import { invalidInput } from './parse-input.js';
 
@@ -98,27 +97,12 @@ export interface ResolvedTaxRequest {
   readonly roundingMode: RoundingMode;
 }
 
-/**
- * Validate a request and options; every engine and provider sees only validated input.
- * `reuseInput` (the built-in rate-table engine, which never hands the request on): input that already
- * has exactly the parsed shape is used as is instead of a zod copy (see fast-parse.ts). Providers
- * keep receiving zod's validated copy.
- */
-export function parseTaxRequest(
-  request: unknown,
-  options: unknown = {},
-  reuseInput = false,
-): ResolvedTaxRequest {
-  const parsed: { readonly data: TaxRequest } | z.ZodSafeParseResult<TaxRequest> =
-    reuseInput && isParsedTaxRequest(request) ? { data: request } : taxRequestSchema.safeParse(request);
-  if ('success' in parsed && !parsed.success) throw invalidInput(parsed.error, 'tax request');
-  const parsedOptions:
-    | { readonly data: { rounding?: TaxRounding; roundingMode?: string } }
-    | z.ZodSafeParseResult<z.output<typeof taxCalculationOptionsSchema>> =
-    reuseInput && isParsedTaxOptions(options ?? {})
-      ? { data: (options ?? {}) as { rounding?: TaxRounding; roundingMode?: string } }
-      : taxCalculationOptionsSchema.safeParse(options ?? {});
-  if ('success' in parsedOptions && !parsedOptions.success)
+/** Validate a request and options; every engine and provider sees only validated input. */
+export function parseTaxRequest(request: unknown, options: unknown = {}): ResolvedTaxRequest {
+  const parsed = taxRequestSchema.safeParse(request);
+  if (!parsed.success) throw invalidInput(parsed.error, 'tax request');
+  const parsedOptions = taxCalculationOptionsSchema.safeParse(options ?? {});
+  if (!parsedOptions.success)
     throw invalidInput(parsedOptions.error, 'tax calculation options', 'TAX_INVALID_REQUEST', ['options']);
 
   // Line ids must be unique: a few are compared pairwise (no Set to fill), many go through a Set.
@@ -144,10 +128,18 @@ export function parseTaxRequest(
       );
     }
   }
+  return resolvedTaxRequest(parsed.data, parsedOptions.data as TaxCalculationOptions);
+}
+
+/**
+ * A request and options that were parsed already (billing-core builds its requests from input it
+ * validated at its own public entry): resolved without checking them again.
+ */
+export function resolvedTaxRequest(request: TaxRequest, options: TaxCalculationOptions): ResolvedTaxRequest {
   return {
-    request: parsed.data,
-    taxDate: parseInstant(parsed.data.taxDate) as number,
-    rounding: parsedOptions.data.rounding ?? 'line',
-    roundingMode: (parsedOptions.data.roundingMode as RoundingMode | undefined) ?? 'half_up',
+    request,
+    taxDate: parseInstant(request.taxDate) as number,
+    rounding: options.rounding ?? 'line',
+    roundingMode: options.roundingMode ?? 'half_up',
   };
 }

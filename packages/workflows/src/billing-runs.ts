@@ -1,10 +1,26 @@
-import type { BillingRunRecord, Page } from '@billkit/db';
+import type { CallerDiscountState } from '@billkit/billing-core';
+import type {
+  BillingRunClaim,
+  BillingRunRecord,
+  DbStore,
+  Page,
+  RenewalInput,
+  StoreAuditEventInput,
+  SubscriptionRecord,
+} from '@billkit/db';
 import { applyInvoiceToBalance } from './balance.js';
-import { type Deps, mutate, type OperationContext, runClaimed, tenantOf } from './context.js';
+import {
+  type AuditChange,
+  type Deps,
+  mutate,
+  type OperationContext,
+  runClaimed,
+  tenantOf,
+} from './context.js';
 import { billingFor, listAll, toCoreCustomer } from './environment.js';
 import { notFound } from './errors.js';
 import { newId } from './ids.js';
-import { discountStateFor, persistTransition } from './transition.js';
+import { discountStateFor, invoiceRecord, persistTransition } from './transition.js';
 
 /** Input of `billingRuns.create`: renew every subscription whose period ends at or before `upTo`. */
 export interface CreateBillingRunInput {
@@ -199,7 +215,9 @@ async function renewOnce(
     });
     // The subscription is stored as billing-core returned it: its discounts carry what is left of each
     // credit (`creditRemaining`), so a credit is spent once.
-    const saved = await persistTransition(deps, tx, record, t, { before });
+    const saved = await persistTransition(deps, tx, (entry) => record(renewalAuditEntry(entry)), t, {
+      before,
+    });
     // A draft does not touch the balance yet; a renewal invoice finalized here moves it to `endingBalance`.
     if (saved.invoice && saved.invoice.status !== 'draft') {
       await applyInvoiceToBalance(deps, tx, record, saved.invoice);
@@ -207,3 +225,261 @@ async function renewOnce(
     return saved.invoice?.id ?? null;
   });
 }
+
+/**
+ * What became of one claim of {@link renewClaimedBatch}. `settled`: the batch's transaction already completed
+ * the claim with its invoice (else the caller settles it: db's `billingRun.settleClaims`).
+ */
+export type ClaimedRenewal =
+  /** Renewed by this call: `invoiceId` is its renewal invoice (null when the renewal billed nothing). */
+  | {
+      readonly claimId: string;
+      readonly outcome: 'renewed';
+      readonly invoiceId: string | null;
+      readonly settled?: boolean;
+    }
+  /** Nothing to bill (renewed by another holder, no longer due, gone, or its claim was given up). */
+  | { readonly claimId: string; readonly outcome: 'skipped' }
+  /** The renewal failed: nothing of it was written. */
+  | { readonly claimId: string; readonly outcome: 'failed'; readonly error: unknown };
+
+/**
+ * Renews a worker's batch of claimed periods (db's `billingRun.claimDueSubscriptions`) with as few statements
+ * as the batch allows: the subscriptions, their customers, the discounts and the tenant's billing environment
+ * are read once for the batch, each period is renewed in memory (billing-core's `renewSubscription`, as
+ * `renewClaimedPeriod` does), and the renewals are written in ONE transaction by db's
+ * `billingRun.completeRenewals` (subscriptions version-checked under lock, invoices with multi-row INSERTs,
+ * the claims completed, the audit chain extended once with the same events as the single path). A renewal
+ * that does more than write a subscription and its draft (a discount redeemed for the first time, a
+ * cancellation that bills nothing) is renewed through `renewClaimedPeriod` instead, as is one whose
+ * subscription changed since it was read (its claim was released: it is renewed from the fresh state), and,
+ * if the batch's write fails as a whole, every renewal of it: one bad subscription fails alone. A period
+ * another holder already billed is skipped, never billed again. Results come in the order of `claims`.
+ */
+export async function renewClaimedBatch(
+  deps: Deps,
+  ctx: OperationContext,
+  store: DbStore,
+  claims: readonly BillingRunClaim[],
+  upTo: string,
+): Promise<ClaimedRenewal[]> {
+  const reader = tenantOf(deps, ctx);
+  const results = new Map<string, ClaimedRenewal>();
+  const single: BillingRunClaim[] = [];
+  const subscriptions = new Map(
+    (
+      await reader.getMany(
+        'subscription',
+        claims.map((c) => c.subscriptionId),
+      )
+    ).map((s) => [s.id, s]),
+  );
+  const due = claims.filter((claim) => {
+    const s = subscriptions.get(claim.subscriptionId);
+    const current =
+      s !== undefined &&
+      RENEWABLE.has(s.status) &&
+      Date.parse(s.currentPeriodEnd) <= Date.parse(upTo) &&
+      Date.parse(s.currentPeriodEnd) === Date.parse(claim.periodStart);
+    if (!current) results.set(claim.id, { claimId: claim.id, outcome: 'skipped' });
+    return current;
+  });
+  const [customers, discounts, { billing }] = await Promise.all([
+    reader.getMany('customer', [
+      ...new Set(due.map((c) => (subscriptions.get(c.subscriptionId) as SubscriptionRecord).customerId)),
+    ]),
+    reader.getMany('discount', [
+      ...new Set(
+        due.flatMap((c) =>
+          (subscriptions.get(c.subscriptionId) as SubscriptionRecord).discounts.map((d) =>
+            String(d.discount.id),
+          ),
+        ),
+      ),
+    ]),
+    billingFor(reader),
+  ]);
+  const customerById = new Map(customers.map((c) => [c.id, c]));
+  const timesRedeemed = new Map(discounts.map((d) => [d.id, d.timesRedeemed]));
+  const now = deps.clock().toISOString();
+  const renewals: RenewalInput[] = [];
+  const byClaim = new Map<string, { claim: BillingRunClaim; invoice: ReturnType<typeof invoiceRecord> }>();
+  for (const claim of due) {
+    const before = subscriptions.get(claim.subscriptionId) as SubscriptionRecord;
+    const customer = customerById.get(before.customerId);
+    if (!customer) {
+      results.set(claim.id, { claimId: claim.id, outcome: 'skipped' });
+      continue;
+    }
+    // Redemption counts as `discountStateFor` reads them, from the batch's one read of the discounts.
+    const redemptions: Record<string, { total: number; customer: number }> = {};
+    for (const d of before.discounts) {
+      const total = timesRedeemed.get(String(d.discount.id));
+      if (total !== undefined) redemptions[String(d.discount.id)] = { total, customer: 0 };
+    }
+    const discountState: CallerDiscountState = { redemptions };
+    let t: ReturnType<typeof billing.renewSubscription>;
+    try {
+      t = billing.renewSubscription(before, {
+        customer: toCoreCustomer(customer),
+        invoiceId: newId('in'),
+        discountState,
+      });
+    } catch (error) {
+      results.set(claim.id, { claimId: claim.id, outcome: 'failed', error });
+      continue;
+    }
+    // Only a renewal that writes exactly a subscription and its draft goes into the batch (see above).
+    const redeemed = new Set(
+      before.discounts.filter((d) => d.periodsApplied > 0).map((d) => String(d.discount.id)),
+    );
+    const redeems = (t.discounts?.applied ?? []).some((a) => a.newRedemption && !redeemed.has(a.discountId));
+    if (t.invoice?.status !== 'draft' || redeems) {
+      single.push(claim);
+      continue;
+    }
+    const invoice = invoiceRecord(t.invoice, now);
+    const subscription: SubscriptionRecord = {
+      ...t.subscription,
+      latestInvoiceId: invoice.id,
+      metadata: before.metadata,
+      updatedAt: now,
+    };
+    renewals.push({
+      claimId: claim.id,
+      subscription,
+      expectedVersion: before.version,
+      invoice,
+      auditEvents: renewalAuditEvents(ctx, now, t.events, before, subscription, invoice),
+    });
+    byClaim.set(claim.id, { claim, invoice });
+  }
+
+  if (renewals.length > 0) {
+    let written: Awaited<ReturnType<DbStore['db']['billingRun']['completeRenewals']>> | null = null;
+    try {
+      written = await store.exclusive(() => store.db.billingRun.completeRenewals(ctx.tenantId, renewals));
+    } catch {
+      // The batch as a whole was refused (nothing of it written): each renewal on its own, so a bad one fails alone.
+      for (const r of renewals) single.push((byClaim.get(r.claimId) as { claim: BillingRunClaim }).claim);
+    }
+    for (const r of written ?? []) {
+      const { claim, invoice } = byClaim.get(r.claimId) as {
+        claim: BillingRunClaim;
+        invoice: { billingReason: string };
+      };
+      if (r.outcome === 'renewed') {
+        results.set(r.claimId, {
+          claimId: r.claimId,
+          outcome: 'renewed',
+          invoiceId: r.invoiceId,
+          settled: true,
+        });
+        deps.observer.invoiceCreated?.({ tenantId: ctx.tenantId, billingReason: invoice.billingReason });
+      } else if (r.outcome === 'conflict' && r.reason === 'version_conflict') {
+        // Changed since it was read (its claim was released): renewed from the fresh state if still due.
+        single.push(claim);
+      } else results.set(r.claimId, { claimId: r.claimId, outcome: 'skipped' });
+    }
+  }
+
+  for (const claim of single) {
+    try {
+      const invoiceId = await renewClaimedPeriod(deps, ctx, claim, upTo);
+      results.set(
+        claim.id,
+        invoiceId === undefined
+          ? { claimId: claim.id, outcome: 'skipped' }
+          : { claimId: claim.id, outcome: 'renewed', invoiceId },
+      );
+    } catch (error) {
+      results.set(claim.id, { claimId: claim.id, outcome: 'failed', error });
+    }
+  }
+  return claims.map((c) => results.get(c.id) as ClaimedRenewal);
+}
+
+/**
+ * The audit events of one renewal, as `persistTransition` records them through a transaction's recorder:
+ * one per billing event (the subscription before and after it, or the invoice), actor, request id and the
+ * business clock's time on each.
+ */
+function renewalAuditEvents(
+  ctx: OperationContext,
+  occurredAt: string,
+  events: readonly { type: string; subjectType: string; subjectId: string; data?: unknown }[],
+  before: SubscriptionRecord,
+  after: SubscriptionRecord,
+  invoice: ReturnType<typeof invoiceRecord>,
+): StoreAuditEventInput[] {
+  const entry = (type: string, entityType: string, entityId: string, data: Record<string, unknown>) => ({
+    type,
+    actor: ctx.actor ?? 'system',
+    entityType,
+    entityId,
+    occurredAt,
+    data: { ...data, ...(ctx.requestId !== undefined ? { requestId: ctx.requestId } : {}) },
+  });
+  const out = events.map((event) => {
+    const isSubscription = event.subjectType === 'subscription';
+    const change = renewalAuditEntry({
+      type: event.type,
+      entityType: event.subjectType,
+      entityId: event.subjectId,
+      before: isSubscription ? before : null,
+      after: isSubscription ? after : event.subjectType === 'invoice' ? invoice : null,
+    });
+    return entry(change.type, change.entityType, change.entityId, {
+      before: change.before ?? null,
+      after: change.after ?? null,
+      event: event.data,
+    });
+  });
+  if (!events.some((e) => e.type === 'invoice.created')) {
+    const change = renewalAuditEntry({
+      type: 'invoice.created',
+      entityType: 'invoice',
+      entityId: invoice.id,
+      before: null,
+      after: invoice,
+    });
+    out.push(entry(change.type, change.entityType, change.entityId, { before: null, after: change.after }));
+  }
+  return out;
+}
+
+/**
+ * What a renewal's audit entry keeps (both renewal paths record through this): of the subscription, the
+ * fields the renewal changed (with its id and version, before and after); of the renewal invoice, its ids,
+ * dates and amounts (each line's id and amount), not the lines' detail and the explanation, which the stored
+ * invoice itself carries. A renewal is the bulk of a tenant's audit
+ * trail, so it records what changed rather than whole copies of both states.
+ */
+export function renewalAuditEntry(entry: AuditChange): AuditChange {
+  if (entry.entityType === 'subscription' && isRecord(entry.before) && isRecord(entry.after)) {
+    const before: Record<string, unknown> = { id: entry.before.id, version: entry.before.version };
+    const after: Record<string, unknown> = { id: entry.after.id, version: entry.after.version };
+    for (const key of new Set([...Object.keys(entry.before), ...Object.keys(entry.after)])) {
+      const was = entry.before[key];
+      const is = entry.after[key];
+      if (was === is || JSON.stringify(was) === JSON.stringify(is)) continue;
+      before[key] = was ?? null;
+      after[key] = is ?? null;
+    }
+    return { ...entry, before, after };
+  }
+  if (entry.entityType === 'invoice' && isRecord(entry.after) && Array.isArray(entry.after.lines)) {
+    const { explanation: _, lines, ...invoice } = entry.after;
+    return {
+      ...entry,
+      after: {
+        ...invoice,
+        lines: (lines as { id: string; amount: unknown }[]).map((l) => ({ id: l.id, amount: l.amount })),
+      },
+    };
+  }
+  return entry;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);

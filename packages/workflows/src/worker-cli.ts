@@ -16,7 +16,7 @@ Environment:
   DATABASE_URL_BILLING                 mysql://… (or file:…); unset: the SQLite file under DATA_DIR
   DATA_DIR                             default ./data
   BILLKIT_WORKER_INTERVAL_MS           pause between passes (default 60000)
-  BILLKIT_WORKER_BATCH_SIZE            periods claimed at once (default 25)
+  BILLKIT_WORKER_BATCH_SIZE            periods claimed and renewed in one transaction (default 250)
   BILLKIT_WORKER_LEASE_MS              how long a batch is this worker's before others take it over (default 300000)
   BILLKIT_WORKER_TENANTS               comma-separated tenant ids (default: every tenant)
   BILLKIT_WORKER_TASKS                 renewals,dunning (default both)
@@ -120,7 +120,7 @@ function workerEnvironment(env: Record<string, string | undefined>): WorkerEnvir
     dataDir: value('DATA_DIR') ?? './data',
     worker: {
       intervalMs: whole('BILLKIT_WORKER_INTERVAL_MS', 60_000),
-      batchSize: whole('BILLKIT_WORKER_BATCH_SIZE', 25),
+      batchSize: whole('BILLKIT_WORKER_BATCH_SIZE', 250),
       leaseMs: whole('BILLKIT_WORKER_LEASE_MS', 300_000),
       tasks: { renewals: tasks.includes('renewals'), dunning: tasks.includes('dunning') },
       ...(tenants !== undefined ? { tenants } : {}),

@@ -7,7 +7,7 @@ import {
   type DbStore,
   DEFAULT_CLAIM_LEASE_MS,
 } from '@billkit/db';
-import { finishRun, recordFailure, renewClaimedPeriod, startRun } from './billing-runs.js';
+import { finishRun, recordFailure, renewClaimedBatch, startRun } from './billing-runs.js';
 import { type BillingOptions, type Deps, type OperationContext, resolveDeps } from './context.js';
 import { dunningOperations } from './dunning.js';
 
@@ -19,7 +19,10 @@ export interface WorkerOptions extends Omit<BillingOptions, 'db'> {
   readonly tenants?: readonly string[];
   /** Pause between passes, ms (default 60 000). A pass drains every due period before it pauses. */
   readonly intervalMs?: number;
-  /** Periods claimed at once (default 25): what a worker killed mid-batch leaves to its lease. */
+  /**
+   * Periods claimed at once (default 250, at most 1000): they are renewed in one transaction, so a larger
+   * batch costs less per period; it is also what a worker killed mid-batch leaves to its lease.
+   */
   readonly batchSize?: number;
   /**
    * How long a batch's claims are this worker's, ms (default: db's `DEFAULT_CLAIM_LEASE_MS`, 5 minutes),
@@ -32,8 +35,9 @@ export interface WorkerOptions extends Omit<BillingOptions, 'db'> {
   /** Which due work to do (default: both). */
   readonly tasks?: { readonly renewals?: boolean; readonly dunning?: boolean };
   /**
-   * Stops the worker: no new claim is made, the renewal in flight finishes, the rest of the batch is
-   * released at once (another worker may take it without waiting for the lease), and `run()` resolves.
+   * Stops the worker: no new claim is made, a batch already being renewed finishes (its renewals are
+   * written in one transaction), a batch claimed but not yet started is released at once (another worker may
+   * take it without waiting for the lease), and `run()` resolves.
    */
   readonly signal?: AbortSignal;
   /** What the worker did, for logs and metrics. Must not throw. */
@@ -121,12 +125,14 @@ function positive(name: string, value: number): number {
 /**
  * A worker: renews every due subscription period and runs dunning, tenant by tenant, on a schedule. Any
  * number of workers (threads of one host, processes, machines) can share one billing_db: each claims a batch
- * of due periods with a lease (db's `billingRun.claimDueSubscriptions`), renews each period in its own
- * version-checked transaction (the same renewal as `billingRuns.create`), and settles the claims. A worker
- * killed mid-batch loses nothing: the periods it renewed are committed, and the rest of its batch is taken
- * over by another worker once the lease runs out. A renewal that lands twice (a worker that was only slow,
- * and the one that took its claim over) bills once: the second finds the period renewed. Each batch that
- * renewed something is stored as a `billing_run` (audited), by actor `system:worker`.
+ * of due periods with a lease (db's `billingRun.claimDueSubscriptions`), renews the batch (the same renewal
+ * as `billingRuns.create`, computed for the whole batch and written in ONE transaction with the claims
+ * completed; see billing-runs' `renewClaimedBatch`), and settles what is left. A worker killed mid-batch
+ * loses nothing: a batch is committed whole or not at all, and an uncommitted one is taken over by another
+ * worker once the lease runs out. A renewal that lands twice (a worker that was only slow, and the one that
+ * took its claim over) bills once: the second finds the period billed. A renewal that fails is recorded for
+ * its subscription alone. Each batch that renewed something is stored as a `billing_run` (audited), by
+ * actor `system:worker`.
  *
  * @example
  * const db = await openStore({ url: process.env.DATABASE_URL_BILLING });
@@ -141,7 +147,7 @@ export function createWorker(options: WorkerOptions): Worker {
   const deps: Deps = resolveDeps({ ...options, db: store });
   const id = options.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const intervalMs = positive('intervalMs', options.intervalMs ?? 60_000);
-  const batchSize = positive('batchSize', options.batchSize ?? 25);
+  const batchSize = positive('batchSize', options.batchSize ?? 250);
   const leaseMs = positive('leaseMs', options.leaseMs ?? DEFAULT_CLAIM_LEASE_MS);
   const tasks = { renewals: options.tasks?.renewals ?? true, dunning: options.tasks?.dunning ?? true };
   const signal = options.signal;
@@ -176,8 +182,10 @@ export function createWorker(options: WorkerOptions): Worker {
   };
 
   /**
-   * Renews a batch of claims, then settles them: renewed (or found renewed) periods are completed, unbilled
-   * ones released. A failed renewal's claim is kept: it is retried by whichever worker claims after its lease.
+   * Renews a batch of claims (billing-runs' `renewClaimedBatch`: one transaction for the batch's plain
+   * renewals), then settles what is left open: a period found billed completes its claim, an unbilled one is
+   * released. A failed renewal's claim is kept: it is retried by whichever worker claims after its lease.
+   * A stop that arrives before the batch is started releases the whole batch; once started, it finishes.
    */
   async function renewBatch(
     pass: WorkerTotals,
@@ -205,27 +213,28 @@ export function createWorker(options: WorkerOptions): Worker {
     heartbeat.unref?.();
     let released = 0;
     try {
-      for (const claim of batch) {
-        if (stopping()) {
-          // Not started: given back now, so another worker need not wait for the lease.
-          settle.push(claim.id);
-          released += 1;
-          continue;
-        }
-        if (!held.has(claim.id)) {
-          run.skipped += 1;
-          continue;
-        }
-        try {
-          const invoiceId = await renewClaimedPeriod(deps, ctx, claim, asOf);
-          if (invoiceId === undefined) run.skipped += 1;
+      if (stopping()) {
+        // Not started: given back now, so another worker need not wait for the lease.
+        for (const claim of batch) settle.push(claim.id);
+        released = batch.length;
+      } else {
+        const mine = batch.filter((c) => held.has(c.id));
+        run.skipped += batch.length - mine.length;
+        const outcomes = await renewClaimedBatch(deps, ctx, store, mine, asOf);
+        for (const [n, outcome] of outcomes.entries()) {
+          const claim = mine[n] as BillingRunClaim;
+          if (outcome.outcome === 'failed') {
+            recordFailure(run, claim.subscriptionId, outcome.error);
+            continue;
+          }
+          if (outcome.outcome === 'skipped') run.skipped += 1;
           else {
             run.renewed += 1;
-            if (invoiceId !== null) run.invoiceIds.push(invoiceId);
+            if (outcome.invoiceId !== null) run.invoiceIds.push(outcome.invoiceId);
+            // Completed with its invoice by the batch's own transaction: nothing left to settle.
+            if (outcome.settled) continue;
           }
           settle.push(claim.id);
-        } catch (error) {
-          recordFailure(run, claim.subscriptionId, error);
         }
       }
     } finally {

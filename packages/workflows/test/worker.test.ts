@@ -203,26 +203,138 @@ describe.each(backends())('workers on $name', ({ open }) => {
     expect([...(await periodsBilled(ctx)).values()]).toEqual([1, 1]);
   });
 
-  it('stops when asked: the renewal in flight finishes, the rest of the batch is released at once', async () => {
+  it('stops when asked: the batch in flight finishes, no further batch is claimed', async () => {
     const { ctx } = await tenantWithDue(5);
     const stop = new AbortController();
     const w = worker(ctx.tenantId, {
-      batchSize: 10,
+      batchSize: 2,
       signal: stop.signal,
-      // The first renewal invoice is being written when the stop arrives.
+      // The first batch is being written when the stop arrives.
       observer: { invoiceCreated: () => stop.abort() },
     });
     const totals = await w.run();
-    expect(totals).toMatchObject({ passes: 1, claimed: 5, renewed: 1, released: 4, failed: 0 });
-    expect((await periodsBilled(ctx)).size).toBe(1);
-    // Released, not left to the lease: claimable by another worker right now.
-    expect(await claimable(ctx.tenantId)).toBe(4);
+    expect(totals).toMatchObject({ passes: 1, claimed: 2, renewed: 2, released: 0, failed: 0 });
+    expect((await periodsBilled(ctx)).size).toBe(2);
+    // Nothing of the rest was claimed: claimable by another worker right now.
+    expect(await claimable(ctx.tenantId)).toBe(3);
     expect(await worker(ctx.tenantId, { workerId: 'next' }).runOnce()).toMatchObject({
-      claimed: 4,
+      claimed: 3,
       takenOver: 0,
-      renewed: 4,
+      renewed: 3,
     });
     expect([...(await periodsBilled(ctx)).values()]).toEqual([1, 1, 1, 1, 1]);
+  });
+
+  it('renews a batch in one write: one bad subscription fails alone, its claim kept, the others renewed', async () => {
+    const { ctx, subscriptions } = await tenantWithDue(4);
+    const tenant = bed.store.forTenant(ctx.tenantId);
+    // One customer changed currency: billing-core refuses to renew that subscription only.
+    const bad = (await tenant.get('subscription', subscriptions[1] as string))?.customerId as string;
+    await tenant.transaction(async (tx) => {
+      const customer = await tx.get('customer', bad);
+      if (customer) await tx.update('customer', { ...customer, currency: 'EUR' });
+    });
+    const pass = await worker(ctx.tenantId, { leaseMs: 60_000 }).runOnce();
+    expect(pass).toMatchObject({ claimed: 4, renewed: 3, failed: 1, errors: 0 });
+    const billed = await periodsBilled(ctx);
+    expect(billed.size).toBe(3);
+    expect(billed.has(`${subscriptions[1]}@2026-02-01T00:00:00.000Z`)).toBe(false);
+    const [run] = (await bed.billing.billingRuns.list(ctx, { limit: 10 })).data;
+    expect(run).toMatchObject({ renewed: 3, failed: 1, status: 'failed' });
+    expect(run?.errors.map((e) => e.subscriptionId)).toEqual([subscriptions[1]]);
+    expect(run?.invoiceIds).toHaveLength(3);
+    // The failed period's claim is kept (leased, not released), the others completed: nothing claimable.
+    expect(await claimable(ctx.tenantId)).toBe(0);
+    expect((await bed.billing.audit.verify(ctx)).valid).toBe(true);
+  });
+
+  it('writes the same subscription, invoice and audit events as a renewal on its own', async () => {
+    const { ctx, subscriptions } = await tenantWithDue(2);
+    const [alone, batched] = subscriptions as [string, string];
+    const deps = resolveDeps({ db: bed.store, clock: () => NOW });
+    const wctx = { tenantId: ctx.tenantId, actor: 'system:worker', requestId: 'w' };
+    const tenant = bed.store.forTenant(ctx.tenantId);
+    // One renewed on its own (one transaction), the other by a worker's batch.
+    await renewClaimedPeriod(
+      deps,
+      wctx,
+      { subscriptionId: alone, periodStart: '2026-02-01T00:00:00.000Z' },
+      AS_OF,
+    );
+    expect(await worker(ctx.tenantId, { workerId: 'w' }).runOnce()).toMatchObject({ renewed: 1 });
+    const shape = async (subscriptionId: string) => {
+      const s = await tenant.get('subscription', subscriptionId);
+      const invoice = await tenant.get('invoice', s?.latestInvoiceId as string);
+      const events = (await tenant.listAudit({ limit: 100 })).data.filter(
+        (e) => e.entityId === subscriptionId || e.entityId === invoice?.id,
+      );
+      // Ids and write times differ between any two renewals: everything else must be the same.
+      const strip = (value: unknown) =>
+        JSON.parse(
+          JSON.stringify(value)
+            .replace(/\b([a-z]+)_[0-9A-HJKMNP-TV-Z]{26}(?![0-9A-Z])/g, '$1_ID')
+            .replace(/"updatedAt":"[^"]+"/g, '"updatedAt":"T"'),
+        );
+      return {
+        subscription: strip(s),
+        invoice: strip(invoice),
+        events: events.slice(-2).map((e) =>
+          strip({
+            type: e.type,
+            actor: e.actor,
+            entityType: e.entityType,
+            occurredAt: e.occurredAt,
+            data: e.data,
+          }),
+        ),
+      };
+    };
+    const a = await shape(alone);
+    const b = await shape(batched);
+    expect(b.subscription).toEqual(a.subscription);
+    expect(b.invoice).toEqual(a.invoice);
+    expect(b.events.map((e: { type: string }) => e.type)).toEqual([
+      'subscription.renewed',
+      'invoice.created',
+    ]);
+    expect(b.events).toEqual(a.events);
+    // What changed, not whole copies: the subscription's changed fields with id and version; the invoice's
+    // amounts and line ids, not its explanation (stored with the invoice itself).
+    const [renewed, created] = b.events as {
+      data: { before: Record<string, unknown>; after: Record<string, unknown> };
+    }[];
+    expect(renewed?.data.after).toMatchObject({
+      version: Number(renewed?.data.before.version) + 1,
+      currentPeriodStart: '2026-02-01T00:00:00.000Z',
+    });
+    expect(renewed?.data.before).toMatchObject({ currentPeriodStart: '2026-01-01T00:00:00.000Z' });
+    expect(renewed?.data.after).not.toHaveProperty('items');
+    expect(created?.data.after).toMatchObject({ total: { amount: expect.any(Number) }, status: 'draft' });
+    expect(created?.data.after).not.toHaveProperty('explanation');
+    expect(created?.data.after.lines).toEqual([
+      { id: expect.any(String), amount: { amount: 3000, currency: 'USD' } },
+    ]);
+    expect((await bed.billing.audit.verify(ctx)).valid).toBe(true);
+  });
+
+  it('renews each period on its own when the batch write is refused as a whole', async () => {
+    const { ctx } = await tenantWithDue(3);
+    const repository = bed.store.db.billingRun;
+    const original = repository.completeRenewals;
+    let refused = 0;
+    repository.completeRenewals = async () => {
+      refused += 1;
+      throw new Error('refused');
+    };
+    try {
+      expect(await worker(ctx.tenantId).runOnce()).toMatchObject({ claimed: 3, renewed: 3, failed: 0 });
+    } finally {
+      repository.completeRenewals = original;
+    }
+    expect(refused).toBe(1);
+    expect([...(await periodsBilled(ctx)).values()]).toEqual([1, 1, 1]);
+    expect(await claimable(ctx.tenantId)).toBe(0);
+    expect((await bed.billing.audit.verify(ctx)).valid).toBe(true);
   });
 
   it('works for every tenant of the database by default, dunning included, and refuses a nonsensical schedule', async () => {

@@ -29,7 +29,7 @@ export const ALLOW = {
       ...CORE,
       '@billkit/db',
       '@prisma/client',
-      '@prisma/adapter-libsql',
+      '@prisma/driver-adapter-utils',
       '@prisma/adapter-mariadb',
       'libsql',
       'mariadb',
@@ -41,7 +41,7 @@ export const ALLOW = {
     // libsql's prebuilt binaries are optional dependencies of it, one per platform (no compiler, no download).
     opaqueRoots: [
       '@prisma/client',
-      '@prisma/adapter-libsql',
+      '@prisma/driver-adapter-utils',
       '@prisma/adapter-mariadb',
       'libsql',
       'mariadb',

@@ -11,8 +11,8 @@ import { type Stack, startStack, TENANT_A } from './support/stack.js';
 import { tally } from './support/summary.js';
 
 // Three `billkit-worker` processes (packages/workflows, built) on one MariaDB share ~300 due subscription
-// periods through leased claims. One is SIGKILLed in the middle of a batch (some of its claims renewed, some
-// not), another gets SIGTERM in the middle of one. Afterwards: every period billed exactly once, no claim
+// periods through leased claims. One is SIGKILLed in the middle of a batch (claims in hand, the batch not yet
+// committed), another gets SIGTERM in the middle of one. Afterwards: every period billed exactly once, no claim
 // left open, the killed worker's batch taken over after its lease, audit chains valid, SIGTERM exit 0.
 
 const SUITE = 'workers';
@@ -87,19 +87,16 @@ async function completedBy(workerId: string): Promise<number> {
 
 /**
  * Waits until the worker, after finishing `batches` batches, is in the middle of the next one: claims in
- * hand, some of them renewed, some not yet.
+ * hand, not yet completed.
  */
 async function midBatch(worker: WorkerProcess, batches: number, deadlineMs = 90_000) {
   const deadline = Date.now() + deadlineMs;
   for (;;) {
     const claims = await openClaimsOf(worker.id);
     const billed = claims.filter((c) => Number(c.billed) === 1);
-    if (
-      billed.length > 0 &&
-      billed.length < claims.length &&
-      (await completedBy(worker.id)) >= batches * BATCH_SIZE
-    )
-      return { claims, billed };
+    // A batch commits whole (its renewals, their invoices and the claims' completion in one transaction), so
+    // a worker caught holding claims has renewed none of them yet, or is committing them right now.
+    if (claims.length > 0 && (await completedBy(worker.id)) >= batches * BATCH_SIZE) return { claims, billed };
     if (Date.now() > deadline)
       throw new Error(`${worker.id} was never caught mid-batch:\n${worker.output()}`);
     await sleep(5);

@@ -1,8 +1,8 @@
 // Ported from Prisma's @prisma/adapter-better-sqlite3 7.10.0, src/better-sqlite3.ts (Apache-2.0, © Prisma Data,
 // Inc.; https://github.com/prisma/prisma/tree/7.10.0/packages/adapter-better-sqlite3), over libsql, whose
 // `Database` has better-sqlite3's synchronous API but ships prebuilt Node-API binaries (no compiler, one binary
-// for Node 20, 22 and 24). Changes: statements take their arguments in run()/all() (libsql has no `bind`), a
-// transaction whose BEGIN fails releases the lock, and no debug logging. Unlike `@prisma/adapter-libsql`
+// for Node 20, 22 and 24). Changes: statements take their arguments in run()/all() (libsql has no `bind`) and
+// are reused by SQL text, a transaction whose BEGIN fails releases the lock, and no debug logging. Unlike `@prisma/adapter-libsql`
 // (whose client opens a connection per transaction and leaks it until GC, libsql-client-ts#350), a factory's
 // adapter keeps ONE connection for its lifetime and serialises transactions on it.
 import {
@@ -20,23 +20,56 @@ import { getColumnTypes, mapArg, mapRow } from './conversion.js';
 import { toDriverAdapterError } from './driver-error.js';
 
 const ADAPTER_NAME = '@billkit/db:libsql';
+const CACHED_STATEMENTS = 200;
+
+/**
+ * One libsql connection and its most recently used prepared statements. libsql frees a statement's native
+ * memory only when V8 collects the object, so preparing every query anew costs CPU and grows RSS until a GC;
+ * Prisma's SQL repeats (one text per query shape), so statements are kept by SQL text (LRU).
+ */
+class Connection {
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(readonly client: Database.Database) {}
+
+  prepare(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (statement) {
+      this.statements.delete(sql);
+    } else {
+      statement = this.client.prepare(sql);
+      if (this.statements.size >= CACHED_STATEMENTS) {
+        const oldest = this.statements.keys().next().value;
+        if (oldest !== undefined) this.statements.delete(oldest);
+      }
+    }
+    this.statements.set(sql, statement);
+    return statement;
+  }
+
+  close(): void {
+    this.statements.clear();
+    this.client.close();
+  }
+}
 
 class LibsqlQueryable implements SqlQueryable {
   readonly provider = 'sqlite';
   readonly adapterName = ADAPTER_NAME;
 
-  constructor(protected readonly client: Database.Database) {}
+  constructor(protected readonly connection: Connection) {}
 
   async queryRaw(query: SqlQuery): Promise<SqlResultSet> {
     try {
-      const statement = this.client.prepare(query.sql);
+      const statement = this.connection.prepare(query.sql);
       const args = bindArgs(query);
       if (!statement.reader) {
         statement.run(args);
         return { columnNames: [], columnTypes: [], rows: [] };
       }
-      const columns = statement.columns();
       const rows = statement.raw().all(args) as unknown[][];
+      // After the run: SQLite re-prepares a reused statement whose table changed, and columns() follows it.
+      const columns = statement.columns();
       const columnTypes = getColumnTypes(
         columns.map((column) => column.type),
         rows,
@@ -53,7 +86,7 @@ class LibsqlQueryable implements SqlQueryable {
 
   async executeRaw(query: SqlQuery): Promise<number> {
     try {
-      return this.client.prepare(query.sql).run(bindArgs(query)).changes;
+      return this.connection.prepare(query.sql).run(bindArgs(query)).changes;
     } catch (error) {
       throw toDriverAdapterError(error);
     }
@@ -70,10 +103,10 @@ class LibsqlTransaction extends LibsqlQueryable implements Transaction {
   readonly options = { usePhantomQuery: false };
 
   constructor(
-    client: Database.Database,
+    connection: Connection,
     private readonly release: () => void,
   ) {
-    super(client);
+    super(connection);
   }
 
   async commit(): Promise<void> {
@@ -103,7 +136,7 @@ class LibsqlAdapter extends LibsqlQueryable implements SqlDriverAdapter {
 
   async executeScript(script: string): Promise<void> {
     try {
-      this.client.exec(script);
+      this.connection.client.exec(script);
     } catch (error) {
       throw toDriverAdapterError(error);
     }
@@ -114,16 +147,16 @@ class LibsqlAdapter extends LibsqlQueryable implements SqlDriverAdapter {
       throw new DriverAdapterError({ kind: 'InvalidIsolationLevel', level: isolationLevel });
     const release = await this.nextTurn();
     try {
-      this.client.exec('BEGIN');
+      this.connection.client.exec('BEGIN');
     } catch (error) {
       release();
       throw toDriverAdapterError(error);
     }
-    return new LibsqlTransaction(this.client, release);
+    return new LibsqlTransaction(this.connection, release);
   }
 
   async dispose(): Promise<void> {
-    this.client.close();
+    this.connection.close();
   }
 
   private nextTurn(): Promise<() => void> {
@@ -139,7 +172,8 @@ class LibsqlAdapter extends LibsqlQueryable implements SqlDriverAdapter {
 
 /**
  * A Prisma driver adapter factory for one SQLite file over libsql: each `connect()` opens one connection
- * with safe integers (64-bit values come back exact) and the busy timeout, in milliseconds.
+ * with safe integers (64-bit values come back exact), the busy timeout (in milliseconds) and better-sqlite3's
+ * durability and cache settings.
  *
  * @example
  * new PrismaClient({ adapter: new LibsqlAdapterFactory('/srv/billing/data/billing.db', 10_000) });
@@ -156,6 +190,11 @@ export class LibsqlAdapterFactory implements SqlDriverAdapterFactory {
   async connect(): Promise<SqlDriverAdapter> {
     const client = new Database(this.file, { timeout: this.busyTimeoutMs });
     client.defaultSafeIntegers(true);
-    return new LibsqlAdapter(client);
+    // better-sqlite3's compiled defaults, which billing_db ran on before libsql: in WAL mode a commit is written
+    // to the WAL without an fsync (synced at checkpoints: a power cut may lose the last commits, never corrupts
+    // the file) and a 16 MB page cache. libsql's (FULL, 2 MB) cost an fsync per commit: 3-8x the time of a
+    // small transaction.
+    client.exec('PRAGMA synchronous = NORMAL; PRAGMA cache_size = -16000');
+    return new LibsqlAdapter(new Connection(client));
   }
 }

@@ -6,10 +6,8 @@ import { type ArgType, type ColumnType, ColumnTypeEnum } from '@prisma/driver-ad
 
 /** A column's declared SQLite type → the type Prisma reads it as; null when it must be inferred from values. */
 function mapDeclType(declType: string | null): ColumnType | null {
-  switch (declType?.toUpperCase()) {
-    case undefined:
-    case '':
-      return null;
+  if (!declType) return null;
+  switch (declType.toUpperCase()) {
     case 'DECIMAL':
       return ColumnTypeEnum.Numeric;
     case 'FLOAT':
@@ -112,7 +110,7 @@ export function mapArg(arg: unknown, argType: ArgType | undefined): unknown {
   if (arg === null) return null;
   const scalarType = argType?.scalarType;
   if (typeof arg === 'string') {
-    if (scalarType === 'int') return Number.parseInt(arg);
+    if (scalarType === 'int') return Number.parseInt(arg, 10);
     if (scalarType === 'float' || scalarType === 'decimal') return Number.parseFloat(arg);
     if (scalarType === 'bigint') return BigInt(arg);
     if (scalarType === 'datetime') return isoInstant(new Date(arg));

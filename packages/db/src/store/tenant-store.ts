@@ -162,7 +162,7 @@ export class DbStore implements Store {
   }
 
   /**
-   * SQLite: one client per file per process, and its adapter (libsql) only serialises single statements
+   * SQLite: one client per file per process, and its adapter (one libsql connection) only serialises single statements
    * and *transactions* — the statements of one store operation could interleave with another's, each
    * reading what the other has half written. So every SQLite operation of this store runs one at a time,
    * SQLite's single writer. MySQL uses the pool and row locks instead.
