@@ -35,6 +35,9 @@ export function mariadbReachable() {
  * Start the API on `database` ('sqlite' | 'mariadb'); resolves once the bootstrap key is printed.
  * `nodeArgs` go to the server's node (e.g. `--cpu-prof`).
  */
+/** Clock ticks per second of /proc/<pid>/stat's CPU times (USER_HZ: 100 on Linux). */
+const CLOCK_TICKS = 100;
+
 /** The V8 old-space cap of the server, MB: the Dockerfile's `NODE_OPTIONS=--max-old-space-size`. */
 export const API_HEAP_MB = 160;
 
@@ -103,6 +106,18 @@ export async function startApi(database, { nodeArgs = [] } = {}) {
     child,
     /** The scratch MariaDB database name (undefined on SQLite). */
     database: dbName,
+    /** The SQLite file the server writes (the default `<DATA_DIR>/billing.db`; unused on MariaDB). */
+    sqliteFile: join(dataDir, 'billing.db'),
+    /** The bootstrap tenant, whose admin key is `key`. */
+    tenant: env.BOOTSTRAP_TENANT,
+    /**
+     * CPU time (user + system) the server process has used so far, ms (from /proc, 10 ms ticks): on this
+     * shared machine, CPU per operation is steadier than wall-clock latency.
+     */
+    cpuMs() {
+      const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return (Number(fields[11]) + Number(fields[12])) * (1000 / CLOCK_TICKS);
+    },
     /** Peak resident set size of the server process so far, MB (VmHWM). */
     peakRssMb() {
       const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');

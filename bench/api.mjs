@@ -21,7 +21,8 @@ function run(options) {
   });
 }
 
-function row(name, database, result) {
+/** `cpuMs`: the server's CPU time over the run, reported per request (steadier than latency on a shared machine). */
+function row(name, database, result, cpuMs) {
   const errors = result.errors + result.timeouts + result.non2xx;
   return {
     endpoint: name,
@@ -32,6 +33,7 @@ function row(name, database, result) {
     'p99 ms': result.latency.p99,
     errors,
     requests: result.requests.total,
+    'API CPU µs/request': Math.round((1000 * cpuMs) / Math.max(result.requests.total, 1)),
   };
 }
 
@@ -54,14 +56,18 @@ export async function runApiBench({ databases = ['sqlite'], durationSeconds = 10
       const headers = { authorization: `Bearer ${api.key}` };
       const url = `${api.baseUrl}/v1/invoices/upcoming?subscription=${subscriptionId}`;
       await run({ url, headers, connections: 5, duration: 2 }); // warm-up
+      let cpu = api.cpuMs();
       const preview = await run({ url, headers, connections, duration: durationSeconds });
+      const previewCpu = api.cpuMs() - cpu;
+      cpu = api.cpuMs();
       const health = await run({
         url: `${api.baseUrl}/healthz`,
         connections,
         duration: Math.max(3, durationSeconds / 2),
       });
-      const previewRow = row('GET /v1/invoices/upcoming', database, preview);
-      const healthRow = row('GET /healthz', database, health);
+      const healthCpu = api.cpuMs() - cpu;
+      const previewRow = row('GET /v1/invoices/upcoming', database, preview, previewCpu);
+      const healthRow = row('GET /healthz', database, health, healthCpu);
       rows.push(previewRow, healthRow);
       summary.push({
         database,

@@ -9,16 +9,24 @@ import { test } from 'node:test';
 
 const root = new URL('../..', import.meta.url).pathname;
 const tracked = new Set(execFileSync('git', ['ls-files'], { cwd: root, encoding: 'utf8' }).split('\n'));
-const manifests = [...tracked].filter((file) => /^(packages|apps|tests|examples)\/[^/]+\/package\.json$/.test(file));
+const manifests = [...tracked].filter((file) =>
+  /^(packages|apps|tests|examples)\/[^/]+\/package\.json$/.test(file),
+);
 
 test('every workspace bin is a committed, executable file, so installing creates its link', () => {
   const bins = manifests.flatMap((manifest) => {
     const pkg = JSON.parse(readFileSync(join(root, manifest), 'utf8'));
     const entries = typeof pkg.bin === 'string' ? { [pkg.name]: pkg.bin } : (pkg.bin ?? {});
     const dir = manifest.slice(0, -'package.json'.length);
-    return Object.entries(entries).map(([name, path]) => ({ name, file: join(dir, path).replace(/^\.\//, '') }));
+    return Object.entries(entries).map(([name, path]) => ({
+      name,
+      file: join(dir, path).replace(/^\.\//, ''),
+    }));
   });
-  assert.ok(bins.some((bin) => bin.name === 'billkit-db'), 'billkit-db is a bin');
+  assert.ok(
+    bins.some((bin) => bin.name === 'billkit-db'),
+    'billkit-db is a bin',
+  );
   for (const bin of bins) {
     assert.ok(tracked.has(bin.file), `${bin.name} → ${bin.file} is committed (not a build output)`);
     assert.ok(statSync(join(root, bin.file)).mode & 0o100, `${bin.file} is executable`);

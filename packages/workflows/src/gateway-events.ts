@@ -140,6 +140,17 @@ const PAYMENT_EVENTS: ReadonlySet<string> = new Set([
   'payment_intent.payment_failed',
 ]);
 
+/**
+ * Whether applying the event can move an invoice: a payment-intent event naming a billkit invoice. Any other
+ * event is only recorded, so `receive` stores it processed and no transaction applies it later.
+ */
+function movesInvoice(event: Envelope): boolean {
+  return (
+    typeof event.data.metadata?.[BILLKIT_METADATA_KEYS.invoiceId] === 'string' &&
+    PAYMENT_EVENTS.has(event.type)
+  );
+}
+
 /** The event's payment intent as the gateway holds it, or why the event cannot be applied. */
 type Fetched = { readonly intent: PaymentIntent } | { readonly rejection: string };
 
@@ -253,18 +264,23 @@ async function settleUnrecorded(
  * gateway's intent, not the event, says what happened. A mismatch (or an intent the gateway does not
  * have) is kept on the stored event as its processing error and audited (`gateway_event.rejected`), and
  * the invoice is left unchanged. Idempotent: an event already processed is skipped (its processedAt mark is
- * set in the same transaction as its effects), and an attempt is settled once. Unknown types are only
- * marked processed.
+ * set in the same transaction as its effects), and an attempt is settled once. Other types are only
+ * marked processed (`receive` stores them so; older rows are marked here).
  */
-async function applyStored(deps: Deps, ctx: OperationContext, id: string): Promise<GatewayEventApplication> {
+async function applyStored(
+  deps: Deps,
+  ctx: OperationContext,
+  id: string,
+  known?: WebhookEventRecord,
+): Promise<GatewayEventApplication> {
   const at = deps.clock().toISOString();
-  const stored = await tenantOf(deps, ctx).get('webhook_event', id);
+  // `known` (the receipt's record) only spares a read: the transaction reads the event again under its lock.
+  const stored = known?.id === id ? known : await tenantOf(deps, ctx).get('webhook_event', id);
   const peeked = stored && !stored.processedAt ? parseEnvelope(stored.rawBody) : null;
-  const invoiceNamed = peeked?.data.metadata?.[BILLKIT_METADATA_KEYS.invoiceId];
-  // I/O before the transaction: the gateway's own view of the intent.
-  const fetched =
-    peeked && typeof invoiceNamed === 'string' && PAYMENT_EVENTS.has(peeked.type)
-      ? await fetchIntent(deps, ctx.tenantId, peeked.data.id)
+  // I/O before the transaction and outside its locks: the gateway's own view of the intent.
+  const prefetched =
+    peeked && movesInvoice(peeked)
+      ? { intentId: peeked.data.id, fetched: await fetchIntent(deps, ctx.tenantId, peeked.data.id) }
       : null;
   let type = '';
   let createdAt: string | undefined;
@@ -291,8 +307,11 @@ async function applyStored(deps: Deps, ctx: OperationContext, id: string): Promi
       audit({ ...entry, extra: { webhookEventId: event.id, ...(entry.extra ?? {}) } });
     const invoiceId = event.data.metadata?.[BILLKIT_METADATA_KEYS.invoiceId];
     let rejection: string | null = null;
-    if (typeof invoiceId === 'string' && PAYMENT_EVENTS.has(event.type)) {
-      const verified = fetched ?? (await fetchIntent(deps, ctx.tenantId, event.data.id));
+    if (typeof invoiceId === 'string' && movesInvoice(event)) {
+      const verified =
+        prefetched !== null && prefetched.intentId === event.data.id
+          ? prefetched.fetched
+          : await fetchIntent(deps, ctx.tenantId, event.data.id);
       const invoice = await tx.getForUpdate('invoice', invoiceId);
       if ('rejection' in verified) rejection = verified.rejection;
       else {
@@ -361,7 +380,7 @@ async function applyStored(deps: Deps, ctx: OperationContext, id: string): Promi
  * // In a host's webhook endpoint (any framework):
  * const receipt = await billing.gatewayEvents.receive({ rawBody, signature: headers['tilled-signature'], routing });
  * respond(200);
- * if (!receipt.stored.processedAt) await billing.gatewayEvents.apply({ tenantId: receipt.tenantId }, receipt.stored.id);
+ * if (!receipt.stored.processedAt) await billing.gatewayEvents.apply({ tenantId: receipt.tenantId }, receipt.stored);
  */
 export function gatewayEventOperations(deps: Deps) {
   return {
@@ -369,6 +388,8 @@ export function gatewayEventOperations(deps: Deps) {
      * Verifies and stores a delivery. A body that is not a Tilled event, an account no tenant receives
      * and a bad signature are `WORKFLOW_GATEWAY_EVENT_REJECTED` with `details.reason` (`malformed`,
      * `unknown_account`, `invalid_signature`) and, once known, `details.type`; nothing is stored then.
+     * An event with nothing to apply (anything but a payment-intent event naming a billkit invoice) is
+     * stored processed: `stored.processedAt` is set and there is nothing to `apply`.
      */
     async receive(input: ReceiveGatewayEventInput): Promise<GatewayEventReceipt> {
       const parsed = parseEnvelope(input.rawBody);
@@ -401,7 +422,8 @@ export function gatewayEventOperations(deps: Deps) {
         rawBody: input.rawBody,
         signature: String(input.signature),
         receivedAt: now,
-        processedAt: null,
+        // Nothing to apply (not a payment-intent event naming an invoice): recorded as processed already.
+        processedAt: movesInvoice(parsed) ? null : now,
         processingError: null,
         createdAt: now,
         updatedAt: now,
@@ -417,13 +439,15 @@ export function gatewayEventOperations(deps: Deps) {
     },
 
     /**
-     * Applies the stored event `id` (a `webhook_event` id) of `ctx.tenantId`. Idempotent: an event
-     * already processed is left alone (`applied: false`). When applying fails, the error is kept on the
-     * stored event (`processingError`) and thrown.
+     * Applies the stored event `event` (a `webhook_event` id, or the receipt's `stored` record, which
+     * spares reading it before the transaction reads it under its lock) of `ctx.tenantId`. Idempotent: an
+     * event already processed is left alone (`applied: false`). When applying fails, the error is kept on
+     * the stored event (`processingError`) and thrown.
      */
-    async apply(ctx: OperationContext, id: string): Promise<GatewayEventApplication> {
+    async apply(ctx: OperationContext, event: string | WebhookEventRecord): Promise<GatewayEventApplication> {
+      const id = typeof event === 'string' ? event : event.id;
       try {
-        return await applyStored(deps, ctx, id);
+        return await applyStored(deps, ctx, id, typeof event === 'string' ? undefined : event);
       } catch (error) {
         const tenant = tenantOf(deps, ctx);
         const current = await tenant.get('webhook_event', id);

@@ -277,12 +277,38 @@ describe.each(backends())('gateway events on $name', ({ open }) => {
     );
   });
 
-  it('acknowledges an event type it does not act on (only marked processed)', async () => {
-    const input = delivery('customer.updated', 'in_none', { metadata: null });
-    const receipt = await bed.billing.gatewayEvents.receive(input);
-    expect((await bed.billing.gatewayEvents.apply({ tenantId: 'ten_a' }, receipt.stored.id)).applied).toBe(
-      true,
+  it.each([
+    ['an event type it does not act on', () => delivery('customer.updated', 'in_none', { metadata: null })],
+    ['a charge event of an invoice', (id: string) => delivery('charge.succeeded', id, { id: `ch_${id}` })],
+  ])('stores %s as processed at receipt: nothing is left to apply', async (_name, input) => {
+    const id = await processingInvoice();
+    ach.settle(id, 'succeeded');
+    const receipt = await bed.billing.gatewayEvents.receive(input(id));
+    expect(receipt.stored.processedAt).not.toBeNull();
+    expect(await bed.store.forTenant('ten_a').get('webhook_event', receipt.stored.id)).toMatchObject({
+      processedAt: receipt.stored.processedAt,
+      processingError: null,
+    });
+    expect((await bed.billing.gatewayEvents.apply({ tenantId: 'ten_a' }, receipt.stored)).applied).toBe(
+      false,
     );
+    // Only the payment intent's own event moves the invoice.
+    expect((await bed.billing.invoices.retrieve(ctx, id)).status).toBe('open');
+  });
+
+  it("applies from the receipt's record, trusting only the event as stored: a record naming another intent changes nothing", async () => {
+    const id = await processingInvoice();
+    ach.settle(id, 'succeeded');
+    const receipt = await bed.billing.gatewayEvents.receive(delivery('payment_intent.succeeded', id));
+    const body = JSON.parse(receipt.stored.rawBody) as { data: Record<string, unknown> };
+    const misleading = {
+      ...receipt.stored,
+      rawBody: JSON.stringify({ ...body, data: { ...body.data, id: `pi_never_${id}` } }),
+    };
+    const applied = await bed.billing.gatewayEvents.apply({ tenantId: 'ten_a' }, misleading);
+    expect(applied).toMatchObject({ applied: true, type: 'payment_intent.succeeded' });
+    expect(applied.rejection).toBeUndefined();
+    expect((await bed.billing.invoices.retrieve(ctx, id)).status).toBe('paid');
   });
 
   it.each([

@@ -96,7 +96,8 @@ async function midBatch(worker: WorkerProcess, batches: number, deadlineMs = 90_
     const billed = claims.filter((c) => Number(c.billed) === 1);
     // A batch commits whole (its renewals, their invoices and the claims' completion in one transaction), so
     // a worker caught holding claims has renewed none of them yet, or is committing them right now.
-    if (claims.length > 0 && (await completedBy(worker.id)) >= batches * BATCH_SIZE) return { claims, billed };
+    if (claims.length > 0 && (await completedBy(worker.id)) >= batches * BATCH_SIZE)
+      return { claims, billed };
     if (Date.now() > deadline)
       throw new Error(`${worker.id} was never caught mid-batch:\n${worker.output()}`);
     await sleep(5);

@@ -1,6 +1,7 @@
 import type { ApiKeyScope as Scope, Store, TenantRecord } from '@billkit/db';
 import { hashApiKey } from '@billkit/db';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { bindCaller } from '../logger.js';
 import { ApiError } from './problem.js';
 
 /** Who is calling: the API key and its tenant. Every store access goes through `auth.tenantId`. */
@@ -93,7 +94,7 @@ export function registerAuth(app: FastifyInstance, store: Store, failureLimitPer
       scopes: key.scopes,
       ...(key.changeMarker !== undefined ? { changeMarker: key.changeMarker } : {}),
     };
-    request.log = request.log.child({ tenant: key.tenantId, key: key.prefix });
+    bindCaller(request.log, key.tenantId, key.prefix);
     if (!grants(key.scopes, needed)) {
       throw new ApiError('API_FORBIDDEN_SCOPE', `This API key lacks the '${needed}' scope`, {
         required: needed,

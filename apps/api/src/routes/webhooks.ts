@@ -65,7 +65,7 @@ export async function webhookRoutes(app: FastifyInstance, ctx: RouteContext): Pr
         });
         if (!receipt.stored.processedAt) {
           const work = ctx.billing.gatewayEvents
-            .apply({ tenantId: receipt.tenantId }, receipt.stored.id)
+            .apply({ tenantId: receipt.tenantId }, receipt.stored)
             .then(({ type, lagSeconds }) => {
               if (lagSeconds !== null) ctx.metrics.webhookLag.observe({ type }, lagSeconds);
             })
