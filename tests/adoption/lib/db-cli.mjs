@@ -55,7 +55,10 @@ export async function dbCliChecks({ tmp, registry, released, partial }) {
   if (!dir) return;
   const data = join(dir, 'data');
   mkdirSync(data, { recursive: true });
-  const cli = (...args) => run('npx', ['--no', 'billkit-db', ...args], { cwd: dir, timeoutMs: 120_000 });
+  // The bin npm linked at install (`npx billkit-db --version` would print npx's own version: npm reads
+  // --version and --help before the command; `npx billkit-db -- --version` is the npx spelling).
+  const bin = join(dir, 'node_modules', '.bin', 'billkit-db');
+  const cli = (...args) => run(bin, args, { cwd: dir, timeoutMs: 120_000 });
   const url = (name) => `file:${join(data, name)}`;
 
   const printed = await cli('--version');
