@@ -85,9 +85,11 @@ export function isDbError(error: unknown, code?: DbErrorCode): error is DbError 
   return error instanceof DbError && (code === undefined || error.code === code);
 }
 
-/** True for Prisma's unique-constraint violation (P2002), whichever adapter raised it. */
+/** True for a unique-constraint violation: Prisma's P2002 (whichever adapter raised it) or the driver's 1062. */
 export function isUniqueViolation(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'P2002';
+  if (typeof error !== 'object' || error === null) return false;
+  // The mariadb driver's own ER_DUP_ENTRY (the tenant store's MySQL statements run on the driver).
+  return (error as { code?: unknown }).code === 'P2002' || (error as { errno?: unknown }).errno === 1062;
 }
 
 /** Why the database could not answer (`details.reason` of `DB_UNAVAILABLE`). */

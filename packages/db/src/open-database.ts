@@ -15,6 +15,7 @@ import { createRepositories, type Repositories } from './repositories.js';
 import { atomic, type Scope } from './scope.js';
 import { mariadbPoolConfig, openSqliteFile, sessionInitSql } from './sql-runner.js';
 import { sqliteAdapter } from './sqlite-adapter.js';
+import type { RuntimeDataModel } from './store/raw-mysql.js';
 
 export interface OpenDatabaseOptions {
   /** `mysql://…` / `mariadb://…` for MariaDB/MySQL, `file:…` or a path for SQLite. Default: `DATABASE_URL_BILLING`. */
@@ -83,6 +84,7 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<B
   }
   let prisma: BillingPrismaClient;
   let close: () => Promise<void>;
+  let raw: RawMysql | null = null;
   if (target.provider === 'sqlite') {
     const shared = await acquireSqliteClient(target.file);
     prisma = shared.prisma;
@@ -99,6 +101,10 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<B
       }),
     });
     prisma = client as unknown as BillingPrismaClient;
+    raw = {
+      pool: pool.pool,
+      dataModel: (client as unknown as { _runtimeDataModel: RuntimeDataModel })._runtimeDataModel,
+    };
     close = async () => {
       await client.$disconnect();
       await pool.close();
@@ -114,10 +120,24 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<B
     close,
   };
   clients.set(db, prisma);
+  if (raw) rawPools.set(db, raw);
   return db;
 }
 
 const clients = new WeakMap<BillingDatabase, BillingPrismaClient>();
+
+/** @internal A MySQL database's driver pool (guarded) and the Prisma client's data model, for `raw-mysql.ts`. */
+export interface RawMysql {
+  readonly pool: DriverPool;
+  readonly dataModel: RuntimeDataModel;
+}
+
+const rawPools = new WeakMap<BillingDatabase, RawMysql>();
+
+/** @internal The driver pool of a MySQL database opened by {@link openDatabase}; null for SQLite. */
+export function rawMysqlOf(db: BillingDatabase): RawMysql | null {
+  return rawPools.get(db) ?? null;
+}
 
 /**
  * The MariaDB pool of an open database: the driver's pool (made by the Prisma adapter, as this package does

@@ -8,6 +8,11 @@ export interface Scope {
   readonly client: BillingClient;
   readonly root: BillingPrismaClient;
   readonly inTransaction: boolean;
+  /**
+   * The client sends each statement as it is called, and its connection runs them in order (the tenant
+   * store's raw MySQL client): independent statements may be issued together, one round trip for several.
+   */
+  readonly pipelined?: boolean;
 }
 
 export const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 30_000 } as const;

@@ -9,14 +9,7 @@ import type {
   SubscriptionRecord,
 } from '@billkit/db';
 import { applyInvoiceToBalance } from './balance.js';
-import {
-  type AuditChange,
-  type Deps,
-  mutate,
-  type OperationContext,
-  runClaimed,
-  tenantOf,
-} from './context.js';
+import { auditEntryOf, type Deps, mutate, type OperationContext, runClaimed, tenantOf } from './context.js';
 import { billingFor, listAll, toCoreCustomer } from './environment.js';
 import { notFound } from './errors.js';
 import { newId } from './ids.js';
@@ -215,7 +208,7 @@ async function renewOnce(
     });
     // The subscription is stored as billing-core returned it: its discounts carry what is left of each
     // credit (`creditRemaining`), so a credit is spent once.
-    const saved = await persistTransition(deps, tx, (entry) => record(renewalAuditEntry(entry)), t, {
+    const saved = await persistTransition(deps, tx, record, t, {
       before,
     });
     // A draft does not touch the balance yet; a renewal invoice finalized here moves it to `endingBalance`.
@@ -422,7 +415,7 @@ function renewalAuditEvents(
   });
   const out = events.map((event) => {
     const isSubscription = event.subjectType === 'subscription';
-    const change = renewalAuditEntry({
+    const change = auditEntryOf({
       type: event.type,
       entityType: event.subjectType,
       entityId: event.subjectId,
@@ -436,7 +429,7 @@ function renewalAuditEvents(
     });
   });
   if (!events.some((e) => e.type === 'invoice.created')) {
-    const change = renewalAuditEntry({
+    const change = auditEntryOf({
       type: 'invoice.created',
       entityType: 'invoice',
       entityId: invoice.id,
@@ -447,39 +440,3 @@ function renewalAuditEvents(
   }
   return out;
 }
-
-/**
- * What a renewal's audit entry keeps (both renewal paths record through this): of the subscription, the
- * fields the renewal changed (with its id and version, before and after); of the renewal invoice, its ids,
- * dates and amounts (each line's id and amount), not the lines' detail and the explanation, which the stored
- * invoice itself carries. A renewal is the bulk of a tenant's audit
- * trail, so it records what changed rather than whole copies of both states.
- */
-export function renewalAuditEntry(entry: AuditChange): AuditChange {
-  if (entry.entityType === 'subscription' && isRecord(entry.before) && isRecord(entry.after)) {
-    const before: Record<string, unknown> = { id: entry.before.id, version: entry.before.version };
-    const after: Record<string, unknown> = { id: entry.after.id, version: entry.after.version };
-    for (const key of new Set([...Object.keys(entry.before), ...Object.keys(entry.after)])) {
-      const was = entry.before[key];
-      const is = entry.after[key];
-      if (was === is || JSON.stringify(was) === JSON.stringify(is)) continue;
-      before[key] = was ?? null;
-      after[key] = is ?? null;
-    }
-    return { ...entry, before, after };
-  }
-  if (entry.entityType === 'invoice' && isRecord(entry.after) && Array.isArray(entry.after.lines)) {
-    const { explanation: _, lines, ...invoice } = entry.after;
-    return {
-      ...entry,
-      after: {
-        ...invoice,
-        lines: (lines as { id: string; amount: unknown }[]).map((l) => ({ id: l.id, amount: l.amount })),
-      },
-    };
-  }
-  return entry;
-}
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);

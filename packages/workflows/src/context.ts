@@ -112,7 +112,8 @@ export async function gatewayOf(deps: Deps, tenantId: string): Promise<PaymentGa
 
 /** An audit recorder for `tx`: actor, request id and the business clock's time on every entry. */
 export function recorderFor(deps: Deps, ctx: OperationContext, tx: TenantTransaction): Recorder {
-  return async (entry) => {
+  return async (change) => {
+    const entry = auditEntryOf(change);
     await tx.appendAudit({
       type: entry.type,
       actor: ctx.actor ?? 'system',
@@ -232,3 +233,39 @@ export async function runClaimed<T>(
   await tenant.completeIdempotent(key, 200, JSON.stringify(result ?? null));
   return result;
 }
+
+/**
+ * What an audit entry keeps (every recorder writes through this): of a subscription, the fields the
+ * operation changed (with its id and version, before and after); of an invoice, its ids, dates and amounts
+ * (each line's id and amount), not the lines' detail and the explanation, which the stored invoice itself
+ * carries. The trail records what changed and references the invoice rather than copying both states
+ * whole, so appending to it (canonicalised and hashed under the tenant's chain lock) stays cheap.
+ */
+export function auditEntryOf(entry: AuditChange): AuditChange {
+  if (entry.entityType === 'subscription' && isRecord(entry.before) && isRecord(entry.after)) {
+    const before: Record<string, unknown> = { id: entry.before.id, version: entry.before.version };
+    const after: Record<string, unknown> = { id: entry.after.id, version: entry.after.version };
+    for (const key of new Set([...Object.keys(entry.before), ...Object.keys(entry.after)])) {
+      const was = entry.before[key];
+      const is = entry.after[key];
+      if (was === is || JSON.stringify(was) === JSON.stringify(is)) continue;
+      before[key] = was ?? null;
+      after[key] = is ?? null;
+    }
+    return { ...entry, before, after };
+  }
+  if (entry.entityType === 'invoice' && isRecord(entry.after) && Array.isArray(entry.after.lines)) {
+    const { explanation: _, lines, ...invoice } = entry.after;
+    return {
+      ...entry,
+      after: {
+        ...invoice,
+        lines: (lines as { id: string; amount: unknown }[]).map((l) => ({ id: l.id, amount: l.amount })),
+      },
+    };
+  }
+  return entry;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -4,6 +4,7 @@ import type { InvoiceRecord, TenantReader, TenantTransaction } from '@billkit/db
 import { type DunningStep, nextDunningStep } from '@billkit/tilled';
 import {
   type AuditChange,
+  auditEntryOf,
   type Deps,
   type DunningPolicy,
   mutate,
@@ -90,7 +91,8 @@ async function dunnedInvoices(reader: TenantReader): Promise<InvoiceRecord[]> {
 
 /** Dunning's audit entries: actor `system:dunning`, at the pass's instant. */
 function auditWriter(tx: TenantTransaction, at: string) {
-  return async (entry: AuditChange) => {
+  return async (change: AuditChange) => {
+    const entry = auditEntryOf(change);
     await tx.appendAudit({
       type: entry.type,
       actor: ACTOR,

@@ -213,42 +213,47 @@ export async function appendAuditEvents(
   const head = await lockChainHead(scope, tenantId);
   const chained = chainWithData(tenantId, head, events);
   const out = chained.map(({ event }) => event);
-  await insertRows(
-    scope,
-    'AuditEvent',
-    [
-      'id',
-      'tenantId',
-      'seq',
-      'type',
-      'entityType',
-      'entityId',
-      'actor',
-      'data',
-      'occurredAt',
-      'prevHash',
-      'hash',
-    ],
-    chained.map(({ event: e, dataJson }) => [
-      e.id,
-      tenantId,
-      e.seq,
-      e.type,
-      e.entityType,
-      e.entityId,
-      e.actor,
-      dataJson,
-      toDate(e.occurredAt),
-      e.prevHash,
-      e.hash,
-    ]),
-  );
+  const insert = () =>
+    insertRows(
+      scope,
+      'AuditEvent',
+      [
+        'id',
+        'tenantId',
+        'seq',
+        'type',
+        'entityType',
+        'entityId',
+        'actor',
+        'data',
+        'occurredAt',
+        'prevHash',
+        'hash',
+      ],
+      chained.map(({ event: e, dataJson }) => [
+        e.id,
+        tenantId,
+        e.seq,
+        e.type,
+        e.entityType,
+        e.entityId,
+        e.actor,
+        dataJson,
+        toDate(e.occurredAt),
+        e.prevHash,
+        e.hash,
+      ]),
+    );
   const last = out[out.length - 1] as AuditEvent;
   // updateMany: one UPDATE (update would read the row before and after).
-  await scope.client.auditChainHead.updateMany({
-    where: { tenantId },
-    data: { seq: last.seq, hash: last.hash },
-  });
+  const moveHead = () =>
+    scope.client.auditChainHead.updateMany({ where: { tenantId }, data: { seq: last.seq, hash: last.hash } });
+  // The head stays locked until the commit: on a pipelined connection both statements go in one round trip.
+  if (scope.pipelined) await Promise.all([insert(), moveHead()]);
+  else {
+    await insert();
+    await moveHead();
+  }
   return out;
 }
 

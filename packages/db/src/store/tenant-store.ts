@@ -1,7 +1,14 @@
 import { canonicalJson } from '../canonical-json.js';
 import type { BillingClient, BillingPrismaClient } from '../client.js';
-import { driverFailure, isDbError, toDbError } from '../errors.js';
-import { type BillingDatabase, type OpenDatabaseOptions, openDatabase, prismaOf } from '../open-database.js';
+import { driverFailure, isDbError, isUniqueViolation, toDbError } from '../errors.js';
+import {
+  type BillingDatabase,
+  type OpenDatabaseOptions,
+  openDatabase,
+  prismaOf,
+  type RawMysql,
+  rawMysqlOf,
+} from '../open-database.js';
 import { appendAuditEvents } from '../repositories/audit-log.js';
 import { missingTenant } from '../repositories.js';
 import { lockFailure, lockRetryFits, newId } from '../scope.js';
@@ -21,6 +28,7 @@ import type {
   TransactionOptions,
 } from './port.js';
 import { StoreError } from './port.js';
+import { type RawConnection, rawMysqlClient } from './raw-mysql.js';
 import type {
   ApiKeyRecord,
   ApiKeySummary,
@@ -57,12 +65,6 @@ import {
 type Client = BillingClient;
 
 const TRANSACTION_OPTIONS = { maxWait: 15_000, timeout: 30_000 } as const;
-/**
- * A tenant's transactions on MySQL run at READ COMMITTED: no gap locks (so concurrent inserts of unrelated
- * rows never deadlock on an index gap), and a read after a row lock sees the latest committed row, which
- * the lost-update check of `DbTransaction.update` relies on.
- */
-const TENANT_TRANSACTION_OPTIONS = { ...TRANSACTION_OPTIONS, isolationLevel: 'ReadCommitted' } as const;
 /** How often a tenant transaction runs when it loses a race (see `DbTenantStore.transaction`). */
 const TRANSACTION_ATTEMPTS = 6;
 /** Rows read per round trip when a list filters on fields inside the JSON body. */
@@ -126,9 +128,6 @@ function instantOf(value: unknown): string {
   ).toISOString();
 }
 
-const isUniqueViolation = (error: unknown) =>
-  typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'P2002';
-
 /**
  * Translates driver-level failures into codes: the port's StoreError for a lost race (deadlock, write
  * conflict) and a unique violation, db's DbError for the rest (`DB_UNAVAILABLE` for a server that is down,
@@ -159,6 +158,13 @@ export class DbStore implements Store {
   constructor(readonly db: BillingDatabase) {
     this.provider = db.provider;
     this.prisma = prismaOf(db);
+    const raw = rawMysqlOf(db);
+    if (raw) {
+      rawStores.set(this, {
+        raw,
+        reader: rawMysqlClient(raw.pool as unknown as RawConnection, raw.dataModel) as Client,
+      });
+    }
   }
 
   /**
@@ -233,7 +239,7 @@ export class DbStore implements Store {
     // tenant's change marker (what `changeMarker()` reads), which the upcoming-invoice preview keys its
     // cache by; the tenant row is memoised, as the API never changes a tenant.
     const rows = await this.exclusive(() =>
-      this.prisma.$queryRawUnsafe<Row[]>(
+      readerClient(this).$queryRawUnsafe<Row[]>(
         'SELECT k.`id`, k.`tenantId`, k.`name`, k.`prefix`, k.`scopes`, k.`expiresAt`, k.`revokedAt`, ' +
           '(SELECT MAX(e.`seq`) FROM `AuditEvent` e WHERE e.`tenantId` = k.`tenantId`) AS `head` ' +
           'FROM `ApiKey` k WHERE k.`hashedKey` = ?',
@@ -287,6 +293,41 @@ export class DbStore implements Store {
       this.caches.set(tenantId, cache);
     }
     return cache;
+  }
+}
+
+/** MySQL: the driver pool the tenant store's statements run on (see raw-mysql.ts), and a reader over it. */
+const rawStores = new WeakMap<DbStore, { raw: RawMysql; reader: Client }>();
+
+/** The client the tenant store reads with outside transactions. */
+function readerClient(store: DbStore): Client {
+  return rawStores.get(store)?.reader ?? prismaOf(store.db);
+}
+
+/**
+ * Runs `work` in one transaction: SQLite through Prisma's interactive transaction; MySQL on a pooled driver
+ * connection (the statements through raw-mysql.ts) at READ COMMITTED: no gap locks (so concurrent inserts of
+ * unrelated rows never deadlock on an index gap), and a read after a row lock sees the latest committed row,
+ * which the lost-update check of `DbTransaction.update` relies on.
+ */
+async function inTransaction<T>(store: DbStore, work: (client: Client) => Promise<T>): Promise<T> {
+  const raw = rawStores.get(store)?.raw;
+  if (!raw) return prismaOf(store.db).$transaction(work, TRANSACTION_OPTIONS);
+  const connection = await raw.pool.getConnection();
+  let open = false;
+  try {
+    await connection.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
+    await connection.query('BEGIN');
+    open = true;
+    const result = await work(rawMysqlClient(connection as RawConnection, raw.dataModel) as Client);
+    await connection.query('COMMIT');
+    open = false;
+    return result;
+  } catch (error) {
+    if (open) await connection.query('ROLLBACK').catch(() => connection.destroy());
+    throw error;
+  } finally {
+    await connection.release().catch(() => undefined);
   }
 }
 
@@ -699,7 +740,13 @@ class DbTransaction extends DbReader implements TenantTransaction {
     }));
     const prisma = prismaOf(this.db);
     await appendAuditEvents(
-      { provider: this.db.provider, client: this.client(), root: prisma, inTransaction: true },
+      {
+        provider: this.db.provider,
+        client: this.client(),
+        root: prisma,
+        inTransaction: true,
+        pipelined: rawMysqlOf(this.db) !== null,
+      },
       this.tenantId,
       events,
     );
@@ -815,7 +862,7 @@ class DbTenantStore extends DbReader implements TenantStore {
     tenantId: string,
   ) {
     super(
-      () => prismaOf(store.db),
+      () => readerClient(store),
       tenantId,
       (work) => store.exclusive(work, tenantId),
       store.cacheOf(tenantId),
@@ -837,15 +884,12 @@ class DbTenantStore extends DbReader implements TenantStore {
   ): Promise<T> {
     const once = () =>
       this.run(() =>
-        prismaOf(this.store.db).$transaction(
-          async (client) => {
-            const tx = new DbTransaction(this.store.db, client, this.tenantId, this.cache);
-            const result = await work(tx);
-            await tx.flushAudit();
-            return result;
-          },
-          this.store.provider === 'mysql' ? TENANT_TRANSACTION_OPTIONS : TRANSACTION_OPTIONS,
-        ),
+        inTransaction(this.store, async (client) => {
+          const tx = new DbTransaction(this.store.db, client, this.tenantId, this.cache);
+          const result = await work(tx);
+          await tx.flushAudit();
+          return result;
+        }),
       );
     if (this.store.provider !== 'mysql') return once();
     const started = Date.now();

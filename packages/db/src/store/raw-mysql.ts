@@ -1,0 +1,478 @@
+// The tenant store's MySQL statements on the mariadb driver itself, without Prisma's query engine.
+//
+// A write-path profile (issue 20) put ~40 % of the API's CPU per subscription change in Prisma's client:
+// compiling each `createMany` (its plans are never cached), interpreting query plans and mapping results.
+// The tenant store's code speaks the small part of Prisma's model API listed below; `rawMysqlClient` speaks
+// the same part over one pooled mariadb connection, typed by the Prisma client's own data model, so the
+// store's statements (and their meaning) stay as they are while Prisma keeps the schema, the migrations and
+// every other path. Anything outside that part throws `RawClientUnsupported` rather than guessing, and the
+// integration suites run every store operation on it.
+
+/** A connection of the mariadb driver's pool (as the connection guard hands it out). */
+export interface RawConnection {
+  query(sql: string | { sql: string }, values?: readonly unknown[]): Promise<unknown>;
+}
+
+/** Field types of the Prisma data model (`PrismaClient._runtimeDataModel`). */
+export interface RuntimeDataModel {
+  readonly models: Readonly<
+    Record<string, { readonly fields: readonly { name: string; kind: string; type: string }[] }>
+  >;
+}
+
+/** A statement shape this client does not speak: a bug in the store, found by its tests. */
+export class RawClientUnsupported extends Error {
+  constructor(what: string) {
+    super(`raw MySQL client: unsupported ${what}`);
+    this.name = 'RawClientUnsupported';
+  }
+}
+
+/** Relations the store reads through `include` or filters on, by `Model.field`. */
+const RELATIONS: Readonly<
+  Record<
+    string,
+    { model: string; list: true; foreignKey: string } | { model: string; list: false; localKey: string }
+  >
+> = {
+  'Subscription.items': { model: 'SubscriptionItem', list: true, foreignKey: 'subscriptionId' },
+  'Subscription.discounts': { model: 'SubscriptionDiscount', list: true, foreignKey: 'subscriptionId' },
+  'Invoice.lines': { model: 'InvoiceLine', list: true, foreignKey: 'invoiceId' },
+  'InvoiceLine.discounts': { model: 'InvoiceLineDiscount', list: true, foreignKey: 'invoiceLineId' },
+  'InvoiceLine.taxes': { model: 'InvoiceLineTax', list: true, foreignKey: 'invoiceLineId' },
+  'CreditNote.lines': { model: 'CreditNoteLine', list: true, foreignKey: 'creditNoteId' },
+  'PromotionCode.discountDefinition': {
+    model: 'DiscountDefinition',
+    list: false,
+    localKey: 'discountDefinitionId',
+  },
+};
+
+/**
+ * Models with an `@updatedAt` field: Prisma's client sets it on every create and update (the column has no
+ * default in the migrations), so this client does too. `raw-mysql.test.ts` checks this list against the schema.
+ */
+export const UPDATED_AT_MODELS: ReadonlySet<string> = new Set([
+  'BillingRun',
+  'Customer',
+  'DiscountDefinition',
+  'GatewayCredential',
+  'Invoice',
+  'Payment',
+  'Price',
+  'Product',
+  'Subscription',
+  'TaxRateTable',
+  'Tenant',
+]);
+
+type Row = Record<string, unknown>;
+type FieldTypes = ReadonlyMap<string, string>;
+
+const q = (name: string) => `\`${name}\``;
+
+/** An instant as MySQL's DATETIME(3) text in UTC (as the Prisma adapter binds it). */
+function datetime(value: Date): string {
+  return value.toISOString().replace('T', ' ').replace('Z', '');
+}
+
+function bindValue(value: unknown): unknown {
+  if (value instanceof Date) return datetime(value);
+  return value;
+}
+
+interface ResultHeader {
+  affectedRows: number;
+}
+
+class Statements {
+  private readonly fields = new Map<string, FieldTypes>();
+
+  constructor(
+    readonly connection: RawConnection,
+    private readonly dataModel: RuntimeDataModel,
+  ) {}
+
+  fieldsOf(model: string): FieldTypes {
+    let found = this.fields.get(model);
+    if (!found) {
+      const definition = this.dataModel.models[model];
+      if (!definition) throw new RawClientUnsupported(`model ${model}`);
+      found = new Map(definition.fields.map((f) => [f.name, f.kind === 'scalar' ? f.type : `@${f.type}`]));
+      this.fields.set(model, found);
+    }
+    return found;
+  }
+
+  async run(sql: string, values: readonly unknown[]): Promise<unknown> {
+    return this.connection.query(sql, values.map(bindValue));
+  }
+
+  /** A row as Prisma's client returns it: booleans, numbers, bigints and Dates by the model's field types. */
+  fromRow(model: string, row: Row, columns?: readonly string[]): Row {
+    const types = this.fieldsOf(model);
+    const out: Row = {};
+    for (const name of columns ?? Object.keys(row)) {
+      const value = row[name];
+      const type = types.get(name);
+      if (type === undefined) continue;
+      out[name] = convert(value, type);
+    }
+    return out;
+  }
+
+  /** `WHERE …` for a Prisma `where` on `model` (equality, null, in, not, gt/gte/lt/lte, compound keys). */
+  where(model: string, where: Row | undefined, values: unknown[], alias = ''): string {
+    if (where === undefined) return '';
+    const parts = this.conditions(model, where, values, alias);
+    return parts.length > 0 ? ` WHERE ${parts.join(' AND ')}` : '';
+  }
+
+  private conditions(model: string, where: Row, values: unknown[], alias: string): string[] {
+    const types = this.fieldsOf(model);
+    const parts: string[] = [];
+    for (const [field, condition] of Object.entries(where)) {
+      if (condition === undefined) continue;
+      const type = types.get(field);
+      const column = `${alias}${q(field)}`;
+      if (type === undefined) {
+        // A compound unique key (`tenantId_kind: { tenantId, kind }`).
+        if (field.includes('_') && isPlainObject(condition)) {
+          parts.push(...this.conditions(model, condition, values, alias));
+          continue;
+        }
+        throw new RawClientUnsupported(`filter ${model}.${field}`);
+      }
+      if (type.startsWith('@')) {
+        const relation = RELATIONS[`${model}.${field}`];
+        if (!relation || relation.list || !isPlainObject(condition))
+          throw new RawClientUnsupported(`relation filter ${model}.${field}`);
+        const inner: unknown[] = [];
+        const sub = this.conditions(relation.model, condition, inner, 'r.');
+        parts.push(
+          `${alias}${q(relation.localKey)} IN (SELECT r.${q('id')} FROM ${q(relation.model)} r${sub.length > 0 ? ` WHERE ${sub.join(' AND ')}` : ''})`,
+        );
+        values.push(...inner);
+        continue;
+      }
+      if (condition === null) {
+        parts.push(`${column} IS NULL`);
+        continue;
+      }
+      if (!isPlainObject(condition) || condition instanceof Date) {
+        parts.push(`${column} = ?`);
+        values.push(condition);
+        continue;
+      }
+      for (const [op, operand] of Object.entries(condition)) {
+        if (operand === undefined) continue;
+        switch (op) {
+          case 'equals':
+            if (operand === null) parts.push(`${column} IS NULL`);
+            else {
+              parts.push(`${column} = ?`);
+              values.push(operand);
+            }
+            break;
+          case 'not':
+            if (operand === null) parts.push(`${column} IS NOT NULL`);
+            else if (isPlainObject(operand) && !(operand instanceof Date))
+              throw new RawClientUnsupported(`filter ${model}.${field}.not with an object`);
+            else {
+              // Prisma's `not: x` matches NULL too.
+              parts.push(`(${column} <> ? OR ${column} IS NULL)`);
+              values.push(operand);
+            }
+            break;
+          case 'in': {
+            const list = operand as readonly unknown[];
+            if (list.length === 0) parts.push('1 = 0');
+            else {
+              parts.push(`${column} IN (${list.map(() => '?').join(', ')})`);
+              values.push(...list);
+            }
+            break;
+          }
+          case 'notIn': {
+            const list = operand as readonly unknown[];
+            if (list.length > 0) {
+              parts.push(`${column} NOT IN (${list.map(() => '?').join(', ')})`);
+              values.push(...list);
+            }
+            break;
+          }
+          case 'gt':
+          case 'gte':
+          case 'lt':
+          case 'lte':
+            parts.push(`${column} ${{ gt: '>', gte: '>=', lt: '<', lte: '<=' }[op]} ?`);
+            values.push(operand);
+            break;
+          default:
+            throw new RawClientUnsupported(`filter operator ${model}.${field}.${op}`);
+        }
+      }
+    }
+    return parts;
+  }
+
+  orderBy(model: string, orderBy: unknown): string {
+    if (orderBy === undefined) return '';
+    const types = this.fieldsOf(model);
+    const terms = (Array.isArray(orderBy) ? orderBy : [orderBy]).flatMap((term: Row) =>
+      Object.entries(term).map(([field, direction]) => {
+        if (!types.has(field) || (direction !== 'asc' && direction !== 'desc'))
+          throw new RawClientUnsupported(`orderBy ${model}.${field}`);
+        return `${q(field)} ${direction === 'desc' ? 'DESC' : 'ASC'}`;
+      }),
+    );
+    return terms.length > 0 ? ` ORDER BY ${terms.join(', ')}` : '';
+  }
+
+  async findMany(model: string, args: Row = {}): Promise<Row[]> {
+    for (const key of Object.keys(args))
+      if (!['where', 'orderBy', 'take', 'select', 'include'].includes(key))
+        throw new RawClientUnsupported(`${model}.findMany argument ${key}`);
+    const values: unknown[] = [];
+    const select = args.select as Row | undefined;
+    const columns = select ? this.scalarSelection(model, select) : null;
+    const take = args.take as number | undefined;
+    const sql = `SELECT ${columns ? columns.map(q).join(', ') : '*'} FROM ${q(model)}${this.where(model, args.where as Row | undefined, values)}${this.orderBy(model, args.orderBy)}${take !== undefined ? ` LIMIT ${Math.max(0, Math.trunc(take))}` : ''}`;
+    const rows = ((await this.run(sql, values)) as Row[]).map((row) => this.fromRow(model, row));
+    const include = (args.include ?? (select ? relationSelection(select) : undefined)) as Row | undefined;
+    if (include) await this.include(model, rows, include);
+    return rows;
+  }
+
+  private scalarSelection(model: string, select: Row): string[] {
+    const types = this.fieldsOf(model);
+    const columns: string[] = [];
+    for (const [field, wanted] of Object.entries(select)) {
+      const type = types.get(field);
+      if (type === undefined) throw new RawClientUnsupported(`select ${model}.${field}`);
+      if (!type.startsWith('@') && wanted === true) columns.push(field);
+    }
+    // The keys relations are joined on.
+    for (const [field, wanted] of Object.entries(select)) {
+      if (!types.get(field)?.startsWith('@') || !wanted) continue;
+      const relation = RELATIONS[`${model}.${field}`];
+      const key = relation === undefined ? null : relation.list ? 'id' : relation.localKey;
+      if (key !== null && !columns.includes(key)) columns.push(key);
+    }
+    return columns;
+  }
+
+  /** Loads `include`d relations onto `rows` (one statement per relation, over all rows). */
+  private async include(model: string, rows: Row[], include: Row): Promise<void> {
+    for (const [field, spec] of Object.entries(include)) {
+      if (!spec) continue;
+      const relation = RELATIONS[`${model}.${field}`];
+      if (!relation) throw new RawClientUnsupported(`include ${model}.${field}`);
+      const nested = spec === true ? {} : (spec as Row);
+      const keys = rows
+        .map((row) => row[relation.list ? 'id' : relation.localKey])
+        .filter((key): key is string => typeof key === 'string');
+      const unique = [...new Set(keys)];
+      const select = nested.select as Row | undefined;
+      const childArgs: Row = {
+        where: { [relation.list ? relation.foreignKey : 'id']: { in: unique } },
+        ...(nested.include !== undefined ? { include: nested.include } : {}),
+        ...(select !== undefined
+          ? { select: { ...select, [relation.list ? relation.foreignKey : 'id']: true } }
+          : {}),
+      };
+      const children = unique.length > 0 ? await this.findMany(relation.model, childArgs) : [];
+      if (relation.list) {
+        const byParent = new Map<unknown, Row[]>();
+        for (const child of children) {
+          const parent = child[relation.foreignKey];
+          const list = byParent.get(parent);
+          if (list) list.push(child);
+          else byParent.set(parent, [child]);
+        }
+        for (const row of rows) row[field] = byParent.get(row.id) ?? [];
+      } else {
+        const byId = new Map(children.map((child) => [child.id, child]));
+        for (const row of rows) {
+          const child = byId.get(row[relation.localKey]) ?? null;
+          if (child && select && !select.id) {
+            const { id: _id, ...rest } = child;
+            row[field] = rest;
+          } else row[field] = child;
+        }
+      }
+    }
+  }
+
+  async insert(model: string, data: readonly Row[]): Promise<number> {
+    if (data.length === 0) return 0;
+    const types = this.fieldsOf(model);
+    const now = UPDATED_AT_MODELS.has(model) ? new Date() : null;
+    const columns: string[] = [];
+    for (const row of data)
+      for (const [field, value] of Object.entries(row)) {
+        if (value === undefined || columns.includes(field)) continue;
+        const type = types.get(field);
+        if (type === undefined || type.startsWith('@'))
+          throw new RawClientUnsupported(`create ${model}.${field}`);
+        columns.push(field);
+      }
+    if (now && !columns.includes('updatedAt')) columns.push('updatedAt');
+    const values: unknown[] = [];
+    const tuples = data.map((row) => {
+      const marks = columns.map((column) => {
+        const value = row[column];
+        if (value === undefined) {
+          if (column === 'updatedAt' && now) {
+            values.push(now);
+            return '?';
+          }
+          return 'DEFAULT';
+        }
+        values.push(value);
+        return '?';
+      });
+      return `(${marks.join(', ')})`;
+    });
+    const result = (await this.run(
+      `INSERT INTO ${q(model)} (${columns.map(q).join(', ')}) VALUES ${tuples.join(', ')}`,
+      values,
+    )) as ResultHeader;
+    return Number(result.affectedRows);
+  }
+
+  async update(model: string, where: Row | undefined, data: Row): Promise<number> {
+    const types = this.fieldsOf(model);
+    const values: unknown[] = [];
+    const sets: string[] = [];
+    for (const [field, value] of Object.entries(data)) {
+      if (value === undefined) continue;
+      const type = types.get(field);
+      if (type === undefined || type.startsWith('@'))
+        throw new RawClientUnsupported(`update ${model}.${field}`);
+      if (isPlainObject(value) && !(value instanceof Date)) {
+        const entries = Object.entries(value);
+        const [op, operand] = entries[0] ?? [];
+        if (entries.length !== 1 || op === undefined)
+          throw new RawClientUnsupported(`update ${model}.${field}`);
+        if (op === 'set') {
+          sets.push(`${q(field)} = ?`);
+          values.push(operand);
+        } else if (op === 'increment' || op === 'decrement') {
+          sets.push(`${q(field)} = ${q(field)} ${op === 'increment' ? '+' : '-'} ?`);
+          values.push(operand);
+        } else throw new RawClientUnsupported(`update ${model}.${field}.${op}`);
+        continue;
+      }
+      sets.push(`${q(field)} = ?`);
+      values.push(value);
+    }
+    if (UPDATED_AT_MODELS.has(model) && data.updatedAt === undefined) {
+      sets.push(`${q('updatedAt')} = ?`);
+      values.push(new Date());
+    }
+    if (sets.length === 0) return (await this.findMany(model, { where, select: { tenantId: true } })).length;
+    const result = (await this.run(
+      `UPDATE ${q(model)} SET ${sets.join(', ')}${this.where(model, where, values)}`,
+      values,
+    )) as ResultHeader;
+    return Number(result.affectedRows);
+  }
+
+  async delete(model: string, where: Row | undefined): Promise<number> {
+    const values: unknown[] = [];
+    const result = (await this.run(
+      `DELETE FROM ${q(model)}${this.where(model, where, values)}`,
+      values,
+    )) as ResultHeader;
+    return Number(result.affectedRows);
+  }
+
+  async count(model: string, where: Row | undefined): Promise<number> {
+    const values: unknown[] = [];
+    const [row] = (await this.run(
+      `SELECT COUNT(*) AS n FROM ${q(model)}${this.where(model, where, values)}`,
+      values,
+    )) as Row[];
+    return Number(row?.n ?? 0);
+  }
+}
+
+function isPlainObject(value: unknown): value is Row {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
+}
+
+function relationSelection(select: Row): Row | undefined {
+  const out: Row = {};
+  for (const [field, wanted] of Object.entries(select)) if (isPlainObject(wanted)) out[field] = wanted;
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+function convert(value: unknown, type: string): unknown {
+  if (value === null || value === undefined) return null;
+  switch (type) {
+    case 'Boolean':
+      return typeof value === 'boolean' ? value : Number(value) !== 0;
+    case 'Int':
+      return typeof value === 'number' ? value : Number(value);
+    case 'BigInt':
+      return typeof value === 'bigint' ? value : BigInt(value as number | string);
+    case 'DateTime':
+      return value instanceof Date ? value : new Date(`${String(value).replace(' ', 'T')}Z`);
+    default:
+      return value;
+  }
+}
+
+/** Prisma's error for a missing row of `findFirstOrThrow` / `findUniqueOrThrow`. */
+function notFound(model: string): Error {
+  return Object.assign(new Error(`No ${model} found`), { code: 'P2025', meta: { modelName: model } });
+}
+
+/** A model delegate: the part of Prisma's model API the tenant store uses. */
+function delegate(statements: Statements, model: string) {
+  const first = async (args: Row = {}) => (await statements.findMany(model, { ...args, take: 1 }))[0] ?? null;
+  const firstOrThrow = async (args: Row = {}) => {
+    const found = await first(args);
+    if (!found) throw notFound(model);
+    return found;
+  };
+  return {
+    findMany: (args: Row = {}) => statements.findMany(model, args),
+    findFirst: first,
+    findUnique: first,
+    findFirstOrThrow: firstOrThrow,
+    findUniqueOrThrow: firstOrThrow,
+    count: async (args: Row = {}) => statements.count(model, args.where as Row | undefined),
+    createMany: async (args: { data: Row | readonly Row[] }) => ({
+      count: await statements.insert(model, Array.isArray(args.data) ? args.data : [args.data as Row]),
+    }),
+    create: async (args: { data: Row }) => {
+      const { data } = args;
+      if (typeof data.id !== 'string') throw new RawClientUnsupported(`${model}.create without an id`);
+      await statements.insert(model, [data]);
+      return firstOrThrow({ where: { id: data.id } });
+    },
+    updateMany: async (args: { where?: Row; data: Row }) => ({
+      count: await statements.update(model, args.where, args.data),
+    }),
+    deleteMany: async (args: { where?: Row } = {}) => ({ count: await statements.delete(model, args.where) }),
+  };
+}
+
+const camel = (model: string) => model.charAt(0).toLowerCase() + model.slice(1);
+
+/**
+ * A Prisma-shaped client over one mariadb connection (inside a transaction the caller opened on it): model
+ * delegates (`client.invoice.findMany(…)`) and `$queryRawUnsafe` / `$executeRawUnsafe`.
+ */
+export function rawMysqlClient(connection: RawConnection, dataModel: RuntimeDataModel): unknown {
+  const statements = new Statements(connection, dataModel);
+  const client: Row = {
+    $queryRawUnsafe: async (sql: string, ...values: unknown[]) => statements.run(sql, values),
+    $executeRawUnsafe: async (sql: string, ...values: unknown[]) =>
+      Number(((await statements.run(sql, values)) as ResultHeader).affectedRows),
+  };
+  for (const model of Object.keys(dataModel.models)) client[camel(model)] = delegate(statements, model);
+  return client;
+}
