@@ -847,10 +847,14 @@ describe('3 API processes and 3 workers on one MariaDB under mixed load, one of 
       6,
       [...bySubscription.entries()].map(([id, changes]) => async () => {
         const events = await listAll(admin, `/v1/audit-events?entity_type=subscription&entity_id=${id}`);
+        // The trail records what each change changed (items only when they did): replay it in order.
         const quantityAt = new Map<number, number>();
-        for (const e of events) {
+        let items: { quantity: number }[] | undefined;
+        for (const e of [...events].sort((a, b) => a.seq - b.seq)) {
           const after = e.data?.after;
-          if (typeof after?.version === 'number') quantityAt.set(after.version, after.items?.[0]?.quantity);
+          if (Array.isArray(after?.items)) items = after.items;
+          if (typeof after?.version === 'number')
+            quantityAt.set(after.version, items?.[0]?.quantity as number);
         }
         for (const c of changes)
           if (quantityAt.get(c.version) !== c.quantity)
