@@ -236,7 +236,8 @@ export async function runClaimed<T>(
 
 /**
  * What an audit entry keeps (every recorder writes through this): of a subscription, the fields the
- * operation changed (with its id and version, before and after); of an invoice, its ids, dates and amounts
+ * operation changed (with its id and version, before and after; a list that only grew, such as a period's
+ * billed lines, as `{ length }` before and `{ length, appended }` after); of an invoice, its ids, dates and amounts
  * (each line's id and amount), not the lines' detail and the explanation, which the stored invoice itself
  * carries. The trail records what changed and references the invoice rather than copying both states
  * whole, so appending to it (canonicalised and hashed under the tenant's chain lock) stays cheap.
@@ -248,7 +249,22 @@ export function auditEntryOf(entry: AuditChange): AuditChange {
     for (const key of new Set([...Object.keys(entry.before), ...Object.keys(entry.after)])) {
       const was = entry.before[key];
       const is = entry.after[key];
-      if (was === is || JSON.stringify(was) === JSON.stringify(is)) continue;
+      if (was === is) continue;
+      const wasJson = JSON.stringify(was);
+      const isJson = JSON.stringify(is);
+      if (wasJson === isJson) continue;
+      // A list that only grew (a period's billed lines, change after change): its length and the new tail.
+      if (
+        Array.isArray(was) &&
+        Array.isArray(is) &&
+        was.length > 0 &&
+        is.length > was.length &&
+        isJson.startsWith(`${wasJson.slice(0, -1)},`)
+      ) {
+        before[key] = { length: was.length };
+        after[key] = { length: is.length, appended: is.slice(was.length) };
+        continue;
+      }
       before[key] = was ?? null;
       after[key] = is ?? null;
     }

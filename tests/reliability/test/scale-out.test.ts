@@ -853,6 +853,11 @@ describe('3 API processes and 3 workers on one MariaDB under mixed load, one of 
         for (const e of [...events].sort((a, b) => a.seq - b.seq)) {
           const after = e.data?.after;
           if (Array.isArray(after?.items)) items = after.items;
+          else if (Array.isArray(after?.items?.appended))
+            items = [
+              ...(items ?? []).slice(0, after.items.length - after.items.appended.length),
+              ...after.items.appended,
+            ];
           if (typeof after?.version === 'number')
             quantityAt.set(after.version, items?.[0]?.quantity as number);
         }
