@@ -15,7 +15,7 @@ import { createRepositories, type Repositories } from './repositories.js';
 import { atomic, type Scope } from './scope.js';
 import { mariadbPoolConfig, openSqliteFile, sessionInitSql } from './sql-runner.js';
 import { sqliteAdapter } from './sqlite-adapter.js';
-import type { RuntimeDataModel } from './store/raw-mysql.js';
+import type { RawMysql, RuntimeDataModel } from './store/raw-mysql.js';
 
 export interface OpenDatabaseOptions {
   /** `mysql://…` / `mariadb://…` for MariaDB/MySQL, `file:…` or a path for SQLite. Default: `DATABASE_URL_BILLING`. */
@@ -102,7 +102,7 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<B
     });
     prisma = client as unknown as BillingPrismaClient;
     raw = {
-      pool: pool.pool,
+      pool: pool.pool as unknown as RawMysql['pool'],
       dataModel: (client as unknown as { _runtimeDataModel: RuntimeDataModel })._runtimeDataModel,
     };
     close = async () => {
@@ -110,7 +110,13 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<B
       await pool.close();
     };
   }
-  const scope: Scope = { provider: target.provider, client: prisma, root: prisma, inTransaction: false };
+  const scope: Scope = {
+    provider: target.provider,
+    client: prisma,
+    root: prisma,
+    inTransaction: false,
+    ...(raw ? { raw } : {}),
+  };
   const repositoryOptions = { encryptionKeys: options.encryptionKeys };
   const db: BillingDatabase = {
     ...createRepositories(scope, repositoryOptions),
@@ -125,12 +131,6 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<B
 }
 
 const clients = new WeakMap<BillingDatabase, BillingPrismaClient>();
-
-/** @internal A MySQL database's driver pool (guarded) and the Prisma client's data model, for `raw-mysql.ts`. */
-export interface RawMysql {
-  readonly pool: DriverPool;
-  readonly dataModel: RuntimeDataModel;
-}
 
 const rawPools = new WeakMap<BillingDatabase, RawMysql>();
 

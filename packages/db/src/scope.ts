@@ -1,6 +1,7 @@
 import { monotonicFactory } from 'ulid';
 import type { BillingClient, BillingPrismaClient, Provider } from './client.js';
 import { DbError, driverFailure, RETRY_AFTER_SECONDS, toDbError } from './errors.js';
+import { type RawMysql, rawTransaction } from './store/raw-mysql.js';
 
 /** What every repository function runs against: a client, and whether it is already inside a transaction. */
 export interface Scope {
@@ -13,6 +14,8 @@ export interface Scope {
    * store's raw MySQL client): independent statements may be issued together, one round trip for several.
    */
   readonly pipelined?: boolean;
+  /** MySQL: the driver pool transactions run on (raw-mysql.ts), without Prisma's query engine. */
+  readonly raw?: RawMysql;
 }
 
 export const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 30_000 } as const;
@@ -27,6 +30,12 @@ export const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 30_000 } as const
 export async function atomic<T>(scope: Scope, fn: (tx: Scope) => Promise<T>): Promise<T> {
   if (scope.inTransaction) return fn(scope);
   try {
+    const raw = scope.raw;
+    if (raw) {
+      return await rawTransaction(raw, null, (client: BillingClient) =>
+        fn({ provider: scope.provider, client, root: scope.root, inTransaction: true, pipelined: true, raw }),
+      );
+    }
     return await scope.root.$transaction(async (client) => {
       // The SQLite adapter opens transactions with a deferred BEGIN. Writing first (a no-op UPDATE) takes the
       // write lock before any read, like BEGIN IMMEDIATE: a transaction in another process then waits (busy

@@ -46,6 +46,17 @@ const RELATIONS: Readonly<
     list: false,
     localKey: 'discountDefinitionId',
   },
+  'TaxRate.jurisdiction': { model: 'TaxJurisdiction', list: false, localKey: 'jurisdictionId' },
+  'Tenant.documentCounters': { model: 'DocumentCounter', list: true, foreignKey: 'tenantId' },
+  // One row per tenant, keyed by it: only ever created with the tenant (nested create), never included.
+  'Tenant.auditChainHead': { model: 'AuditChainHead', list: true, foreignKey: 'tenantId' },
+};
+
+/** Primary keys other than `id` (what `create` reads the new row back by). `raw-mysql.test.ts` checks them. */
+export const PRIMARY_KEYS: Readonly<Record<string, readonly string[]>> = {
+  AuditChainHead: ['tenantId'],
+  DocumentCounter: ['tenantId', 'kind'],
+  TaxRateTable: ['tenantId'],
 };
 
 /**
@@ -133,6 +144,17 @@ class Statements {
     const parts: string[] = [];
     for (const [field, condition] of Object.entries(where)) {
       if (condition === undefined) continue;
+      if (field === 'AND' || field === 'OR' || field === 'NOT') {
+        const list = (Array.isArray(condition) ? condition : [condition]) as Row[];
+        const groups = list.map((w) => {
+          const inner = this.conditions(model, w, values, alias);
+          return inner.length > 0 ? `(${inner.join(' AND ')})` : '1 = 1';
+        });
+        if (field === 'OR') parts.push(groups.length > 0 ? `(${groups.join(' OR ')})` : '1 = 0');
+        else if (field === 'AND') parts.push(...groups);
+        else parts.push(...groups.map((g) => `NOT ${g}`));
+        continue;
+      }
       const type = types.get(field);
       const column = `${alias}${q(field)}`;
       if (type === undefined) {
@@ -274,8 +296,15 @@ class Statements {
         .filter((key): key is string => typeof key === 'string');
       const unique = [...new Set(keys)];
       const select = nested.select as Row | undefined;
+      for (const key of Object.keys(nested))
+        if (!['select', 'include', 'orderBy', 'where'].includes(key))
+          throw new RawClientUnsupported(`include ${model}.${field} argument ${key}`);
       const childArgs: Row = {
-        where: { [relation.list ? relation.foreignKey : 'id']: { in: unique } },
+        where: {
+          ...((nested.where as Row | undefined) ?? {}),
+          [relation.list ? relation.foreignKey : 'id']: { in: unique },
+        },
+        ...(nested.orderBy !== undefined ? { orderBy: nested.orderBy } : {}),
         ...(nested.include !== undefined ? { include: nested.include } : {}),
         ...(select !== undefined
           ? { select: { ...select, [relation.list ? relation.foreignKey : 'id']: true } }
@@ -429,6 +458,12 @@ function notFound(model: string): Error {
   return Object.assign(new Error(`No ${model} found`), { code: 'P2025', meta: { modelName: model } });
 }
 
+/** The `include` / `select` of a write, for the row it returns. */
+const shape = (args: { include?: Row; select?: Row }): Row => ({
+  ...(args.include !== undefined ? { include: args.include } : {}),
+  ...(args.select !== undefined ? { select: args.select } : {}),
+});
+
 /** A model delegate: the part of Prisma's model API the tenant store uses. */
 function delegate(statements: Statements, model: string) {
   const first = async (args: Row = {}) => (await statements.findMany(model, { ...args, take: 1 }))[0] ?? null;
@@ -447,11 +482,63 @@ function delegate(statements: Statements, model: string) {
     createMany: async (args: { data: Row | readonly Row[] }) => ({
       count: await statements.insert(model, Array.isArray(args.data) ? args.data : [args.data as Row]),
     }),
-    create: async (args: { data: Row }) => {
-      const { data } = args;
-      if (typeof data.id !== 'string') throw new RawClientUnsupported(`${model}.create without an id`);
+    create: async (args: { data: Row; include?: Row; select?: Row }) => {
+      // Nested creates of a list relation (`lines: { create: [...] }`) go in after the row, keyed to it.
+      const data: Row = {};
+      const nested: [string, Row[]][] = [];
+      const types = statements.fieldsOf(model);
+      for (const [field, value] of Object.entries(args.data)) {
+        if (!types.get(field)?.startsWith('@')) {
+          data[field] = value;
+          continue;
+        }
+        const relation = RELATIONS[`${model}.${field}`];
+        const create = isPlainObject(value) ? value.create : undefined;
+        if (!relation?.list || create === undefined || Object.keys(value as Row).length !== 1)
+          throw new RawClientUnsupported(`create ${model}.${field}`);
+        nested.push([field, Array.isArray(create) ? (create as Row[]) : [create as Row]]);
+      }
+      const key = PRIMARY_KEYS[model] ?? ['id'];
+      const where: Row = {};
+      for (const column of key) {
+        if (data[column] === undefined)
+          throw new RawClientUnsupported(`${model}.create without its ${column}`);
+        where[column] = data[column];
+      }
       await statements.insert(model, [data]);
-      return firstOrThrow({ where: { id: data.id } });
+      for (const [field, rows] of nested) {
+        const relation = RELATIONS[`${model}.${field}`] as { model: string; foreignKey: string };
+        await statements.insert(
+          relation.model,
+          rows.map((row) => ({ ...row, [relation.foreignKey]: data.id })),
+        );
+      }
+      return firstOrThrow({ where, ...shape(args) });
+    },
+    update: async (args: { where: Row; data: Row; include?: Row; select?: Row }) => {
+      const found = await first({ where: args.where });
+      if (!found) throw notFound(model);
+      const key: Row = {};
+      for (const column of PRIMARY_KEYS[model] ?? ['id']) key[column] = found[column];
+      await statements.update(model, key, args.data);
+      return firstOrThrow({ where: key, ...shape(args) });
+    },
+    upsert: async (args: { where: Row; create: Row; update: Row; include?: Row; select?: Row }) => {
+      const found = await first({ where: args.where });
+      if (found) {
+        const key: Row = {};
+        for (const column of PRIMARY_KEYS[model] ?? ['id']) key[column] = found[column];
+        await statements.update(model, key, args.update);
+        return firstOrThrow({ where: key, ...shape(args) });
+      }
+      try {
+        await statements.insert(model, [args.create]);
+      } catch (error) {
+        // Another transaction created it first: update that row, as Prisma's upsert would.
+        if ((error as { errno?: unknown }).errno !== 1062) throw error;
+        await statements.update(model, args.where, args.update);
+      }
+      return firstOrThrow({ where: args.where, ...shape(args) });
     },
     updateMany: async (args: { where?: Row; data: Row }) => ({
       count: await statements.update(model, args.where, args.data),
@@ -475,4 +562,40 @@ export function rawMysqlClient(connection: RawConnection, dataModel: RuntimeData
   };
   for (const model of Object.keys(dataModel.models)) client[camel(model)] = delegate(statements, model);
   return client;
+}
+
+/** A MySQL database's driver pool (guarded) and the Prisma client's data model. */
+export interface RawMysql {
+  readonly pool: {
+    getConnection(): Promise<RawConnection & { release(): Promise<void>; destroy(): void }>;
+  };
+  readonly dataModel: RuntimeDataModel;
+}
+
+/**
+ * Runs `work` in one transaction on a pooled connection, with a Prisma-shaped client over it; at
+ * `isolation` (e.g. `READ COMMITTED`) or the session's default. Rolled back when `work` throws.
+ */
+export async function rawTransaction<T>(
+  raw: RawMysql,
+  isolation: 'READ COMMITTED' | null,
+  // biome-ignore lint/suspicious/noExplicitAny: the caller types the client (db's BillingClient).
+  work: (client: any) => Promise<T>,
+): Promise<T> {
+  const connection = await raw.pool.getConnection();
+  let open = false;
+  try {
+    if (isolation !== null) await connection.query(`SET TRANSACTION ISOLATION LEVEL ${isolation}`);
+    await connection.query('BEGIN');
+    open = true;
+    const result = await work(rawMysqlClient(connection, raw.dataModel));
+    await connection.query('COMMIT');
+    open = false;
+    return result;
+  } catch (error) {
+    if (open) await connection.query('ROLLBACK').catch(() => connection.destroy());
+    throw error;
+  } finally {
+    await connection.release().catch(() => undefined);
+  }
 }

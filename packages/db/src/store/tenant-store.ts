@@ -6,7 +6,6 @@ import {
   type OpenDatabaseOptions,
   openDatabase,
   prismaOf,
-  type RawMysql,
   rawMysqlOf,
 } from '../open-database.js';
 import { appendAuditEvents } from '../repositories/audit-log.js';
@@ -28,7 +27,7 @@ import type {
   TransactionOptions,
 } from './port.js';
 import { StoreError } from './port.js';
-import { type RawConnection, rawMysqlClient } from './raw-mysql.js';
+import { type RawConnection, type RawMysql, rawMysqlClient, rawTransaction } from './raw-mysql.js';
 import type {
   ApiKeyRecord,
   ApiKeySummary,
@@ -313,22 +312,7 @@ function readerClient(store: DbStore): Client {
 async function inTransaction<T>(store: DbStore, work: (client: Client) => Promise<T>): Promise<T> {
   const raw = rawStores.get(store)?.raw;
   if (!raw) return prismaOf(store.db).$transaction(work, TRANSACTION_OPTIONS);
-  const connection = await raw.pool.getConnection();
-  let open = false;
-  try {
-    await connection.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
-    await connection.query('BEGIN');
-    open = true;
-    const result = await work(rawMysqlClient(connection as RawConnection, raw.dataModel) as Client);
-    await connection.query('COMMIT');
-    open = false;
-    return result;
-  } catch (error) {
-    if (open) await connection.query('ROLLBACK').catch(() => connection.destroy());
-    throw error;
-  } finally {
-    await connection.release().catch(() => undefined);
-  }
+  return rawTransaction(raw, 'READ COMMITTED', work);
 }
 
 // --- reads and writes against one client (the database or a transaction) --------------------------
