@@ -124,6 +124,23 @@ function parseEnvelope(rawBody: string): Envelope | null {
   return value as unknown as Envelope;
 }
 
+/**
+ * The envelopes `receive` parsed, by the record it stored (and hands to `apply` in its receipt), so a
+ * delivery's body is parsed once; kept with the body it was parsed from, which must still be the record's.
+ */
+const parsedBodies = new WeakMap<
+  WebhookEventRecord,
+  { readonly rawBody: string; readonly envelope: Envelope }
+>();
+
+/** The envelope of a stored event's body: the one `receive` parsed for this record, else parsed now. */
+function envelopeOf(record: WebhookEventRecord): Envelope | null {
+  const parsed = parsedBodies.get(record);
+  return parsed !== undefined && parsed.rawBody === record.rawBody
+    ? parsed.envelope
+    : parseEnvelope(record.rawBody);
+}
+
 function rejected(
   reason: GatewayEventRejection,
   message: string,
@@ -276,7 +293,7 @@ async function applyStored(
   const at = deps.clock().toISOString();
   // `known` (the receipt's record) only spares a read: the transaction reads the event again under its lock.
   const stored = known?.id === id ? known : await tenantOf(deps, ctx).get('webhook_event', id);
-  const peeked = stored && !stored.processedAt ? parseEnvelope(stored.rawBody) : null;
+  const peeked = stored && !stored.processedAt ? envelopeOf(stored) : null;
   // I/O before the transaction and outside its locks: the gateway's own view of the intent.
   const prefetched =
     peeked && movesInvoice(peeked)
@@ -293,7 +310,11 @@ async function applyStored(
     refund = null;
     const current = await tx.getForUpdate('webhook_event', id);
     if (!current) return { applied: false };
-    const event = parseEnvelope(current.rawBody);
+    // The body is stored once and never changed: what was peeked at is what the locked row holds.
+    const event =
+      peeked !== null && stored !== null && current.rawBody === stored.rawBody
+        ? peeked
+        : parseEnvelope(current.rawBody);
     type = event?.type ?? current.type;
     createdAt = event?.created_at;
     if (current.processedAt) return { applied: false };
@@ -429,6 +450,7 @@ export function gatewayEventOperations(deps: Deps) {
         updatedAt: now,
       };
       const result = await deps.store.forTenant(route.tenantId).recordWebhook(stored);
+      if (result.stored) parsedBodies.set(stored, { rawBody: stored.rawBody, envelope: parsed });
       return {
         tenantId: route.tenantId,
         eventId: parsed.id,

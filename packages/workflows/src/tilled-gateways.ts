@@ -28,7 +28,11 @@ export interface TilledGatewaysOptions {
   readonly fallback?: readonly TilledAccount[];
   /** Overrides Tilled's host (the local fake Tilled in tests and the demo). */
   readonly baseUrl?: string;
-  /** How long a resolved gateway is reused before the credentials are read again (default 30 s). */
+  /**
+   * How long a resolved gateway, and a webhook route (the tenant and secrets of an account id), is reused
+   * before the credentials are read again (default 30 s): a rotated or deleted credential stops being used
+   * within this time. An account no tenant has is never cached, so a newly connected one routes at once.
+   */
   readonly cacheMs?: number;
   /** Time for the cache (default `Date.now`). */
   readonly now?: () => number;
@@ -37,7 +41,10 @@ export interface TilledGatewaysOptions {
 /** The gateway of each tenant and the routing of Tilled's webhooks, for `createBilling` and `gatewayEvents.receive`. */
 export interface TilledGateways {
   readonly gateways: GatewayResolver;
-  /** The tenant and accepted secrets of a Tilled account id (an event's `account_id`); null when unknown. */
+  /**
+   * The tenant and accepted secrets of a Tilled account id (an event's `account_id`); null when unknown.
+   * A known account's route is reused for `cacheMs`, so a webhook does not read and decrypt its credentials.
+   */
   readonly routing: (accountId: string) => Promise<GatewayAccountRoute | null>;
 }
 
@@ -53,8 +60,9 @@ function accountOf(credential: GatewayCredential): TilledAccount {
 
 /**
  * Tilled gateways per tenant: credentials stored (encrypted) in billing_db first, configured accounts as
- * the fallback. A resolved gateway is cached for `cacheMs`, so a payment does not read the credentials
- * each time, and a rotated key is picked up within that time.
+ * the fallback. A resolved gateway and a webhook route are cached for `cacheMs` (by tenant and by account
+ * id), so neither a payment nor a webhook reads and decrypts the credentials each time, and a rotated
+ * (or deleted) credential is picked up within that time.
  *
  * @example
  * const tilled = tilledGateways({ credentials: database.gatewayCredentials, fallback: accountsFromEnv });
@@ -66,6 +74,9 @@ export function tilledGateways(options: TilledGatewaysOptions): TilledGateways {
   const now = options.now ?? Date.now;
   const fallback = options.fallback ?? [];
   const cache = new Map<string, { readonly gateway: PaymentGateway | null; readonly until: number }>();
+  // By account id; only accounts that resolved (the ids come from unauthenticated requests, so unknown
+  // ones are neither kept nor allowed to grow the map).
+  const routes = new Map<string, { readonly route: GatewayAccountRoute; readonly until: number }>();
 
   const gatewayFor = (account: TilledAccount): PaymentGateway => {
     const client = new TilledClient({
@@ -89,9 +100,20 @@ export function tilledGateways(options: TilledGatewaysOptions): TilledGateways {
   };
 
   const routing = async (accountId: string): Promise<GatewayAccountRoute | null> => {
+    const cached = routes.get(accountId);
+    if (cached && cached.until > now()) return cached.route;
     const stored = (await options.credentials?.findByAccountId('tilled', accountId)) ?? null;
     const account = stored ? accountOf(stored) : fallback.find((a) => a.accountId === accountId);
-    return account ? { tenantId: account.tenantId, secrets: account.webhookSecrets } : null;
+    if (!account) {
+      routes.delete(accountId);
+      return null;
+    }
+    const route: GatewayAccountRoute = Object.freeze({
+      tenantId: account.tenantId,
+      secrets: Object.freeze([...account.webhookSecrets]),
+    });
+    routes.set(accountId, { route, until: now() + cacheMs });
+    return route;
   };
 
   return { gateways, routing };

@@ -311,6 +311,20 @@ describe.each(backends())('gateway events on $name', ({ open }) => {
     expect((await bed.billing.invoices.retrieve(ctx, id)).status).toBe('paid');
   });
 
+  it("trusts only the event as stored when the receipt's own record is changed before it is applied", async () => {
+    const id = await processingInvoice();
+    ach.settle(id, 'succeeded');
+    const receipt = await bed.billing.gatewayEvents.receive(delivery('payment_intent.succeeded', id));
+    const body = JSON.parse(receipt.stored.rawBody) as { data: Record<string, unknown> };
+    // The same object `receive` returned (and parsed), its body swapped for one naming another intent.
+    const record = receipt.stored as { rawBody: string };
+    record.rawBody = JSON.stringify({ ...body, data: { ...body.data, id: `pi_never_${id}` } });
+    const applied = await bed.billing.gatewayEvents.apply({ tenantId: 'ten_a' }, receipt.stored);
+    expect(applied).toMatchObject({ applied: true, type: 'payment_intent.succeeded' });
+    expect(applied.rejection).toBeUndefined();
+    expect((await bed.billing.invoices.retrieve(ctx, id)).status).toBe('paid');
+  });
+
   it.each([
     ['a body that is not JSON', { rawBody: '{oops' }, 'malformed', 'The webhook body is not a Tilled event'],
     [
