@@ -253,13 +253,13 @@ class Statements {
 
   async findMany(model: string, args: Row = {}): Promise<Row[]> {
     for (const key of Object.keys(args))
-      if (!['where', 'orderBy', 'take', 'select', 'include'].includes(key))
+      if (!['where', 'orderBy', 'take', 'select', 'include', 'forUpdate'].includes(key))
         throw new RawClientUnsupported(`${model}.findMany argument ${key}`);
     const values: unknown[] = [];
     const select = args.select as Row | undefined;
     const columns = select ? this.scalarSelection(model, select) : null;
     const take = args.take as number | undefined;
-    const sql = `SELECT ${columns ? columns.map(q).join(', ') : '*'} FROM ${q(model)}${this.where(model, args.where as Row | undefined, values)}${this.orderBy(model, args.orderBy)}${take !== undefined ? ` LIMIT ${Math.max(0, Math.trunc(take))}` : ''}`;
+    const sql = `SELECT ${columns ? columns.map(q).join(', ') : '*'} FROM ${q(model)}${this.where(model, args.where as Row | undefined, values)}${this.orderBy(model, args.orderBy)}${take !== undefined ? ` LIMIT ${Math.max(0, Math.trunc(take))}` : ''}${args.forUpdate === true ? ' FOR UPDATE' : ''}`;
     const rows = ((await this.run(sql, values)) as Row[]).map((row) => this.fromRow(model, row));
     const include = (args.include ?? (select ? relationSelection(select) : undefined)) as Row | undefined;
     if (include) await this.include(model, rows, include);

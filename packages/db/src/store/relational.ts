@@ -1061,6 +1061,8 @@ export async function findRows(
   kind: RelationalKind,
   where: Record<string, unknown>,
   take?: number,
+  /** MySQL (the raw client): lock the rows read (`FOR UPDATE`) until the transaction ends. */
+  forUpdate = false,
 ): Promise<{ id: string; key?: string }[]> {
   if (kind === 'tax_table') {
     // One row per tenant, keyed by the tenant; its record id is always `tax_table`.
@@ -1073,6 +1075,7 @@ export async function findRows(
     where: idWhere(kind, where),
     orderBy: { [idColumn(kind)]: 'asc' },
     ...(take !== undefined ? { take } : {}),
+    ...(forUpdate ? { forUpdate: true } : {}),
   };
   switch (kind) {
     case 'customer':

@@ -609,12 +609,34 @@ class DbTransaction extends DbReader implements TenantTransaction {
   async getForUpdate<K extends EntityKind>(kind: K, id: string): Promise<EntityMap[K] | null> {
     const key = `${kind}:${id}`;
     if (this.db.provider === 'mysql' && !this.locked.has(key)) {
-      await this.lockRow(kind, id);
-      // Locked before it is read: what is read now stays so until the commit, no later check needed.
-      this.locked.add(key);
+      // Locked as it is read (one SELECT … FOR UPDATE): what is read now stays so until the commit, no later
+      // check needed.
       this.readRecords.delete(key);
+      const found = await this.readLocked(kind, id);
+      this.locked.add(key);
+      if (found !== undefined) {
+        if (found) this.remember(kind, found);
+        return found as EntityMap[K] | null;
+      }
     }
     return this.get(kind, id);
+  }
+
+  /** MySQL: the record read with its row locked; undefined where the row is locked first and read after. */
+  private async readLocked(kind: EntityKind, id: string): Promise<unknown> {
+    if (kind === 'tax_table') {
+      await this.lockRow(kind, id);
+      return undefined;
+    }
+    if (!isRelational(kind)) {
+      const row = await this.client().webhookEvent.findFirst({
+        where: { tenantId: this.tenantId, id },
+        forUpdate: true,
+      } as never);
+      return row ? webhookFromRow(row) : null;
+    }
+    const [row] = await findRows(this.client(), kind, { id, tenantId: this.tenantId }, undefined, true);
+    return row ? fromRow(kind, row) : null;
   }
 
   private async lockRow(kind: EntityKind, id: string): Promise<void> {
