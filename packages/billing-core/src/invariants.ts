@@ -2,6 +2,7 @@ import type { Money } from '@billkit/money';
 import type { CreditNote } from './credit-note.js';
 import { BillingError } from './errors.js';
 import type { Invoice } from './invoice.js';
+import { KeyIndex } from './key-index.js';
 import { taxTotalKey } from './tax-key.js';
 
 /** One broken consistency rule, named so a test or a log can say which. */
@@ -27,6 +28,39 @@ function unionKeys(a: ReadonlyMap<string, number>, b: ReadonlyMap<string, number
   const keys = [...a.keys()];
   for (const key of b.keys()) if (!a.has(key)) keys.push(key);
   return keys;
+}
+
+/**
+ * Sums by key in first-seen order (a KeyIndex and the sum at each position): the Map<string, number>
+ * of tax sums this replaces, without hashing a key twice per tax amount.
+ */
+class KeyedSums {
+  private readonly index = new KeyIndex();
+  private readonly sums: number[] = [];
+
+  /** `map.set(key, (map.get(key) ?? 0) + amount)` */
+  add(key: string, amount: number): void {
+    const slot = this.index.slot(key);
+    this.sums[slot] = (this.sums[slot] ?? 0) + amount;
+  }
+
+  /** `map.set(key, value)` (a key keeps its first position). */
+  set(key: string, value: number): void {
+    this.sums[this.index.slot(key)] = value;
+  }
+
+  /** `map.get(key)` */
+  get(key: string): number | undefined {
+    const slot = this.index.indexOf(key);
+    return slot < 0 ? undefined : this.sums[slot];
+  }
+
+  /** The keys of `this`, then those of `other` not in `this` (unionKeys for two KeyedSums). */
+  unionKeys(other: KeyedSums): string[] {
+    const keys = this.index.keys.slice() as string[];
+    for (const key of other.index.keys) if (this.index.indexOf(key) < 0) keys.push(key as string);
+    return keys;
+  }
 }
 
 function sameSign(discounted: number, original: number): boolean {
@@ -93,14 +127,13 @@ export function checkInvoiceInvariants(invoice: Invoice): InvariantViolation[] {
   }
 
   const discountByLines = new Map<string, number>();
-  const taxByLines = new Map<string, number>();
+  const taxByLines = new KeyedSums();
   let exclusiveTax = 0;
   for (const line of invoice.lines) {
     for (const d of line.discountAmounts)
       discountByLines.set(d.discountId, (discountByLines.get(d.discountId) ?? 0) + d.amount.amount);
     for (const t of line.taxAmounts) {
-      const key = taxTotalKey(t);
-      taxByLines.set(key, (taxByLines.get(key) ?? 0) + t.amount.amount);
+      taxByLines.add(taxTotalKey(t), t.amount.amount);
       if (!t.inclusive) exclusiveTax += t.amount.amount;
     }
     const negativeAllowed = line.proration && line.type === 'proration';
@@ -137,9 +170,9 @@ export function checkInvoiceInvariants(invoice: Invoice): InvariantViolation[] {
       message: 'totalDiscount is not the sum of totalDiscountAmounts',
     });
   }
-  const taxTotals = new Map<string, number>();
+  const taxTotals = new KeyedSums();
   for (const t of invoice.totalTaxAmounts) taxTotals.set(taxTotalKey(t), t.amount.amount);
-  for (const key of unionKeys(taxByLines, taxTotals)) {
+  for (const key of taxByLines.unionKeys(taxTotals)) {
     if ((taxByLines.get(key) ?? 0) !== (taxTotals.get(key) ?? 0)) {
       violations.push({
         rule: 'taxes_sum_to_total_tax',

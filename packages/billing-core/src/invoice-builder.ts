@@ -25,6 +25,7 @@ import type {
   InvoiceTaxTotal,
   TaxAmount,
 } from './invoice.js';
+import { KeyIndex } from './key-index.js';
 import { instantInput } from './parse-input.js';
 import type { Price } from './price.js';
 import { computePriceAmount, forItem } from './pricing.js';
@@ -468,18 +469,19 @@ function assembleInvoice(input: BuildInvoiceInput, env: BillingEnvironment): Inv
     discounted[i] = off === 0 ? line.amount : money(line.amount.amount - off, currency);
   }
 
+  // The trail: the lines' entries, the discounts', then the tax step's (appended by taxLines itself).
+  const explanation: ExplanationEntry[] = [];
+  for (const line of lines) explanation.push(line.explanation);
+  for (const entry of discountStep.explanation) explanation.push(entry);
+
   // 3. Tax, on the discounted amounts.
   const taxStep = taxLines(
     lines,
     discounted,
     { currency, taxDate: input.taxDate ?? input.createdAt, customer: input.customer, source: env.tax },
     config,
+    explanation,
   );
-
-  const explanation: ExplanationEntry[] = [];
-  for (const line of lines) explanation.push(line.explanation);
-  for (const entry of discountStep.explanation) explanation.push(entry);
-  for (const entry of taxStep.explanation) explanation.push(entry);
 
   const invoiceLines: InvoiceLine[] = lines.map((line, i) => ({
     id: line.id,
@@ -553,17 +555,19 @@ function totalInvoice(
   let exclusiveTax = 0;
   // Per jurisdiction, tax type and inclusiveness: the running sums as plain numbers and the latest
   // entry (whose names the total carries), turned into Money once per key rather than once per line.
-  const taxSums = new Map<string, { last: TaxAmount; taxable: number; amount: number }>();
+  // Positions by key (first-seen order, as the Map this replaces iterated) and the sums at each.
+  const taxKeys = new KeyIndex();
+  const taxSums: { last: TaxAmount; taxable: number; amount: number }[] = [];
   let sumsSafe = true;
   for (const line of lines) {
     for (const d of line.discountAmounts)
       discountTotals.set(d.discountId, (discountTotals.get(d.discountId) ?? 0) + d.amount.amount);
     for (const t of line.taxAmounts) {
-      const key = taxTotalKey(t);
-      let sums = taxSums.get(key);
+      const slot = taxKeys.slot(taxTotalKey(t));
+      let sums = taxSums[slot];
       if (sums === undefined) {
         sums = { last: t, taxable: t.taxableAmount.amount, amount: t.amount.amount };
-        taxSums.set(key, sums);
+        taxSums[slot] = sums;
       } else {
         sums.last = t;
         sums.taxable += t.taxableAmount.amount;
@@ -573,10 +577,13 @@ function totalInvoice(
       if (!t.inclusive) exclusiveTax += t.amount.amount;
     }
   }
-  const taxTotals = new Map<string, InvoiceTaxTotal>();
+  let totalTaxAmounts: InvoiceTaxTotal[];
   if (sumsSafe) {
-    for (const [key, { last: t, taxable, amount }] of taxSums) {
-      taxTotals.set(key, {
+    // One total per key, in the keys' first-seen order (what the Map's values gave).
+    totalTaxAmounts = new Array(taxSums.length);
+    for (let i = 0; i < taxSums.length; i += 1) {
+      const { last: t, taxable, amount } = taxSums[i] as (typeof taxSums)[number];
+      totalTaxAmounts[i] = {
         jurisdictionId: t.jurisdictionId,
         jurisdictionName: t.jurisdictionName,
         jurisdictionLevel: t.jurisdictionLevel,
@@ -584,9 +591,10 @@ function totalInvoice(
         inclusive: t.inclusive,
         taxableAmount: m(taxable),
         amount: m(amount),
-      });
+      };
     }
   } else {
+    const taxTotals = new Map<string, InvoiceTaxTotal>();
     // A running sum left the safe-integer range: redo it step by step so money() fails where it did.
     for (const line of lines) {
       for (const t of line.taxAmounts) {
@@ -603,6 +611,7 @@ function totalInvoice(
         });
       }
     }
+    totalTaxAmounts = [...taxTotals.values()];
   }
   const discountIds = [...discountTotals.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const totalDiscountAmounts: InvoiceDiscountTotal[] = [];
@@ -622,7 +631,6 @@ function totalInvoice(
       });
     else byDiscount[discountId] = amount.amount;
   }
-  const totalTaxAmounts = [...taxTotals.values()];
   let tax = 0;
   for (const t of totalTaxAmounts) tax += t.amount.amount;
   const total = subtotal - totalDiscount + exclusiveTax;

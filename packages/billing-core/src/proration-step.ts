@@ -1,6 +1,10 @@
 import { type Money, money } from '@billkit/money';
-import type { ChangeType, ProrationItem, ProrationResult } from '@billkit/proration';
-import { type ParsedProrationRequest, prorateParsed } from '@billkit/proration/internal';
+import type { ChangeType, ProrationItem } from '@billkit/proration';
+import {
+  type ParsedProrationRequest,
+  type ProrationItems,
+  prorateParsedItems,
+} from '@billkit/proration/internal';
 import type { BillingConfig, ProrationBehavior } from './billing-config.js';
 import { type Catalog, findPrice, findProduct } from './catalog.js';
 import { toFixedHalfUp } from './decimal-text.js';
@@ -113,6 +117,12 @@ export function prorateChanges(
     readonly catalog: Catalog;
     /** The discounts in force (periods billed per discount id) for something charged at `instant`. */
     readonly discountStateAt: (instant: string) => Readonly<Record<string, number>>;
+    /**
+     * `true` when only `pending` is read (a preview invoices the items and discards the rest):
+     * `items` and `billed` are then left empty. The catalog look-ups a billed line makes still run,
+     * so an unknown price fails where it did.
+     */
+    readonly pendingOnly?: boolean;
   },
   config: BillingConfig,
 ): ProrationOutcome {
@@ -149,22 +159,14 @@ export function prorateChanges(
     return state;
   };
   for (const change of changes) {
-    // This item's billed lines (as the engine's BilledLine: no subscriptionItemId) and, in order of
-    // first appearance, the configurations they pay for.
+    // This item's billed lines and, in order of first appearance, the configurations they pay for.
+    // The engine reads a billed line's fields by name (never `subscriptionItemId`, never the object
+    // itself): the lines are handed over as they are, not copied without that field.
     const engineBilled: ParsedProrationRequest['billed'] = [];
     const configurationIds: string[] = [];
     for (const b of context.billed) {
       if (b.subscriptionItemId !== change.subscriptionItemId) continue;
-      engineBilled.push({
-        configurationId: b.configurationId,
-        kind: b.kind,
-        priceId: b.priceId,
-        description: b.description,
-        quantity: b.quantity,
-        unitAmount: b.unitAmount,
-        amount: b.amount,
-        slice: b.slice,
-      });
+      engineBilled.push(b);
       if (!configurationIds.includes(b.configurationId)) configurationIds.push(b.configurationId);
     }
     const to = change.to ? findPrice(context.catalog, change.to.priceId) : undefined;
@@ -173,11 +175,13 @@ export function prorateChanges(
     const engineChange: { -readonly [K in keyof EngineChange]: EngineChange[K] } = {
       type: change.type,
     };
+    // The new price's product name: the charge's description here, and its billed line's below.
+    const toName = to && terms ? findProduct(context.catalog, to.productId).name : undefined;
     if (to && terms) {
       engineChange.to = {
         configurationId: `${change.subscriptionItemId}@${context.prorationDate}`,
         priceId: to.id,
-        description: findProduct(context.catalog, to.productId).name,
+        description: toName as string,
         unitAmount: terms.unitAmount,
         quantity: terms.quantity,
       };
@@ -185,10 +189,11 @@ export function prorateChanges(
     engineChange.replaces = configurationIds;
     engineChange.effective = 'immediately';
     engineChange.prorationBehavior = context.behavior;
-    let result: ProrationResult;
+    let result: ProrationItems;
     try {
       // Built here from input validated at billing-core's entry: the engine does not parse it again.
-      result = prorateParsed(
+      // Only the items are read: the engine skips the result's totals.
+      result = prorateParsedItems(
         {
           currency: context.currency,
           timeZone: context.timeZone,
@@ -217,18 +222,25 @@ export function prorateChanges(
       );
     }
     for (const item of result.items) {
-      allItems.push(item);
-      billed.push({
-        configurationId: item.configurationId,
-        kind: item.kind,
-        subscriptionItemId: change.subscriptionItemId,
-        priceId: item.priceId,
-        description: findProduct(context.catalog, findPrice(context.catalog, item.priceId).productId).name,
-        quantity: item.quantity,
-        unitAmount: item.unitAmount,
-        amount: item.amount,
-        slice: item.slice,
-      });
+      // findPrice(catalog, to.id) is `to` itself: its product's name was looked up above.
+      const description =
+        to !== undefined && toName !== undefined && item.priceId === to.id
+          ? toName
+          : findProduct(context.catalog, findPrice(context.catalog, item.priceId).productId).name;
+      if (context.pendingOnly !== true) {
+        allItems.push(item);
+        billed.push({
+          configurationId: item.configurationId,
+          kind: item.kind,
+          subscriptionItemId: change.subscriptionItemId,
+          priceId: item.priceId,
+          description,
+          quantity: item.quantity,
+          unitAmount: item.unitAmount,
+          amount: item.amount,
+          slice: item.slice,
+        });
+      }
       const displayQuantity = item.kind === 'credit' ? change.previousQuantity : (change.to?.quantity ?? 0);
       const fraction = `${item.fraction.numerator}/${item.fraction.denominator}`;
       pending.push({
@@ -255,11 +267,18 @@ export function prorateChanges(
         note: `${item.kind === 'credit' ? 'credit for unused time' : 'charge for remaining time'}: ${fraction} × ${item.basis.amount} = ${fourPlaces(item)} → ${item.amount.amount} (${config.prorationRounding})`,
         // A credit gives back what was paid, so it is discounted as its configuration was when charged;
         // a charge is discounted by what is in force now.
-        discountPeriodsBilled: {
-          ...discountStateAt(
-            item.kind === 'credit' ? chargedAt(item.configurationId) : context.prorationDate,
-          ),
-        },
+        // A preview's pending items are only read (grouped by this state, never returned): they share
+        // the memoised state; pending items that are kept each get their own copy.
+        discountPeriodsBilled:
+          context.pendingOnly === true
+            ? discountStateAt(
+                item.kind === 'credit' ? chargedAt(item.configurationId) : context.prorationDate,
+              )
+            : {
+                ...discountStateAt(
+                  item.kind === 'credit' ? chargedAt(item.configurationId) : context.prorationDate,
+                ),
+              },
       });
     }
   }

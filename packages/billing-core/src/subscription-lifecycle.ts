@@ -592,10 +592,25 @@ function applyChange(
   }
 
   const changes: ItemChange[] = [];
-  const before = new Map<string, SubscriptionItem>();
-  for (const item of subscription.items) before.set(item.id, item);
+  const current = subscription.items;
+  // The last item with an id (what a Map filled in order holds): found by a scan while a subscription
+  // has a few items, through a Map beyond.
+  let before: Map<string, SubscriptionItem> | undefined;
+  if (current.length > 16) {
+    before = new Map();
+    for (const item of current) before.set(item.id, item);
+  }
+  const previous = (id: string): SubscriptionItem | undefined => {
+    if (before !== undefined) return before.get(id);
+    for (let i = current.length - 1; i >= 0; i -= 1) {
+      const item = current[i] as SubscriptionItem;
+      // biome-ignore lint/suspicious/noSelfCompare: SameValueZero (NaN equals NaN), as a Map compares.
+      if (item.id === id || (item.id !== item.id && id !== id)) return item;
+    }
+    return undefined;
+  };
   for (const item of items) {
-    const old = before.get(item.id);
+    const old = previous(item.id);
     if (!old) {
       changes.push({
         subscriptionItemId: item.id,
@@ -633,6 +648,7 @@ function applyChange(
       behavior,
       catalog: env.catalog,
       discountStateAt: (instant) => discountStateAt(subscription, instant),
+      pendingOnly: invoiceOnly && behavior === 'always_invoice',
     },
     config,
   );

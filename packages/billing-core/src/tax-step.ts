@@ -6,7 +6,7 @@ import {
   type TaxProvider,
   type TaxRequest,
 } from '@billkit/tax';
-import { calculateParsedTax, parseTaxCustomer } from '@billkit/tax/internal';
+import { calculateParsedTaxLines, parseTaxCustomer, type TaxLinesCalculation } from '@billkit/tax/internal';
 import type { BillingConfig } from './billing-config.js';
 import type { Customer } from './customer.js';
 import { lineIndex } from './discount-step.js';
@@ -25,17 +25,18 @@ export interface TaxStepResult {
   readonly explanation: ExplanationEntry[];
 }
 
+type TaxLocation = TaxRequest['customer']['location'];
+
 /** The tax engine's view of a customer: location plus at most one exemption. */
 export function toTaxCustomer(customer: Customer): TaxRequest['customer'] {
   const a = customer.address;
-  const location = {
-    country: a.country,
-    ...(a.region ? { region: a.region } : {}),
-    ...(a.postalCode ? { postalCode: a.postalCode } : {}),
-    ...(a.county ? { county: a.county } : {}),
-    ...(a.city ? { city: a.city } : {}),
-    ...(a.districts && a.districts.length > 0 ? { districts: a.districts } : {}),
-  };
+  // Field by field, in the order (and with the values) the conditional spreads gave.
+  const location: { -readonly [K in keyof TaxLocation]: TaxLocation[K] } = { country: a.country };
+  if (a.region) location.region = a.region;
+  if (a.postalCode) location.postalCode = a.postalCode;
+  if (a.county) location.county = a.county;
+  if (a.city) location.city = a.city;
+  if (a.districts && a.districts.length > 0) location.districts = a.districts;
   if (customer.taxExempt === 'exempt') {
     return {
       location,
@@ -61,6 +62,55 @@ export function toTaxCustomer(customer: Customer): TaxRequest['customer'] {
   return { location };
 }
 
+/** What an entry's target and note share with the entries of other lines at its breakdown position. */
+interface EntryTexts {
+  jurisdictionId: string;
+  taxType: string;
+  reason: string;
+  rate: string;
+  /** `.tax.${jurisdictionId}.${taxType}` */
+  targetSuffix: string;
+  /** `${taxabilityReason}: ${rate} × ` */
+  notePrefix: string;
+}
+
+type BreakdownEntry = TaxLinesCalculation['lines'][number]['breakdown'][number];
+
+/**
+ * The texts of `entry` at breakdown position `k`: those kept for the position when its jurisdiction
+ * id, tax type, reason and rate are the same strings, else made (as the template strings did) and
+ * kept. A value that is not a string (a provider's) is printed afresh every time.
+ */
+function entryTexts(texts: EntryTexts[], k: number, entry: BreakdownEntry): EntryTexts {
+  const id = entry.jurisdiction.id;
+  const { taxType, taxabilityReason: reason, rate } = entry;
+  const kept = texts[k];
+  if (
+    kept !== undefined &&
+    kept.jurisdictionId === id &&
+    kept.taxType === taxType &&
+    kept.reason === reason &&
+    kept.rate === rate
+  )
+    return kept;
+  const made: EntryTexts = {
+    jurisdictionId: id,
+    taxType,
+    reason,
+    rate,
+    targetSuffix: `.tax.${id}.${taxType}`,
+    notePrefix: `${reason}: ${rate} × `,
+  };
+  if (
+    typeof id === 'string' &&
+    typeof taxType === 'string' &&
+    typeof reason === 'string' &&
+    typeof rate === 'string'
+  )
+    texts[k] = made;
+  return made;
+}
+
 /**
  * Step 3 of Proration → Discount → Tax: tax each line on its discounted amount with `@billkit/tax`.
  * `discounted` holds each line's amount after discounts, in line order (negative for credits: their
@@ -78,10 +128,12 @@ export function taxLines(
     readonly source: TaxSource;
   },
   config: BillingConfig,
+  /** Where the entries go (appended; the builder passes the invoice's trail). A new array when omitted. */
+  explanation: ExplanationEntry[] = [],
 ): TaxStepResult {
   const perLine: TaxAmount[][] = new Array(lines.length);
   for (let i = 0; i < lines.length; i += 1) perLine[i] = [];
-  if (lines.length === 0) return { perLine, explanation: [] };
+  if (lines.length === 0) return { perLine, explanation };
   const taxDate = localDate(context.taxDate, context.customer.timezone);
   const request: TaxRequest = {
     currency: context.currency,
@@ -96,10 +148,11 @@ export function taxLines(
       taxBehavior: line.taxBehavior,
     })),
   };
-  let calculation: TaxCalculation | Promise<TaxCalculation>;
+  let calculation: TaxLinesCalculation | TaxCalculation | Promise<TaxCalculation>;
   try {
     // Built here from input validated at billing-core's entry: the engine does not parse it again.
-    calculation = calculateParsedTax(request, context.source, {
+    // Only the lines are read (the invoice totals its own): the engine skips its totals.
+    calculation = calculateParsedTaxLines(request, context.source, {
       rounding: config.taxRoundingLevel,
       roundingMode: config.taxRounding,
     });
@@ -126,18 +179,23 @@ export function taxLines(
       },
     );
   }
-  const explanation: ExplanationEntry[] = [];
   const zero = money(0, context.currency);
   // The same for every entry: printed once.
   const rounding = `${calculation.rounding}/${calculation.roundingMode}`;
   const at = lineIndex(lines);
+  // The lines of an invoice repeat the same jurisdictions in the same order: the parts of each entry's
+  // target and note that depend only on the jurisdiction, tax type, reason and rate are kept per
+  // breakdown position and reused while they repeat (compared by value; strings only).
+  const texts: EntryTexts[] = [];
   for (let position = 0; position < calculation.lines.length; position += 1) {
-    const result = calculation.lines[position] as TaxCalculation['lines'][number];
+    const result = calculation.lines[position] as TaxLinesCalculation['lines'][number];
     const amounts = perLine[at(result.lineId, position)];
     if (!amounts) continue;
     const inclusive = result.taxBehavior === 'inclusive';
     const extracted = inclusive ? ' (extracted from an inclusive amount)' : '';
-    for (const entry of result.breakdown) {
+    const breakdown = result.breakdown;
+    for (let k = 0; k < breakdown.length; k += 1) {
+      const entry = breakdown[k] as (typeof breakdown)[number];
       amounts.push({
         jurisdictionId: entry.jurisdiction.id,
         jurisdictionName: entry.jurisdiction.name,
@@ -150,7 +208,7 @@ export function taxLines(
         taxabilityReason: entry.taxabilityReason,
       });
       explanation.push({
-        target: `lines.${result.lineId}.tax.${entry.jurisdiction.id}.${entry.taxType}`,
+        target: `lines.${result.lineId}${entryTexts(texts, k, entry).targetSuffix}`,
         source: 'tax',
         amount: entry.amount,
         inputs: {
@@ -165,7 +223,7 @@ export function taxLines(
           rounding,
           taxDate,
         },
-        note: `${entry.taxabilityReason}: ${entry.rate} × ${entry.base.amount}${extracted}${
+        note: `${entryTexts(texts, k, entry).notePrefix}${entry.base.amount}${extracted}${
           result.exemptionCertificateId && entry.amount.amount === 0
             ? ` — certificate ${result.exemptionCertificateId}`
             : ''

@@ -3,5 +3,5 @@
  * input at its own public entry and hands the requests it builds from it inward without a second
  * validation. Not part of the public API: it may change in any release.
  */
-export { prorateParsed } from './prorate.js';
+export { type ProrationItems, prorateParsed, prorateParsedItems } from './prorate.js';
 export type { ParsedProrationOptions, ParsedProrationRequest } from './request.js';

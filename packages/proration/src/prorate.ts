@@ -1,5 +1,6 @@
 import {
   type Decimal,
+  isCurrencyCode,
   type Money,
   money,
   multiplyExact,
@@ -273,6 +274,29 @@ export function prorate(request: ProrationRequest, options: ProrationOptions = {
  * inside the period, the change's terms) still are.
  */
 export function prorateParsed(req: ParsedProrationRequest, opts: ParsedProrationOptions): ProrationResult {
+  return prorateWith(req, opts, true) as ProrationResult;
+}
+
+/** What {@link prorateParsedItems} answers: the change's type, the instant prorated at, the items. */
+export type ProrationItems = Pick<ProrationResult, 'type' | 'prorationDate' | 'items'>;
+
+/**
+ * {@link prorateParsed}'s items only (billing-core reads nothing else): the same checks, items and
+ * errors, without the totals (`net` is still summed, so an overflow fails as it did), the effective
+ * instant or the policy fields.
+ */
+export function prorateParsedItems(
+  req: ParsedProrationRequest,
+  opts: ParsedProrationOptions,
+): ProrationItems {
+  return prorateWith(req, opts, false);
+}
+
+function prorateWith(
+  req: ParsedProrationRequest,
+  opts: ParsedProrationOptions,
+  full: boolean,
+): ProrationResult | ProrationItems {
   const { currency, change } = req;
   const timeZone = req.timeZone ?? 'UTC';
   const dayBoundary: DayBoundary = opts.dayBoundary ?? 'start_inclusive';
@@ -458,6 +482,23 @@ export function prorateParsed(req: ParsedProrationRequest, opts: ParsedProration
     }
   }
 
+  if (!full) {
+    // `net` is not returned: only sumAmounts' refusals are kept (a running total out of the safe range
+    // fails in sum() at the same step; an unknown currency in money()).
+    let total = 0;
+    for (const i of items) {
+      total += i.amount.amount;
+      if (!Number.isSafeInteger(total)) {
+        sum(
+          items.map((x) => x.amount),
+          currency,
+        );
+        break;
+      }
+    }
+    if (!isCurrencyCode(currency)) money(total, currency);
+    return { type: change.type, prorationDate: toIso(prorationMs), items };
+  }
   const net = sumAmounts(
     items.map((i) => i.amount),
     currency,

@@ -6,7 +6,7 @@ import {
   prorationOptionsSchema,
   prorationRequestSchema,
 } from '../src/index.js';
-import { prorateParsed } from '../src/internal.js';
+import { prorateParsed, prorateParsedItems } from '../src/internal.js';
 import { APR_2024, JAN_2024, periodCharge, usd } from './fixtures.js';
 
 const PRO = { priceId: 'price_pro', description: 'Pro', unitAmount: usd(6000), quantity: 1 };
@@ -123,5 +123,55 @@ describe("prorateParsed (billing-core's door): the engine without its schemas", 
     expect(outcome(() => prorateParsed(prorationRequestSchema.parse(foreign), {}))).toEqual({
       error: 'PRORATION_CURRENCY_MISMATCH',
     });
+  });
+});
+
+/** An engine call's outcome with the error's message and details too. */
+function exactOutcome(run: () => unknown): unknown {
+  try {
+    return { result: run() };
+  } catch (error) {
+    const e = error as { code?: string; message: string; details?: unknown };
+    return { error: e.code, message: e.message, details: e.details };
+  }
+}
+
+describe("prorateParsedItems (billing-core's door): the items without the totals", () => {
+  it.each(REQUESTS)(
+    'gives the type, date and items prorate gives for %s, with every option set',
+    (_name, request) => {
+      for (const options of OPTIONS) {
+        const expected = exactOutcome(() => {
+          const { type, prorationDate, items } = prorate(request, options);
+          return { type, prorationDate, items };
+        });
+        expect(
+          exactOutcome(() =>
+            prorateParsedItems(prorationRequestSchema.parse(request), prorationOptionsSchema.parse(options)),
+          ),
+        ).toEqual(expected);
+      }
+    },
+  );
+
+  it('fails as prorate fails when the items sum past the safe range', () => {
+    const huge = Number.MAX_SAFE_INTEGER - 1;
+    const request: ProrationRequest = {
+      currency: 'USD',
+      period: JAN_2024,
+      prorationDate: '2024-01-10T12:00:00Z',
+      billed: [
+        periodCharge(JAN_2024, { configurationId: 'a', unitAmount: usd(huge) }),
+        periodCharge(JAN_2024, { configurationId: 'b', unitAmount: usd(huge) }),
+      ],
+      change: { type: 'cancel' },
+    };
+    const expected = exactOutcome(() => prorate(request));
+    expect(expected).toMatchObject({ error: 'MONEY_NOT_SAFE_INTEGER' });
+    expect(
+      exactOutcome(() =>
+        prorateParsedItems(prorationRequestSchema.parse(request), prorationOptionsSchema.parse({})),
+      ),
+    ).toEqual(expected);
   });
 });

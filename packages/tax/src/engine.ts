@@ -51,8 +51,6 @@ interface PlannedTax {
   readonly reason: TaxabilityReason;
   readonly compound: boolean;
   readonly key: string;
-  /** Index of this entry's jurisdiction total within one calculation (shared by entries of one key). */
-  readonly slot: number;
 }
 
 /** The planned taxes of one tax category, with what every line of the category shares. */
@@ -81,6 +79,8 @@ interface UnroundedLine {
   readonly line: TaxLine;
   readonly behavior: 'exclusive' | 'inclusive';
   readonly plan: Plan;
+  /** Index of each plan entry's jurisdiction total within the calculation (shared by entries of one key). */
+  readonly slots: readonly number[];
   readonly parts: readonly Exact[];
   /** Σ parts, computed once: both rounding and the result's unrounded line tax need it. */
   readonly total: Exact;
@@ -147,7 +147,6 @@ function planTaxes(
   jurisdictions: readonly TaxJurisdictionDefinition[],
   taxCategory: string,
   resolved: ResolvedTaxRequest,
-  slots: Map<string, number>,
 ): Plan {
   const category = index.categories.get(taxCategory);
   if (category === undefined) {
@@ -167,11 +166,6 @@ function planTaxes(
     for (const [taxType, periods] of byType) {
       const jurisdiction = toTaxJurisdiction(definition);
       const key = totalKey(definition, taxType);
-      let slot = slots.get(key);
-      if (slot === undefined) {
-        slot = slots.size;
-        slots.set(key, slot);
-      }
       if (definition.collecting === false) {
         entries.push({
           jurisdiction,
@@ -181,7 +175,6 @@ function planTaxes(
           reason: 'not_collecting',
           compound: false,
           key,
-          slot,
         });
         continue;
       }
@@ -205,7 +198,7 @@ function planTaxes(
       const treatment = inForce.period.categories?.[taxCategory] ?? defaultTreatment;
       const { rate, reason } = treat(definition, taxType, treatment, inForce.period.rate, exemption);
       const compound = inForce.period.compound ?? false;
-      entries.push({ jurisdiction, taxType, rate, rateText: toText(rate), reason, compound, key, slot });
+      entries.push({ jurisdiction, taxType, rate, rateText: toText(rate), reason, compound, key });
     }
   }
   // One scale for every rate of the plan: a line's parts then share it too (same values).
@@ -228,6 +221,59 @@ function planTaxes(
     hasCompound,
     inclusiveDivisor: times(plus(simpleRates, ONE), plus(compoundRates, ONE)),
   };
+}
+
+// A plan is a pure function of the (frozen) table's index, the location's jurisdictions (a frozen
+// array cached per index and location), the tax category and the tax date, when the customer has no
+// exemption: plans are kept per index and jurisdictions, keyed by category and date. Plans are never
+// changed once made; a refusal (unknown category, no rate in force) throws as before and is not kept.
+const MAX_CACHED_PLANS = 1024;
+const planCache = new WeakMap<
+  RateTableIndex,
+  WeakMap<readonly TaxJurisdictionDefinition[], Map<string, Plan>>
+>();
+
+function cachedPlan(
+  index: RateTableIndex,
+  jurisdictions: readonly TaxJurisdictionDefinition[],
+  taxCategory: string,
+  resolved: ResolvedTaxRequest,
+): Plan {
+  if (resolved.request.customer.exemption !== undefined || !Object.isFrozen(jurisdictions))
+    return planTaxes(index, jurisdictions, taxCategory, resolved);
+  let byJurisdictions = planCache.get(index);
+  if (byJurisdictions === undefined) {
+    byJurisdictions = new WeakMap();
+    planCache.set(index, byJurisdictions);
+  }
+  let plans = byJurisdictions.get(jurisdictions);
+  if (plans === undefined) {
+    plans = new Map();
+    byJurisdictions.set(jurisdictions, plans);
+  }
+  const key = `${resolved.taxDate}\u0000${taxCategory}`;
+  let plan = plans.get(key);
+  if (plan === undefined) {
+    plan = planTaxes(index, jurisdictions, taxCategory, resolved);
+    if (plans.size >= MAX_CACHED_PLANS) plans.clear();
+    plans.set(key, plan);
+  }
+  return plan;
+}
+
+/** The slot of each entry of `plan` in this calculation's totals, numbered in order of first appearance. */
+function slotsOf(plan: Plan, slots: Map<string, number>): number[] {
+  const result: number[] = new Array(plan.entries.length);
+  for (let i = 0; i < plan.entries.length; i += 1) {
+    const key = (plan.entries[i] as PlannedTax).key;
+    let slot = slots.get(key);
+    if (slot === undefined) {
+      slot = slots.size;
+      slots.set(key, slot);
+    }
+    result[i] = slot;
+  }
+  return result;
 }
 
 /**
@@ -297,12 +343,55 @@ function jurisdictionsOn(
   }
 }
 
+/**
+ * What billing-core reads of a calculation: each line's breakdown and taxability, the provider and the
+ * rounding. {@link calculateTaxLinesFromRateTable} gives it without the totals a caller that builds its
+ * own (billing-core) does not read.
+ */
+export interface TaxLinesCalculation {
+  readonly provider: string;
+  readonly rounding: TaxCalculation['rounding'];
+  readonly roundingMode: RoundingMode;
+  readonly lines: readonly Pick<
+    TaxLineResult,
+    'lineId' | 'taxBehavior' | 'taxabilityReason' | 'exemptionCertificateId' | 'breakdown'
+  >[];
+}
+
 /** The built-in calculation over a validated request and an indexed rate table. */
 export function calculateFromRateTable(
   resolved: ResolvedTaxRequest,
   index: RateTableIndex,
   provider: string,
 ): TaxCalculation {
+  return calculate(resolved, index, provider, true) as TaxCalculation;
+}
+
+/**
+ * {@link calculateFromRateTable}'s lines only: the same breakdown entries (same values, same errors,
+ * thrown in the same order), without the line totals (`taxAmount`, `grossAmount`, the unrounded line
+ * text), the jurisdiction totals and the calculation's totals. Every amount those would have made is
+ * still checked where it was made, so an amount out of the safe range fails as it did.
+ */
+export function calculateTaxLinesFromRateTable(
+  resolved: ResolvedTaxRequest,
+  index: RateTableIndex,
+  provider: string,
+): TaxLinesCalculation {
+  return calculate(resolved, index, provider, false);
+}
+
+/** `money(amount, currency)` when only its refusal matters: throws exactly what it would throw. */
+function checkAmount(amount: number, currency: string): void {
+  if (!Number.isSafeInteger(amount)) money(amount, currency);
+}
+
+function calculate(
+  resolved: ResolvedTaxRequest,
+  index: RateTableIndex,
+  provider: string,
+  full: boolean,
+): TaxCalculation | TaxLinesCalculation {
   const { request, rounding, roundingMode } = resolved;
   const currency = request.currency;
   const definitions = jurisdictionsOn(request.customer.location, index, resolved.taxDate);
@@ -318,17 +407,19 @@ export function calculateFromRateTable(
       );
     }
   }
-  const plans = new Map<string, Plan>();
+  const plans = new Map<string, { readonly plan: Plan; readonly slots: readonly number[] }>();
   const slots = new Map<string, number>();
   const unrounded: UnroundedLine[] = request.lines.map((line) => {
-    let plan = plans.get(line.taxCategory);
-    if (plan === undefined) {
-      plan = planTaxes(index, definitions, line.taxCategory, resolved, slots);
-      plans.set(line.taxCategory, plan);
+    let used = plans.get(line.taxCategory);
+    if (used === undefined) {
+      const plan = cachedPlan(index, definitions, line.taxCategory, resolved);
+      used = { plan, slots: slotsOf(plan, slots) };
+      plans.set(line.taxCategory, used);
     }
+    const plan = used.plan;
     const behavior = line.taxBehavior ?? 'exclusive';
     const parts = unroundedParts(line.amount.amount, behavior, plan);
-    return { line, behavior, plan, parts, total: sumExact(parts) };
+    return { line, behavior, plan, slots: used.slots, parts, total: sumExact(parts) };
   });
   const rounded = roundLines(unrounded, rounding, roundingMode);
   const certificateId = request.customer.exemption?.certificateId ?? null;
@@ -339,9 +430,16 @@ export function calculateFromRateTable(
   let netSum = 0;
   let taxSum = 0;
   let grossSum = 0;
-  const lines: TaxLineResult[] = new Array(unrounded.length);
+  const lines: (TaxLineResult | TaxLinesCalculation['lines'][number])[] = new Array(unrounded.length);
   for (let lineIndex = 0; lineIndex < unrounded.length; lineIndex += 1) {
-    const { line, behavior, plan, parts, total: lineTotal } = unrounded[lineIndex] as UnroundedLine;
+    const {
+      line,
+      behavior,
+      plan,
+      slots: lineSlots,
+      parts,
+      total: lineTotal,
+    } = unrounded[lineIndex] as UnroundedLine;
     const entries = plan.entries;
     const amounts = rounded[lineIndex] as number[];
     let tax = 0;
@@ -389,7 +487,8 @@ export function calculateFromRateTable(
           customerExempt = true;
           break;
       }
-      const sums = totals[p.slot];
+      const slot = lineSlots[i] as number;
+      const sums = totals[slot];
       if (sums === undefined) {
         const first: JurisdictionSums = {
           jurisdiction: p.jurisdiction,
@@ -399,19 +498,35 @@ export function calculateFromRateTable(
           amount,
           unrounded: parts[i] as Exact,
         };
-        totals[p.slot] = first;
+        totals[slot] = first;
         totalOrder.push(first);
       } else {
         if (isTaxableReason(p.reason)) sums.taxable += base.amount;
         else sums.nonTaxable += base.amount;
         sums.amount += amount;
-        sums.unrounded = plus(sums.unrounded, parts[i] as Exact);
+        if (full) sums.unrounded = plus(sums.unrounded, parts[i] as Exact);
       }
     }
     const exempted = reverseCharge || customerExempt;
     netSum += net;
     taxSum += tax;
     grossSum += net + tax;
+    if (!full) {
+      checkAmount(tax, currency);
+      checkAmount(net + tax, currency);
+      lines[lineIndex] = {
+        lineId: line.id,
+        taxBehavior: behavior,
+        taxabilityReason: reduced
+          ? 'reduced_rated'
+          : standard
+            ? 'standard_rated'
+            : lineTaxabilityReason(entries.map((p) => p.reason)),
+        exemptionCertificateId: exempted ? certificateId : null,
+        breakdown,
+      };
+      continue;
+    }
     lines[lineIndex] = {
       lineId: line.id,
       taxCategory: line.taxCategory,
@@ -431,6 +546,17 @@ export function calculateFromRateTable(
     };
   }
 
+  if (!full) {
+    for (const t of totalOrder) {
+      checkAmount(t.taxable, currency);
+      checkAmount(t.nonTaxable, currency);
+      checkAmount(t.amount, currency);
+    }
+    checkAmount(netSum, currency);
+    checkAmount(taxSum, currency);
+    checkAmount(grossSum, currency);
+    return { provider, rounding, roundingMode, lines };
+  }
   const jurisdictionTotals: TaxJurisdictionTotal[] = [];
   for (const t of totalOrder) {
     jurisdictionTotals.push({
@@ -450,7 +576,7 @@ export function calculateFromRateTable(
     rounding,
     roundingMode,
     jurisdictions: definitions.map(toTaxJurisdiction),
-    lines,
+    lines: lines as TaxLineResult[],
     jurisdictionTotals,
     netTotal: money(netSum, currency),
     taxTotal: money(taxSum, currency),

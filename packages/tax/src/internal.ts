@@ -3,4 +3,5 @@
  * own public entry and hands the requests it builds from it inward without a second validation. Not
  * part of the public API: it may change in any release.
  */
-export { calculateParsedTax, parseTaxCustomer } from './calculate-tax.js';
+export { calculateParsedTax, calculateParsedTaxLines, parseTaxCustomer } from './calculate-tax.js';
+export type { TaxLinesCalculation } from './engine.js';

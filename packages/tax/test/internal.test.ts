@@ -9,7 +9,7 @@ import {
   taxCalculationOptionsSchema,
   taxRequestSchema,
 } from '../src/index.js';
-import { calculateParsedTax, parseTaxCustomer } from '../src/internal.js';
+import { calculateParsedTax, calculateParsedTaxLines, parseTaxCustomer } from '../src/internal.js';
 import {
   AUSTIN,
   BERLIN,
@@ -85,6 +85,65 @@ describe("calculateParsedTax (billing-core's door): the engine without its schem
       // A provider receives the request as it is and answers as calculateTax does through it.
       const provider = new RateTableTaxProvider(sampleRateTable);
       expect(outcome(() => calculateParsedTax(parsed, provider, parsedOptions))).toEqual(expected);
+    }
+  });
+});
+
+/** What billing-core reads of a calculation (calculateParsedTaxLines' answer for a rate table). */
+const linesOf = (calculation: unknown): unknown => {
+  const c = calculation as {
+    provider: string;
+    rounding: string;
+    roundingMode: string;
+    lines: Record<string, unknown>[];
+  };
+  return {
+    provider: c.provider,
+    rounding: c.rounding,
+    roundingMode: c.roundingMode,
+    lines: c.lines.map((l) => ({
+      lineId: l.lineId,
+      taxBehavior: l.taxBehavior,
+      taxabilityReason: l.taxabilityReason,
+      exemptionCertificateId: l.exemptionCertificateId,
+      breakdown: l.breakdown,
+    })),
+  };
+};
+
+describe("calculateParsedTaxLines (billing-core's door): the lines without the totals", () => {
+  it.each(REQUESTS)('gives the lines calculateTax gives for %s, with every option', (_name, taxRequest) => {
+    for (const options of OPTIONS) {
+      const parsed = taxRequestSchema.parse(taxRequest);
+      const parsedOptions = taxCalculationOptionsSchema.parse(options) as TaxCalculationOptions;
+      const expected = outcome(() => linesOf(calculateTax(taxRequest, sampleRateTable, options)));
+      expect(outcome(() => calculateParsedTaxLines(parsed, sampleRateTable, parsedOptions))).toEqual(
+        expected,
+      );
+      // A provider is asked as calculateParsedTax asks it, and its whole answer comes back.
+      const provider = new RateTableTaxProvider(sampleRateTable);
+      expect(outcome(() => calculateParsedTaxLines(parsed, provider, parsedOptions))).toEqual(
+        outcome(() => calculateTax(taxRequest, sampleRateTable, options)),
+      );
+    }
+  });
+
+  it('fails where calculateTax fails when a line or a total leaves the safe range', () => {
+    const big = Number.MAX_SAFE_INTEGER - 5;
+    const cases: TaxRequest[] = [
+      request(CHICAGO, [line('l1', big)]),
+      request(CHICAGO, [line('l1', big, 'USD', { taxBehavior: 'inclusive' }), line('l2', big)]),
+      request(CHICAGO, [line('l1', 2 ** 52), line('l2', 2 ** 52)]),
+      request(CHICAGO, [
+        line('l1', 2 ** 52, 'USD', { taxBehavior: 'inclusive' }),
+        line('l2', 2 ** 52, 'USD', { taxBehavior: 'inclusive' }),
+      ]),
+      request(BERLIN, [line('l1', -(2 ** 52), 'EUR'), line('l2', -(2 ** 52), 'EUR')], { currency: 'EUR' }),
+    ];
+    for (const taxRequest of cases) {
+      const expected = outcome(() => linesOf(calculateTax(taxRequest, sampleRateTable)));
+      const parsed = taxRequestSchema.parse(taxRequest);
+      expect(outcome(() => calculateParsedTaxLines(parsed, sampleRateTable))).toEqual(expected);
     }
   });
 });
