@@ -20,17 +20,50 @@ const DAY_MS = 86_400_000;
  * Jan 31 anchor gives Feb 29, Mar 31, Apr 30: the day comes back to 31 whenever the month has one.
  */
 export function boundary(anchorMs: number, interval: BillingInterval, k: number, timeZone: string): number {
-  return DateTime.fromMillis(anchorMs, { zone: zoneOf(timeZone) })
+  const n = (interval.intervalCount ?? 1) * k;
+  const key = `${anchorMs}|${interval.interval}|${n}|${timeZone}`;
+  const known = boundaries.get(key);
+  if (known !== undefined) return known;
+  const ms = DateTime.fromMillis(anchorMs, { zone: zoneOf(timeZone) })
     .plus(intervalDuration(interval, k))
     .toMillis();
+  if (boundaries.size >= MAX_REMEMBERED_BOUNDARIES) boundaries.clear();
+  boundaries.set(key, ms);
+  return ms;
 }
 
-/** The index k of the period `[boundary(k), boundary(k + 1))` holding `atMs`. */
-function periodIndex(anchorMs: number, interval: BillingInterval, atMs: number, timeZone: string): number {
+/**
+ * Boundaries computed lately (a pure function of anchor, interval, k and zone; luxon's zone arithmetic is
+ * most of a renewal's cost, and a billing run renews many subscriptions on the same anchors). Bounded.
+ */
+const boundaries = new Map<string, number>();
+const MAX_REMEMBERED_BOUNDARIES = 4096;
+
+/**
+ * The index k of the period `[boundary(k), boundary(k + 1))` holding `atMs`, with both boundaries (each
+ * computed once).
+ */
+function locate(
+  anchorMs: number,
+  interval: BillingInterval,
+  atMs: number,
+  timeZone: string,
+): { k: number; startMs: number; endMs: number } {
   let k = Math.floor((atMs - anchorMs) / (approximateDays(interval) * DAY_MS));
-  while (boundary(anchorMs, interval, k, timeZone) > atMs) k -= 1;
-  while (boundary(anchorMs, interval, k + 1, timeZone) <= atMs) k += 1;
-  return k;
+  let startMs = boundary(anchorMs, interval, k, timeZone);
+  let endMs: number | null = null;
+  while (startMs > atMs) {
+    k -= 1;
+    endMs = startMs;
+    startMs = boundary(anchorMs, interval, k, timeZone);
+  }
+  endMs ??= boundary(anchorMs, interval, k + 1, timeZone);
+  while (endMs <= atMs) {
+    k += 1;
+    startMs = endMs;
+    endMs = boundary(anchorMs, interval, k + 1, timeZone);
+  }
+  return { k, startMs, endMs };
 }
 
 function checkInputs(interval: BillingInterval, timeZone: string): void {
@@ -57,11 +90,8 @@ export function billingPeriodFor(
 ): BillingPeriod {
   checkInputs(interval, timeZone);
   const anchorMs = toMillis(anchor, 'anchor');
-  const k = periodIndex(anchorMs, interval, toMillis(at, 'at'), timeZone);
-  return {
-    start: toIso(boundary(anchorMs, interval, k, timeZone)),
-    end: toIso(boundary(anchorMs, interval, k + 1, timeZone)),
-  };
+  const { startMs, endMs } = locate(anchorMs, interval, toMillis(at, 'at'), timeZone);
+  return { start: toIso(startMs), end: toIso(endMs) };
 }
 
 /**
@@ -102,8 +132,9 @@ export function periodsBetween(
   const toMs = toMillis(to, 'to');
   const periods: BillingPeriod[] = [];
   if (toMs <= fromMs) return periods;
-  let k = periodIndex(anchorMs, interval, fromMs, timeZone);
-  let start = boundary(anchorMs, interval, k, timeZone);
+  const first = locate(anchorMs, interval, fromMs, timeZone);
+  let k = first.k;
+  let start = first.startMs;
   while (start < toMs) {
     if (periods.length >= MAX_PERIODS) {
       throw new ProrationError('PRORATION_TOO_MANY_PERIODS', `More than ${MAX_PERIODS} periods requested`, {

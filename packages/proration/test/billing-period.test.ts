@@ -224,3 +224,22 @@ describe('nextPeriod and periodsBetween', () => {
     ).toEqual([]);
   });
 });
+
+describe('remembered boundaries', () => {
+  it('keeps boundaries of the same anchor apart by zone, interval and count', () => {
+    const anchor = '2024-01-31T05:00:00Z';
+    const at = '2024-03-15T12:00:00Z';
+    const utc = billingPeriodFor(anchor, { interval: 'month' }, at, 'UTC');
+    const ny = billingPeriodFor(anchor, { interval: 'month' }, at, 'America/New_York');
+    const quarterly = billingPeriodFor(anchor, { interval: 'month', intervalCount: 3 }, at, 'UTC');
+    const weekly = billingPeriodFor(anchor, { interval: 'week' }, at, 'UTC');
+    expect(utc).toEqual({ start: '2024-02-29T05:00:00.000Z', end: '2024-03-31T05:00:00.000Z' });
+    // New York's wall clock keeps 00:00 local across DST: the March 31 boundary is at 04:00Z.
+    expect(ny).toEqual({ start: '2024-02-29T05:00:00.000Z', end: '2024-03-31T04:00:00.000Z' });
+    expect(quarterly).toEqual({ start: '2024-01-31T05:00:00.000Z', end: '2024-04-30T05:00:00.000Z' });
+    expect(weekly).toEqual({ start: '2024-03-13T05:00:00.000Z', end: '2024-03-20T05:00:00.000Z' });
+    // Asked again, in another order: the same answers.
+    expect(billingPeriodFor(anchor, { interval: 'month' }, at, 'America/New_York')).toEqual(ny);
+    expect(billingPeriodFor(anchor, { interval: 'month' }, at, 'UTC')).toEqual(utc);
+  });
+});
