@@ -250,6 +250,21 @@ export function auditEntryOf(entry: AuditChange): AuditChange {
       const was = entry.before[key];
       const is = entry.after[key];
       if (was === is) continue;
+      // A list whose old elements are all still there, the same objects (what billing-core hands over):
+      // unchanged, or only grown, without serialising it.
+      if (
+        Array.isArray(was) &&
+        Array.isArray(is) &&
+        is.length >= was.length &&
+        was.every((element, i) => element === is[i])
+      ) {
+        if (is.length === was.length) continue;
+        if (was.length > 0) {
+          before[key] = { length: was.length };
+          after[key] = { length: is.length, appended: is.slice(was.length) };
+          continue;
+        }
+      }
       const wasJson = JSON.stringify(was);
       const isJson = JSON.stringify(is);
       if (wasJson === isJson) continue;

@@ -12,7 +12,7 @@ import type {
 } from '@billkit/db';
 import type { DiscountDefinition } from '@billkit/discount';
 import type { RateTable } from '@billkit/tax';
-import { WorkflowError } from './errors.js';
+import { notFound, WorkflowError } from './errors.js';
 
 /** Every entity of a kind (the catalog is small: products and prices of one tenant). */
 export async function listAll<K extends EntityKind>(
@@ -153,6 +153,27 @@ export async function billingFor(
   reader: TenantReader,
 ): Promise<{ billing: BillingService; catalog: Catalog }> {
   const [catalog, tax] = await Promise.all([loadCatalog(reader), loadRateTable(reader)]);
+  return { billing: new BillingService({ catalog, tax }), catalog };
+}
+
+/**
+ * The billing facade bound to only the prices with these ids (and their products) and the tax table: for
+ * an operation on one subscription, what it references plus the prices it asks for. Fails with
+ * `WORKFLOW_NOT_FOUND` naming `items.<i>.price` for a requested price the tenant does not have.
+ */
+export async function billingForPrices(
+  reader: TenantReader,
+  referenced: Iterable<string>,
+  requested: readonly { readonly price: string }[],
+): Promise<{ billing: BillingService; catalog: Catalog }> {
+  const ids = new Set(referenced);
+  for (const item of requested) ids.add(item.price);
+  const { catalog, prices } = await loadCatalogFor(reader, ids);
+  const found = new Set(prices.map((p) => p.id));
+  for (const [index, item] of requested.entries()) {
+    if (!found.has(item.price)) throw notFound('price', item.price, `items.${index}.price`);
+  }
+  const tax = await loadRateTable(reader);
   return { billing: new BillingService({ catalog, tax }), catalog };
 }
 

@@ -19,7 +19,14 @@ import type {
 } from '@billkit/db';
 import type { DiscountDefinition } from '@billkit/discount';
 import { type Deps, mutate, type OperationContext, type Recorder, tenantOf } from './context.js';
-import { billingFor, discountDefinition, environmentFor, toCoreCustomer } from './environment.js';
+import {
+  billingFor,
+  billingForPrices,
+  discountDefinition,
+  environmentFor,
+  referencedPriceIds,
+  toCoreCustomer,
+} from './environment.js';
 import { notFound, WorkflowError } from './errors.js';
 import { newId } from './ids.js';
 import { discountStateFor, persistTransition, type TransitionLike } from './transition.js';
@@ -295,9 +302,8 @@ export function subscriptionOperations(deps: Deps) {
     ): Promise<SubscriptionChangePreview> {
       const reader = tenantOf(deps, ctx);
       const subscription = await loadSubscription(reader, id);
-      await checkPrices(reader, input.items);
+      const { billing } = await billingForPrices(reader, referencedPriceIds(subscription), input.items);
       const customer = await loadCustomer(reader, subscription.customerId);
-      const { billing } = await billingFor(reader);
       const prorationDate = input.prorationDate ?? now();
       const invoice = billing.previewSubscriptionChange(subscription, {
         customer: toCoreCustomer(customer),
@@ -326,9 +332,8 @@ export function subscriptionOperations(deps: Deps) {
             { expectedVersion: input.expectedVersion, currentVersion: before.version },
           );
         }
-        await checkPrices(tx, input.items);
+        const { billing } = await billingForPrices(tx, referencedPriceIds(before), input.items);
         const customer = await loadCustomer(tx, before.customerId);
-        const { billing } = await billingFor(tx);
         const t = billing.changeSubscription(before, {
           customer: toCoreCustomer(customer),
           items: changeItems(before, input.items),

@@ -43,6 +43,28 @@ describe('auditEntryOf: the audit trail records what changed', () => {
     });
   });
 
+  it('sees a list sharing its elements (the same objects) as unchanged or grown without comparing text', () => {
+    const grown = { ...before, version: 4, billedLines: [...before.billedLines, line(3)] };
+    const entry = auditEntryOf({
+      type: 'subscription.updated',
+      entityType: 'subscription',
+      entityId: 'sub_1',
+      before,
+      after: grown,
+    });
+    expect(entry.after).toEqual({ id: 'sub_1', version: 4, billedLines: { length: 3, appended: [line(3)] } });
+    const same = { ...before, version: 4, billedLines: [...before.billedLines] };
+    expect(
+      auditEntryOf({
+        type: 'subscription.updated',
+        entityType: 'subscription',
+        entityId: 'sub_1',
+        before,
+        after: same,
+      }).after,
+    ).toEqual({ id: 'sub_1', version: 4 });
+  });
+
   it('records a list that was rewritten (not only extended) whole, before and after', () => {
     const after = { ...before, version: 4, billedLines: [line(1), line(9), line(3)] };
     const entry = auditEntryOf({

@@ -572,9 +572,14 @@ export interface RawMysql {
   readonly dataModel: RuntimeDataModel;
 }
 
+/** The isolation level each pooled connection's session is set to, by server thread id. */
+const sessionLevels = new Map<number, string>();
+
 /**
- * Runs `work` in one transaction on a pooled connection, with a Prisma-shaped client over it; at
- * `isolation` (e.g. `READ COMMITTED`) or the session's default. Rolled back when `work` throws.
+ * Runs `work` in one transaction on a pooled connection, with a Prisma-shaped client over it: at
+ * `isolation` (the tenant store's `READ COMMITTED`) or else REPEATABLE READ (MySQL's and MariaDB's default).
+ * The level is set on the connection's session, once for as long as it stays the same (one statement less
+ * per transaction than SET TRANSACTION each time). Rolled back when `work` throws.
  */
 export async function rawTransaction<T>(
   raw: RawMysql,
@@ -585,7 +590,15 @@ export async function rawTransaction<T>(
   const connection = await raw.pool.getConnection();
   let open = false;
   try {
-    if (isolation !== null) await connection.query(`SET TRANSACTION ISOLATION LEVEL ${isolation}`);
+    const level = isolation ?? 'REPEATABLE READ';
+    const thread = (connection as { threadId?: unknown }).threadId;
+    if (typeof thread !== 'number') {
+      await connection.query(`SET TRANSACTION ISOLATION LEVEL ${level}`);
+    } else if (sessionLevels.get(thread) !== level) {
+      await connection.query(`SET SESSION TRANSACTION ISOLATION LEVEL ${level}`);
+      if (sessionLevels.size >= 10_000) sessionLevels.clear();
+      sessionLevels.set(thread, level);
+    }
     await connection.query('BEGIN');
     open = true;
     const result = await work(rawMysqlClient(connection, raw.dataModel));
