@@ -335,7 +335,7 @@ export async function runWritesBench({ subscriptions = 200, connections = 20, du
     peakRssMb = api.peakRssMb();
     const errors = result.errors + result.timeouts + result.non2xx;
     const apiRow = {
-      writer: 'API (HTTP → Fastify → billing-core → Prisma)',
+      writer: 'API (HTTP → Fastify → workflows → db → mariadb driver)',
       'changes/s': round(ok / durationSeconds, 1),
       'p50 ms': result.latency.p50,
       'p95 ms': p95(result.latency),
