@@ -1,5 +1,5 @@
 import { PrismaMariaDb } from '@prisma/adapter-mariadb';
-import type { BillingPrismaClient, Provider } from './client.js';
+import type { BillingClient, BillingPrismaClient, Provider } from './client.js';
 import {
   ConnectionGuard,
   DEFAULT_GUARD_SETTINGS,
@@ -15,7 +15,12 @@ import { createRepositories, type Repositories } from './repositories.js';
 import { atomic, type Scope } from './scope.js';
 import { mariadbPoolConfig, openSqliteFile, sessionInitSql } from './sql-runner.js';
 import { sqliteAdapter } from './sqlite-adapter.js';
-import type { RawMysql, RuntimeDataModel } from './store/raw-mysql.js';
+import {
+  type RawConnection,
+  type RawMysql,
+  type RuntimeDataModel,
+  rawMysqlClient,
+} from './store/raw-mysql.js';
 
 export interface OpenDatabaseOptions {
   /** `mysql://…` / `mariadb://…` for MariaDB/MySQL, `file:…` or a path for SQLite. Default: `DATABASE_URL_BILLING`. */
@@ -112,7 +117,10 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<B
   }
   const scope: Scope = {
     provider: target.provider,
-    client: prisma,
+    // MySQL: every statement on the driver (raw-mysql.ts); Prisma's client stays for SQLite.
+    client: raw
+      ? (rawMysqlClient(raw.pool as unknown as RawConnection, raw.dataModel) as BillingClient)
+      : prisma,
     root: prisma,
     inTransaction: false,
     ...(raw ? { raw } : {}),

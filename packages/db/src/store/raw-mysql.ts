@@ -46,6 +46,12 @@ const RELATIONS: Readonly<
     list: false,
     localKey: 'discountDefinitionId',
   },
+  'DiscountRedemption.discountDefinition': {
+    model: 'DiscountDefinition',
+    list: false,
+    localKey: 'discountDefinitionId',
+  },
+  'DiscountRedemption.promotionCode': { model: 'PromotionCode', list: false, localKey: 'promotionCodeId' },
   'TaxRate.jurisdiction': { model: 'TaxJurisdiction', list: false, localKey: 'jurisdictionId' },
   'Tenant.documentCounters': { model: 'DocumentCounter', list: true, foreignKey: 'tenantId' },
   // One row per tenant, keyed by it: only ever created with the tenant (nested create), never included.

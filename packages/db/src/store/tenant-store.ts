@@ -1,5 +1,5 @@
 import { canonicalJson } from '../canonical-json.js';
-import type { BillingClient, BillingPrismaClient } from '../client.js';
+import type { BillingClient } from '../client.js';
 import { driverFailure, isDbError, isUniqueViolation, toDbError } from '../errors.js';
 import {
   type BillingDatabase,
@@ -152,11 +152,9 @@ export class DbStore implements Store {
   readonly provider: 'sqlite' | 'mysql';
   private queue: Promise<unknown> = Promise.resolve();
   private readonly caches = new Map<string, Map<string, unknown>>();
-  private readonly prisma: BillingPrismaClient;
 
   constructor(readonly db: BillingDatabase) {
     this.provider = db.provider;
-    this.prisma = prismaOf(db);
     const raw = rawMysqlOf(db);
     if (raw) {
       rawStores.set(this, {
@@ -179,7 +177,7 @@ export class DbStore implements Store {
         return await work();
       } catch (error) {
         const unknownTenant =
-          tenantId === undefined ? null : await missingTenant(this.prisma, tenantId, error);
+          tenantId === undefined ? null : await missingTenant(readerClient(this), tenantId, error);
         throw unknownTenant ?? translate(error);
       }
     };
@@ -190,7 +188,7 @@ export class DbStore implements Store {
   }
 
   async ping(): Promise<void> {
-    await this.exclusive(() => this.prisma.$queryRawUnsafe('SELECT 1'));
+    await this.exclusive(() => readerClient(this).$queryRawUnsafe('SELECT 1'));
   }
 
   async close(): Promise<void> {
@@ -216,7 +214,7 @@ export class DbStore implements Store {
     const id = newId('key');
     await this.exclusive(
       () =>
-        this.prisma.apiKey.create({
+        readerClient(this).apiKey.create({
           data: { id, tenantId, name, prefix, hashedKey, scopes: JSON.stringify(scopes) },
         }),
       tenantId,
@@ -227,7 +225,10 @@ export class DbStore implements Store {
   /** Test support: edits a stored audit event behind the chain's back. */
   async tamperAudit(tenantId: string, seq: number, data: Record<string, unknown>): Promise<void> {
     await this.exclusive(() =>
-      this.prisma.auditEvent.updateMany({ where: { tenantId, seq }, data: { data: canonicalJson(data) } }),
+      readerClient(this).auditEvent.updateMany({
+        where: { tenantId, seq },
+        data: { data: canonicalJson(data) },
+      }),
     );
   }
 
@@ -926,7 +927,7 @@ class DbTenantStore extends DbReader implements TenantStore {
 
   findIdempotent(key: string): Promise<StoredIdempotency | null> {
     return this.run(async () => {
-      const row = await prismaOf(this.store.db).idempotencyRecord.findFirst({
+      const row = await readerClient(this.store).idempotencyRecord.findFirst({
         where: { tenantId: this.tenantId, key, expiresAt: { gt: new Date() } },
       });
       return row ? idempotencyFromRow(row) : null;
@@ -996,14 +997,14 @@ class DbTenantStore extends DbReader implements TenantStore {
       try {
         await new DbTransaction(
           this.store.db,
-          prismaOf(this.store.db),
+          readerClient(this.store),
           this.tenantId,
           this.cache,
         ).insertWebhook(event);
         return { stored: true, existing: null };
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
-        const raced = await prismaOf(this.store.db).webhookEvent.findFirstOrThrow({ where });
+        const raced = await readerClient(this.store).webhookEvent.findFirstOrThrow({ where });
         return { stored: false, existing: webhookFromRow(raced) };
       }
     });
