@@ -1,12 +1,13 @@
-// The tenant store's MySQL statements on the mariadb driver itself, without Prisma's query engine.
+// billing_db's MySQL/MariaDB statements on the mariadb driver itself, without Prisma's query engine.
 //
 // A write-path profile (issue 20) put ~40 % of the API's CPU per subscription change in Prisma's client:
 // compiling each `createMany` (its plans are never cached), interpreting query plans and mapping results.
-// The tenant store's code speaks the small part of Prisma's model API listed below; `rawMysqlClient` speaks
-// the same part over one pooled mariadb connection, typed by the Prisma client's own data model, so the
-// store's statements (and their meaning) stay as they are while Prisma keeps the schema, the migrations and
-// every other path. Anything outside that part throws `RawClientUnsupported` rather than guessing, and the
-// integration suites run every store operation on it.
+// The repositories and the tenant store speak a small part of Prisma's model API; `rawMysqlClient` speaks
+// the same part over the driver (a pooled connection inside a transaction, or the pool itself), typed by
+// the Prisma client's own data model, so their statements (and their meaning) stay as they are while Prisma
+// keeps the schema, the migrations and the SQLite path. Anything outside that part throws
+// `RawClientUnsupported` rather than guessing; the integration suites run every repository and store
+// operation on it, and raw-mysql.test.ts compares its rows with Prisma's.
 
 /** A connection of the mariadb driver's pool (as the connection guard hands it out). */
 export interface RawConnection {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { prismaOf, rawMysqlOf } from '../../src/open-database.js';
 import {
+  PRIMARY_KEYS,
   RawClientUnsupported,
   type RawConnection,
   rawMysqlClient,
@@ -9,7 +10,7 @@ import {
 } from '../../src/store/raw-mysql.js';
 import { providers, useMigratedDatabase } from './databases.js';
 
-// The tenant store's MySQL statements run through raw-mysql.ts, which speaks the part of Prisma's model API
+// billing_db's MySQL statements run through raw-mysql.ts, which speaks the part of Prisma's model API
 // the store uses: it must read and write exactly what Prisma's client does.
 
 describe('raw MySQL client: the schema it relies on', () => {
@@ -23,6 +24,23 @@ describe('raw MySQL client: the schema it relies on', () => {
       if (/@updatedAt/.test(line)) models.add(model);
     }
     expect([...UPDATED_AT_MODELS].sort()).toEqual([...models].sort());
+  });
+
+  it('knows the primary key of every model whose key is not its `id`', () => {
+    const schema = readFileSync(new URL('../../prisma/schema.base.prisma', import.meta.url), 'utf8');
+    const keys: Record<string, string[]> = {};
+    let model = '';
+    for (const line of schema.split('\n')) {
+      const opened = /^model (\w+)/.exec(line);
+      if (opened) model = opened[1] as string;
+      const single = /^\s+(\w+)\s+\S+.*@id\b/.exec(line);
+      if (single) keys[model] = [single[1] as string];
+      const compound = /@@id\(\[([^\]]+)\]\)/.exec(line);
+      if (compound) keys[model] = (compound[1] as string).split(',').map((c) => c.trim());
+    }
+    expect(Object.keys(keys).length).toBeGreaterThan(20);
+    const notById = Object.fromEntries(Object.entries(keys).filter(([, k]) => k.join() !== 'id'));
+    expect(notById).toEqual(PRIMARY_KEYS);
   });
 });
 
