@@ -11,18 +11,18 @@ export const catalogSchema = z.object({
 export type Catalog = z.infer<typeof catalogSchema>;
 export type CatalogInput = z.input<typeof catalogSchema>;
 
+/** The first item with the id, as `find` gives it (an index loop: an invoice looks up dozens). */
+function firstWithId<T extends { readonly id: string }>(items: readonly T[], id: string): T | undefined {
+  for (let i = 0; i < items.length; i += 1) {
+    const item = items[i] as T;
+    if (item.id === id) return item;
+  }
+  return undefined;
+}
+
 /** The price with `priceId`, or `BILLING_UNKNOWN_PRICE`. */
 export function findPrice(catalog: Catalog, priceId: string): Price {
-  // The first price with the id, as `find` gives it (an index loop: an invoice looks up dozens).
-  const prices = catalog.prices;
-  let price: Price | undefined;
-  for (let i = 0; i < prices.length; i += 1) {
-    const candidate = prices[i] as Price;
-    if (candidate.id === priceId) {
-      price = candidate;
-      break;
-    }
-  }
+  const price = firstWithId(catalog.prices, priceId);
   if (!price)
     throw new BillingError('BILLING_UNKNOWN_PRICE', `No price ${JSON.stringify(priceId)} in the catalog`, {
       priceId,
@@ -32,15 +32,7 @@ export function findPrice(catalog: Catalog, priceId: string): Price {
 
 /** The product with `productId`, or `BILLING_UNKNOWN_PRODUCT`. */
 export function findProduct(catalog: Catalog, productId: string): Product {
-  const products = catalog.products;
-  let product: Product | undefined;
-  for (let i = 0; i < products.length; i += 1) {
-    const candidate = products[i] as Product;
-    if (candidate.id === productId) {
-      product = candidate;
-      break;
-    }
-  }
+  const product = firstWithId(catalog.products, productId);
   if (!product) {
     throw new BillingError(
       'BILLING_UNKNOWN_PRODUCT',

@@ -75,13 +75,19 @@ export function calculateParsedTax(
   options: TaxCalculationOptions = {},
 ): TaxCalculation | Promise<TaxCalculation> {
   const resolved = resolvedTaxRequest(request, options);
-  if (isTaxProvider(source)) {
-    return source.calculateTax(resolved.request, {
-      rounding: resolved.rounding,
-      roundingMode: resolved.roundingMode,
-    });
-  }
+  if (isTaxProvider(source)) return askProvider(source, resolved);
   return calculateFromRateTable(resolved, indexRateTable(source), 'rate_table');
+}
+
+/** A provider's calculation of a resolved request, with the request's rounding. */
+function askProvider(
+  source: TaxProvider,
+  resolved: ReturnType<typeof resolvedTaxRequest>,
+): TaxCalculation | Promise<TaxCalculation> {
+  return source.calculateTax(resolved.request, {
+    rounding: resolved.rounding,
+    roundingMode: resolved.roundingMode,
+  });
 }
 
 /**
@@ -95,12 +101,7 @@ export function calculateParsedTaxLines(
   options: TaxCalculationOptions = {},
 ): TaxLinesCalculation | TaxCalculation | Promise<TaxCalculation> {
   const resolved = resolvedTaxRequest(request, options);
-  if (isTaxProvider(source)) {
-    return source.calculateTax(resolved.request, {
-      rounding: resolved.rounding,
-      roundingMode: resolved.roundingMode,
-    });
-  }
+  if (isTaxProvider(source)) return askProvider(source, resolved);
   return calculateTaxLinesFromRateTable(resolved, indexRateTable(source), 'rate_table');
 }
 

@@ -473,6 +473,13 @@ const shape = (args: { include?: Row; select?: Row }): Row => ({
 
 /** A model delegate: the part of Prisma's model API the tenant store uses. */
 function delegate(statements: Statements, model: string) {
+  const primaryKey = PRIMARY_KEYS[model] ?? ['id'];
+  /** The row's primary key as a `where`. */
+  const keyOf = (row: Row): Row => {
+    const key: Row = {};
+    for (const column of primaryKey) key[column] = row[column];
+    return key;
+  };
   const first = async (args: Row = {}) => (await statements.findMany(model, { ...args, take: 1 }))[0] ?? null;
   const firstOrThrow = async (args: Row = {}) => {
     const found = await first(args);
@@ -505,13 +512,10 @@ function delegate(statements: Statements, model: string) {
           throw new RawClientUnsupported(`create ${model}.${field}`);
         nested.push([field, Array.isArray(create) ? (create as Row[]) : [create as Row]]);
       }
-      const key = PRIMARY_KEYS[model] ?? ['id'];
-      const where: Row = {};
-      for (const column of key) {
+      for (const column of primaryKey)
         if (data[column] === undefined)
           throw new RawClientUnsupported(`${model}.create without its ${column}`);
-        where[column] = data[column];
-      }
+      const where = keyOf(data);
       await statements.insert(model, [data]);
       for (const [field, rows] of nested) {
         const relation = RELATIONS[`${model}.${field}`] as { model: string; foreignKey: string };
@@ -525,16 +529,14 @@ function delegate(statements: Statements, model: string) {
     update: async (args: { where: Row; data: Row; include?: Row; select?: Row }) => {
       const found = await first({ where: args.where });
       if (!found) throw notFound(model);
-      const key: Row = {};
-      for (const column of PRIMARY_KEYS[model] ?? ['id']) key[column] = found[column];
+      const key = keyOf(found);
       await statements.update(model, key, args.data);
       return firstOrThrow({ where: key, ...shape(args) });
     },
     upsert: async (args: { where: Row; create: Row; update: Row; include?: Row; select?: Row }) => {
       const found = await first({ where: args.where });
       if (found) {
-        const key: Row = {};
-        for (const column of PRIMARY_KEYS[model] ?? ['id']) key[column] = found[column];
+        const key = keyOf(found);
         await statements.update(model, key, args.update);
         return firstOrThrow({ where: key, ...shape(args) });
       }
