@@ -85,11 +85,15 @@ export function isDbError(error: unknown, code?: DbErrorCode): error is DbError 
   return error instanceof DbError && (code === undefined || error.code === code);
 }
 
-/** True for a unique-constraint violation: Prisma's P2002 (whichever adapter raised it) or the driver's 1062. */
+/**
+ * True for a unique-constraint violation: Prisma's P2002 (whichever adapter raised it), the mariadb driver's
+ * 1062 (ER_DUP_ENTRY), or a SQLite constraint failure as raw-client.ts raises it (a driver adapter error of
+ * kind `UniqueConstraintViolation`).
+ */
 export function isUniqueViolation(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
-  // The mariadb driver's own ER_DUP_ENTRY (the tenant store's MySQL statements run on the driver).
-  return (error as { code?: unknown }).code === 'P2002' || (error as { errno?: unknown }).errno === 1062;
+  const e = error as { code?: unknown; errno?: unknown; cause?: { kind?: unknown } };
+  return e.code === 'P2002' || e.errno === 1062 || e.cause?.kind === 'UniqueConstraintViolation';
 }
 
 /** Why the database could not answer (`details.reason` of `DB_UNAVAILABLE`). */

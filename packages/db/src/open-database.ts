@@ -14,13 +14,9 @@ import { migrate } from './migrate.js';
 import { createRepositories, type Repositories } from './repositories.js';
 import { atomic, type Scope } from './scope.js';
 import { mariadbPoolConfig, openSqliteFile, sessionInitSql } from './sql-runner.js';
-import { sqliteAdapter } from './sqlite-adapter.js';
-import {
-  type RawConnection,
-  type RawMysql,
-  type RuntimeDataModel,
-  rawMysqlClient,
-} from './store/raw-mysql.js';
+import type { SqliteConnection } from './sqlite/adapter.js';
+import { openSqliteConnection, sqliteAdapter } from './sqlite-adapter.js';
+import { type RawDatabase, type RawMysql, type RuntimeDataModel, rawReader } from './store/raw-client.js';
 
 export interface OpenDatabaseOptions {
   /** `mysql://…` / `mariadb://…` for MariaDB/MySQL, `file:…` or a path for SQLite. Default: `DATABASE_URL_BILLING`. */
@@ -89,11 +85,12 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<B
   }
   let prisma: BillingPrismaClient;
   let close: () => Promise<void>;
-  let raw: RawMysql | null = null;
+  let raw: RawDatabase;
   if (target.provider === 'sqlite') {
-    const shared = await acquireSqliteClient(target.file);
+    const shared = acquireSqliteClient(target.file);
     prisma = shared.prisma;
     close = shared.release;
+    raw = { provider: 'sqlite', connection: shared.connection, dataModel: dataModelOf(prisma) };
   } else {
     const pool = guardedMariaDbPool(target);
     const client = new MysqlPrismaClient({
@@ -107,8 +104,9 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<B
     });
     prisma = client as unknown as BillingPrismaClient;
     raw = {
+      provider: 'mysql',
       pool: pool.pool as unknown as RawMysql['pool'],
-      dataModel: (client as unknown as { _runtimeDataModel: RuntimeDataModel })._runtimeDataModel,
+      dataModel: dataModelOf(prisma),
     };
     close = async () => {
       await client.$disconnect();
@@ -117,13 +115,10 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<B
   }
   const scope: Scope = {
     provider: target.provider,
-    // MySQL: every statement on the driver (raw-mysql.ts); Prisma's client stays for SQLite.
-    client: raw
-      ? (rawMysqlClient(raw.pool as unknown as RawConnection, raw.dataModel) as BillingClient)
-      : prisma,
-    root: prisma,
+    // Every statement on the driver (raw-client.ts); Prisma's client runs none of them.
+    client: rawReader(raw) as BillingClient,
     inTransaction: false,
-    ...(raw ? { raw } : {}),
+    raw,
   };
   const repositoryOptions = { encryptionKeys: options.encryptionKeys };
   const db: BillingDatabase = {
@@ -134,17 +129,24 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<B
     close,
   };
   clients.set(db, prisma);
-  if (raw) rawPools.set(db, raw);
+  raws.set(db, raw);
   return db;
+}
+
+/** The data model of a generated Prisma client (its field types), which the raw client reads rows by. */
+function dataModelOf(prisma: BillingPrismaClient): RuntimeDataModel {
+  return (prisma as unknown as { _runtimeDataModel: RuntimeDataModel })._runtimeDataModel;
 }
 
 const clients = new WeakMap<BillingDatabase, BillingPrismaClient>();
 
-const rawPools = new WeakMap<BillingDatabase, RawMysql>();
+const raws = new WeakMap<BillingDatabase, RawDatabase>();
 
-/** @internal The driver pool of a MySQL database opened by {@link openDatabase}; null for SQLite. */
-export function rawMysqlOf(db: BillingDatabase): RawMysql | null {
-  return rawPools.get(db) ?? null;
+/** @internal Where a database opened by {@link openDatabase} runs its statements: MySQL's pool, SQLite's connection. */
+export function rawOf(db: BillingDatabase): RawDatabase {
+  const raw = raws.get(db);
+  if (!raw) throw new Error('rawOf: not a database opened by openDatabase');
+  return raw;
 }
 
 /**
@@ -216,25 +218,32 @@ export function prismaOf(db: BillingDatabase): BillingPrismaClient {
 
 // libsql is synchronous: two connections to one file in one process, each inside a transaction,
 // would block the event loop on each other's lock. So a process opens each SQLite file once and every
-// `openDatabase` on it shares that client, whose adapter serialises transactions. Separate processes
-// are serialised by SQLite's own file lock (busy timeout 10 s).
-const sqliteClients = new Map<string, { prisma: BillingPrismaClient; refs: number }>();
+// `openDatabase` on it shares that connection, whose transactions take turns. Separate processes are
+// serialised by SQLite's own file lock (busy timeout 10 s). The Prisma client over it (for tests and tools
+// that ask `prismaOf`) is made but runs no query, so its query compiler is never loaded.
+const sqliteClients = new Map<
+  string,
+  { connection: SqliteConnection; prisma: BillingPrismaClient; refs: number }
+>();
 
-async function acquireSqliteClient(
-  file: string,
-): Promise<{ prisma: BillingPrismaClient; release: () => Promise<void> }> {
+function acquireSqliteClient(file: string): {
+  connection: SqliteConnection;
+  prisma: BillingPrismaClient;
+  release: () => Promise<void>;
+} {
   let entry = sqliteClients.get(file);
   if (!entry) {
-    // Foreign keys: libsql enforces them on every connection by default, so no PRAGMA is needed here; the
-    // adapter (src/sqlite/adapter.ts) keeps one connection for the client's whole life.
-    const prisma = new SqlitePrismaClient({ adapter: sqliteAdapter(file) });
-    entry = { prisma, refs: 0 };
+    // Foreign keys: libsql enforces them on every connection by default, so no PRAGMA is needed here.
+    const connection = openSqliteConnection(file);
+    const prisma = new SqlitePrismaClient({ adapter: sqliteAdapter(connection) });
+    entry = { connection, prisma, refs: 0 };
     sqliteClients.set(file, entry);
   }
   entry.refs += 1;
   const held = entry;
   let released = false;
   return {
+    connection: held.connection,
     prisma: held.prisma,
     release: async () => {
       if (released) return;
@@ -243,6 +252,10 @@ async function acquireSqliteClient(
       if (held.refs === 0) {
         sqliteClients.delete(file);
         await held.prisma.$disconnect();
+        // Its last transaction ends before the file closes.
+        const release = await held.connection.nextTurn();
+        held.connection.close();
+        release();
       }
     },
   };

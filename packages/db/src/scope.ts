@@ -1,25 +1,22 @@
 import { randomFillSync } from 'node:crypto';
 import { monotonicFactory } from 'ulid';
-import type { BillingClient, BillingPrismaClient, Provider } from './client.js';
+import type { BillingClient, Provider } from './client.js';
 import { DbError, driverFailure, RETRY_AFTER_SECONDS, toDbError } from './errors.js';
-import { type RawMysql, rawTransaction } from './store/raw-mysql.js';
+import { type RawDatabase, rawTransaction } from './store/raw-client.js';
 
 /** What every repository function runs against: a client, and whether it is already inside a transaction. */
 export interface Scope {
   readonly provider: Provider;
   readonly client: BillingClient;
-  readonly root: BillingPrismaClient;
   readonly inTransaction: boolean;
   /**
    * The client sends each statement as it is called, and its connection runs them in order (the tenant
    * store's raw MySQL client): independent statements may be issued together, one round trip for several.
    */
   readonly pipelined?: boolean;
-  /** MySQL: the driver pool transactions run on (raw-mysql.ts), without Prisma's query engine. */
-  readonly raw?: RawMysql;
+  /** Where transactions run without Prisma's query engine (raw-client.ts): MySQL's driver pool, SQLite's connection. */
+  readonly raw?: RawDatabase;
 }
-
-export const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 30_000 } as const;
 
 /**
  * Runs `fn` atomically: inside the caller's transaction when there is one, else in a new one. When a
@@ -30,21 +27,13 @@ export const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 30_000 } as const
  */
 export async function atomic<T>(scope: Scope, fn: (tx: Scope) => Promise<T>): Promise<T> {
   if (scope.inTransaction) return fn(scope);
+  const raw = scope.raw;
+  if (!raw)
+    throw new Error('atomic: a scope outside a transaction needs the database it runs on (scope.raw)');
   try {
-    const raw = scope.raw;
-    if (raw) {
-      return await rawTransaction(raw, null, (client: BillingClient) =>
-        fn({ provider: scope.provider, client, root: scope.root, inTransaction: true, pipelined: true, raw }),
-      );
-    }
-    return await scope.root.$transaction(async (client) => {
-      // The SQLite adapter opens transactions with a deferred BEGIN. Writing first (a no-op UPDATE) takes the
-      // write lock before any read, like BEGIN IMMEDIATE: a transaction in another process then waits (busy
-      // timeout) instead of failing later with SQLITE_BUSY when it tries to write from a stale snapshot.
-      if (scope.provider === 'sqlite')
-        await client.$executeRawUnsafe('UPDATE "DocumentCounter" SET "nextNumber" = "nextNumber" WHERE 0');
-      return fn({ provider: scope.provider, client, root: scope.root, inTransaction: true });
-    }, TRANSACTION_OPTIONS);
+    return await rawTransaction(raw, null, (client: BillingClient) =>
+      fn({ provider: scope.provider, client, inTransaction: true, pipelined: raw.provider === 'mysql', raw }),
+    );
   } catch (error) {
     const failure = driverFailure(error);
     throw failure?.kind === 'unavailable' || failure?.kind === 'lock_timeout' ? toDbError(error) : error;

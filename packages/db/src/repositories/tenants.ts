@@ -1,6 +1,6 @@
 import { toIso } from '../codec.js';
 import { DbError, isUniqueViolation } from '../errors.js';
-import type { Scope } from '../scope.js';
+import { atomic, type Scope } from '../scope.js';
 import { GENESIS_HASH } from './audit-log.js';
 
 /** A host application or business using billkit. */
@@ -36,7 +36,8 @@ export function tenantRepository(scope: Scope): TenantRepository {
   return {
     async create(tenant) {
       try {
-        return fromRow(await createTenant(scope, tenant));
+        // The tenant, its document counters and its audit chain head: together or not at all.
+        return fromRow(await atomic(scope, (tx) => createTenant(tx, tenant)));
       } catch (error) {
         if (isUniqueViolation(error))
           throw new DbError('DB_DUPLICATE', `Tenant ${tenant.id} exists`, { tenantId: tenant.id });

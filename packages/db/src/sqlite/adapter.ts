@@ -3,8 +3,8 @@
 // `Database` has better-sqlite3's synchronous API but ships prebuilt Node-API binaries (no compiler, one binary
 // for Node 20, 22 and 24). Changes: statements take their arguments in run()/all() (libsql has no `bind`) and
 // are reused by SQL text, a transaction whose BEGIN fails releases the lock, and no debug logging. Unlike `@prisma/adapter-libsql`
-// (whose client opens a connection per transaction and leaks it until GC, libsql-client-ts#350), a factory's
-// adapter keeps ONE connection for its lifetime and serialises transactions on it.
+// (whose client opens a connection per transaction and leaks it until GC, libsql-client-ts#350), the adapter
+// runs on ONE connection that its opener owns and serialises transactions on it.
 import {
   DriverAdapterError,
   type IsolationLevel,
@@ -23,14 +23,33 @@ const ADAPTER_NAME = '@billkit/db:libsql';
 const CACHED_STATEMENTS = 200;
 
 /**
- * One libsql connection and its most recently used prepared statements. libsql frees a statement's native
- * memory only when V8 collects the object, so preparing every query anew costs CPU and grows RSS until a GC;
- * Prisma's SQL repeats (one text per query shape), so statements are kept by SQL text (LRU).
+ * One libsql connection to a SQLite file, its most recently used prepared statements, and the turn its
+ * transactions take one at a time. libsql frees a statement's native memory only when V8 collects the
+ * object, so preparing every query anew costs CPU and grows RSS until a GC; statements repeat (one text per
+ * query shape), so they are kept by SQL text (LRU). Shared by billkit's own statements (raw-client.ts) and,
+ * when a test or tool asks for it, Prisma's client through {@link LibsqlAdapterFactory}.
  */
-class Connection {
+export class SqliteConnection {
   private readonly statements = new Map<string, Database.Statement>();
+  // The connection's transactions, one at a time, in the order they were asked for.
+  private turn: Promise<void> = Promise.resolve();
 
   constructor(readonly client: Database.Database) {}
+
+  /**
+   * Opens `file` with safe integers (64-bit values come back exact), the busy timeout (in milliseconds) and
+   * better-sqlite3's durability and cache settings.
+   */
+  static open(file: string, busyTimeoutMs: number): SqliteConnection {
+    const client = new Database(file, { timeout: busyTimeoutMs });
+    client.defaultSafeIntegers(true);
+    // better-sqlite3's compiled defaults, which billing_db ran on before libsql: in WAL mode a commit is written
+    // to the WAL without an fsync (synced at checkpoints: a power cut may lose the last commits, never corrupts
+    // the file) and a 16 MB page cache. libsql's (FULL, 2 MB) cost an fsync per commit: 3-8x the time of a
+    // small transaction.
+    client.exec('PRAGMA synchronous = NORMAL; PRAGMA cache_size = -16000');
+    return new SqliteConnection(client);
+  }
 
   prepare(sql: string): Database.Statement {
     let statement = this.statements.get(sql);
@@ -47,6 +66,17 @@ class Connection {
     return statement;
   }
 
+  /** Waits for the connection's earlier transactions; call the returned function when this one has ended. */
+  nextTurn(): Promise<() => void> {
+    let release!: () => void;
+    const done = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const mine = this.turn.then(() => release);
+    this.turn = this.turn.then(() => done);
+    return mine;
+  }
+
   close(): void {
     this.statements.clear();
     this.client.close();
@@ -57,7 +87,7 @@ class LibsqlQueryable implements SqlQueryable {
   readonly provider = 'sqlite';
   readonly adapterName = ADAPTER_NAME;
 
-  constructor(protected readonly connection: Connection) {}
+  constructor(protected readonly connection: SqliteConnection) {}
 
   async queryRaw(query: SqlQuery): Promise<SqlResultSet> {
     try {
@@ -103,7 +133,7 @@ class LibsqlTransaction extends LibsqlQueryable implements Transaction {
   readonly options = { usePhantomQuery: false };
 
   constructor(
-    connection: Connection,
+    connection: SqliteConnection,
     private readonly release: () => void,
   ) {
     super(connection);
@@ -131,9 +161,6 @@ class LibsqlTransaction extends LibsqlQueryable implements Transaction {
 }
 
 class LibsqlAdapter extends LibsqlQueryable implements SqlDriverAdapter {
-  // The connection's transactions, one at a time, in the order they were asked for.
-  private turn: Promise<void> = Promise.resolve();
-
   async executeScript(script: string): Promise<void> {
     try {
       this.connection.client.exec(script);
@@ -145,7 +172,7 @@ class LibsqlAdapter extends LibsqlQueryable implements SqlDriverAdapter {
   async startTransaction(isolationLevel?: IsolationLevel): Promise<Transaction> {
     if (isolationLevel && isolationLevel !== 'SERIALIZABLE')
       throw new DriverAdapterError({ kind: 'InvalidIsolationLevel', level: isolationLevel });
-    const release = await this.nextTurn();
+    const release = await this.connection.nextTurn();
     try {
       this.connection.client.exec('BEGIN');
     } catch (error) {
@@ -156,45 +183,24 @@ class LibsqlAdapter extends LibsqlQueryable implements SqlDriverAdapter {
   }
 
   async dispose(): Promise<void> {
-    this.connection.close();
-  }
-
-  private nextTurn(): Promise<() => void> {
-    let release!: () => void;
-    const done = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const mine = this.turn.then(() => release);
-    this.turn = this.turn.then(() => done);
-    return mine;
+    // The connection is its opener's (open-database.ts), closed when the last database on the file closes.
   }
 }
 
 /**
- * A Prisma driver adapter factory for one SQLite file over libsql: each `connect()` opens one connection
- * with safe integers (64-bit values come back exact), the busy timeout (in milliseconds) and better-sqlite3's
- * durability and cache settings.
+ * A Prisma driver adapter factory over one open {@link SqliteConnection}: Prisma's transactions take the
+ * connection's turn like billkit's own, so both can share the file's one connection in a process.
  *
  * @example
- * new PrismaClient({ adapter: new LibsqlAdapterFactory('/srv/billing/data/billing.db', 10_000) });
+ * new PrismaClient({ adapter: new LibsqlAdapterFactory(SqliteConnection.open('/srv/billing/data/billing.db', 10_000)) });
  */
 export class LibsqlAdapterFactory implements SqlDriverAdapterFactory {
   readonly provider = 'sqlite';
   readonly adapterName = ADAPTER_NAME;
 
-  constructor(
-    private readonly file: string,
-    private readonly busyTimeoutMs: number,
-  ) {}
+  constructor(private readonly connection: SqliteConnection) {}
 
   async connect(): Promise<SqlDriverAdapter> {
-    const client = new Database(this.file, { timeout: this.busyTimeoutMs });
-    client.defaultSafeIntegers(true);
-    // better-sqlite3's compiled defaults, which billing_db ran on before libsql: in WAL mode a commit is written
-    // to the WAL without an fsync (synced at checkpoints: a power cut may lose the last commits, never corrupts
-    // the file) and a 16 MB page cache. libsql's (FULL, 2 MB) cost an fsync per commit: 3-8x the time of a
-    // small transaction.
-    client.exec('PRAGMA synchronous = NORMAL; PRAGMA cache_size = -16000');
-    return new LibsqlAdapter(new Connection(client));
+    return new LibsqlAdapter(this.connection);
   }
 }

@@ -1,13 +1,7 @@
 import { canonicalJson } from '../canonical-json.js';
 import type { BillingClient } from '../client.js';
 import { driverFailure, isDbError, isUniqueViolation, toDbError } from '../errors.js';
-import {
-  type BillingDatabase,
-  type OpenDatabaseOptions,
-  openDatabase,
-  prismaOf,
-  rawMysqlOf,
-} from '../open-database.js';
+import { type BillingDatabase, type OpenDatabaseOptions, openDatabase, rawOf } from '../open-database.js';
 import { appendAuditEvents } from '../repositories/audit-log.js';
 import { missingTenant } from '../repositories.js';
 import { lockFailure, lockRetryFits, newId } from '../scope.js';
@@ -27,7 +21,7 @@ import type {
   TransactionOptions,
 } from './port.js';
 import { StoreError } from './port.js';
-import { type RawConnection, type RawMysql, rawMysqlClient, rawTransaction } from './raw-mysql.js';
+import { type RawDatabase, rawReader, rawTransaction } from './raw-client.js';
 import type {
   ApiKeyRecord,
   ApiKeySummary,
@@ -63,7 +57,6 @@ import {
 /** A Prisma client or an interactive-transaction client of it. */
 type Client = BillingClient;
 
-const TRANSACTION_OPTIONS = { maxWait: 15_000, timeout: 30_000 } as const;
 /** How often a tenant transaction runs when it loses a race (see `DbTenantStore.transaction`). */
 const TRANSACTION_ATTEMPTS = 6;
 /** Rows read per round trip when a list filters on fields inside the JSON body. */
@@ -155,13 +148,8 @@ export class DbStore implements Store {
 
   constructor(readonly db: BillingDatabase) {
     this.provider = db.provider;
-    const raw = rawMysqlOf(db);
-    if (raw) {
-      rawStores.set(this, {
-        raw,
-        reader: rawMysqlClient(raw.pool as unknown as RawConnection, raw.dataModel) as Client,
-      });
-    }
+    const raw = rawOf(db);
+    rawStores.set(this, { raw, reader: rawReader(raw) as Client });
   }
 
   /**
@@ -296,24 +284,28 @@ export class DbStore implements Store {
   }
 }
 
-/** MySQL: the driver pool the tenant store's statements run on (see raw-mysql.ts), and a reader over it. */
-const rawStores = new WeakMap<DbStore, { raw: RawMysql; reader: Client }>();
+/** Where the tenant store's statements run (see raw-client.ts), and a reader over it. */
+const rawStores = new WeakMap<DbStore, { raw: RawDatabase; reader: Client }>();
+
+function rawStore(store: DbStore): { raw: RawDatabase; reader: Client } {
+  const found = rawStores.get(store);
+  if (!found) throw new Error('tenant store: not constructed');
+  return found;
+}
 
 /** The client the tenant store reads with outside transactions. */
 function readerClient(store: DbStore): Client {
-  return rawStores.get(store)?.reader ?? prismaOf(store.db);
+  return rawStore(store).reader;
 }
 
 /**
- * Runs `work` in one transaction: SQLite through Prisma's interactive transaction; MySQL on a pooled driver
- * connection (the statements through raw-mysql.ts) at READ COMMITTED: no gap locks (so concurrent inserts of
+ * Runs `work` in one transaction (the statements through raw-client.ts): SQLite on the file's connection,
+ * serializable; MySQL on a pooled driver connection at READ COMMITTED: no gap locks (so concurrent inserts of
  * unrelated rows never deadlock on an index gap), and a read after a row lock sees the latest committed row,
  * which the lost-update check of `DbTransaction.update` relies on.
  */
 async function inTransaction<T>(store: DbStore, work: (client: Client) => Promise<T>): Promise<T> {
-  const raw = rawStores.get(store)?.raw;
-  if (!raw) return prismaOf(store.db).$transaction(work, TRANSACTION_OPTIONS);
-  return rawTransaction(raw, 'READ COMMITTED', work);
+  return rawTransaction(rawStore(store).raw, 'READ COMMITTED', work);
 }
 
 // --- reads and writes against one client (the database or a transaction) --------------------------
@@ -745,14 +737,12 @@ class DbTransaction extends DbReader implements TenantTransaction {
       data: input.data ?? null,
       occurredAt: new Date(input.occurredAt).toISOString(),
     }));
-    const prisma = prismaOf(this.db);
     await appendAuditEvents(
       {
         provider: this.db.provider,
         client: this.client(),
-        root: prisma,
         inTransaction: true,
-        pipelined: rawMysqlOf(this.db) !== null,
+        pipelined: this.db.provider === 'mysql',
       },
       this.tenantId,
       events,

@@ -444,7 +444,7 @@ describe.each(providers)('batched billing run on %s', (provider) => {
   });
 
   it('splits multi-row statements to stay within the bound-parameter and row limits', async () => {
-    const scope: Scope = { provider, client: prismaOf(ctx.db), root: prismaOf(ctx.db), inTransaction: false };
+    const scope: Scope = { provider, client: prismaOf(ctx.db), inTransaction: false };
     const limits = { maxParameters: 12, maxRows: 1000, maxBytes: 2 ** 20 };
     expect(chunkByLimits([1, 2, 3, 4, 5], 5, limits).map((c) => c.length)).toEqual([2, 2, 1]);
     expect(chunkByLimits(['aaaa', 'bb', 'cc', 'd'], 1, { ...limits, maxBytes: 4 }, (s) => s.length)).toEqual([

@@ -1,19 +1,34 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { prismaOf, rawMysqlOf } from '../../src/open-database.js';
+import { isUniqueViolation } from '../../src/errors.js';
+import { prismaOf, rawOf } from '../../src/open-database.js';
 import {
+  NOW_DEFAULTS,
   PRIMARY_KEYS,
   RawClientUnsupported,
-  type RawConnection,
-  rawMysqlClient,
+  rawReader,
   UPDATED_AT_MODELS,
-} from '../../src/store/raw-mysql.js';
+} from '../../src/store/raw-client.js';
 import { providers, useMigratedDatabase } from './databases.js';
 
-// billing_db's MySQL statements run through raw-mysql.ts, which speaks the part of Prisma's model API
-// the store uses: it must read and write exactly what Prisma's client does.
+// billing_db's statements run through raw-client.ts, which speaks the part of Prisma's model API the
+// repositories and the store use: on each provider it must read and write exactly what Prisma's client does.
 
-describe('raw MySQL client: the schema it relies on', () => {
+describe('raw client: the schema it relies on', () => {
+  it('sets the `now()` defaults of exactly the fields whose schema says @default(now())', () => {
+    const schema = readFileSync(new URL('../../prisma/schema.base.prisma', import.meta.url), 'utf8');
+    const fields: Record<string, string[]> = {};
+    let model = '';
+    for (const line of schema.split('\n')) {
+      const opened = /^model (\w+)/.exec(line);
+      if (opened) model = opened[1] as string;
+      const field = /^\s+(\w+)\s.*@default\(now\(\)\)/.exec(line);
+      if (field) fields[model] = [...(fields[model] ?? []), field[1] as string];
+    }
+    expect(Object.keys(fields).length).toBeGreaterThan(10);
+    expect(NOW_DEFAULTS).toEqual(fields);
+  });
+
   it('sets updatedAt on exactly the models whose schema says @updatedAt', () => {
     const schema = readFileSync(new URL('../../prisma/schema.base.prisma', import.meta.url), 'utf8');
     const models = new Set<string>();
@@ -44,18 +59,14 @@ describe('raw MySQL client: the schema it relies on', () => {
   });
 });
 
-describe.skipIf(!providers.includes('mysql'))('raw MySQL client against Prisma’s (MariaDB)', () => {
-  const holder = useMigratedDatabase('mysql');
-  const clients = () => {
-    const raw = rawMysqlOf(holder.db);
-    if (!raw) throw new Error('no driver pool');
-    return {
-      // biome-ignore lint/suspicious/noExplicitAny: as above.
-      prisma: prismaOf(holder.db) as any,
-      // biome-ignore lint/suspicious/noExplicitAny: as above.
-      raw: rawMysqlClient(raw.pool as unknown as RawConnection, raw.dataModel) as any,
-    };
-  };
+describe.each(providers)('raw client against Prisma’s (%s)', (provider) => {
+  const holder = useMigratedDatabase(provider);
+  const clients = () => ({
+    // biome-ignore lint/suspicious/noExplicitAny: the delegates are typed by the generated clients.
+    prisma: prismaOf(holder.db) as any,
+    // biome-ignore lint/suspicious/noExplicitAny: as above.
+    raw: rawReader(rawOf(holder.db)) as any,
+  });
 
   async function seed() {
     const { prisma } = clients();
@@ -165,9 +176,40 @@ describe.skipIf(!providers.includes('mysql'))('raw MySQL client against Prisma�
     expect(key).toEqual(await prisma.apiKey.findFirstOrThrow({ where: { id: 'key_1' } }));
     expect(key.expiresAt).toEqual(at);
     expect(await raw.product.deleteMany({ where: { tenantId: 't1', id: 'prod_2' } })).toEqual({ count: 1 });
-    await expect(
-      raw.product.createMany({ data: [{ id: 'prod_1', tenantId: 't1', name: 'Twin' }] }),
-    ).rejects.toMatchObject({ errno: 1062 });
+    const duplicate = await raw.product
+      .createMany({ data: [{ id: 'prod_1', tenantId: 't1', name: 'Twin' }] })
+      .then(
+        () => null,
+        (error: unknown) => error,
+      );
+    expect(isUniqueViolation(duplicate)).toBe(true);
+  });
+
+  it('sets `now()` defaults and inserts rows that leave out different columns, as Prisma does', async () => {
+    const { prisma, raw } = clients();
+    const before = Date.now();
+    const explicit = new Date('2026-02-03T04:05:06.789Z');
+    await raw.product.createMany({
+      data: [
+        { id: 'prod_d1', tenantId: 't1', name: 'Defaults' },
+        { id: 'prod_d2', tenantId: 't1', name: 'Own date', createdAt: explicit, active: false },
+      ],
+    });
+    const rows = await prisma.product.findMany({
+      where: { id: { in: ['prod_d1', 'prod_d2'] } },
+      orderBy: { id: 'asc' },
+    });
+    expect(rows.map((r: { active: boolean }) => r.active)).toEqual([true, false]);
+    expect(rows[0].createdAt.getTime()).toBeGreaterThanOrEqual(before - 1000);
+    expect(rows[0].createdAt.getTime()).toBeLessThanOrEqual(Date.now() + 1000);
+    expect(rows[1].createdAt).toEqual(explicit);
+    // Instants compare in SQL as Prisma's own writes do: the row stamped now sorts after the older one.
+    const newer = await raw.product.findMany({ where: { tenantId: 't1', createdAt: { gt: explicit } } });
+    expect(newer.map((r: { id: string }) => r.id)).toContain('prod_d1');
+    expect(newer.map((r: { id: string }) => r.id)).not.toContain('prod_d2');
+    expect(
+      await raw.product.findMany({ where: { id: { in: ['prod_d1', 'prod_d2'] } }, orderBy: { id: 'asc' } }),
+    ).toEqual(rows);
   });
 
   it('includes a subscription’s items and an invoice’s lines with their taxes as Prisma does', async () => {

@@ -1,15 +1,21 @@
-// billing_db's MySQL/MariaDB statements on the mariadb driver itself, without Prisma's query engine.
+// billing_db's statements on the database drivers themselves (the mariadb driver, libsql), without Prisma's
+// query engine.
 //
 // A write-path profile (issue 20) put ~40 % of the API's CPU per subscription change in Prisma's client:
-// compiling each `createMany` (its plans are never cached), interpreting query plans and mapping results.
-// The repositories and the tenant store speak a small part of Prisma's model API; `rawMysqlClient` speaks
-// the same part over the driver (a pooled connection inside a transaction, or the pool itself), typed by
-// the Prisma client's own data model, so their statements (and their meaning) stay as they are while Prisma
-// keeps the schema, the migrations and the SQLite path. Anything outside that part throws
-// `RawClientUnsupported` rather than guessing; the integration suites run every repository and store
-// operation on it, and raw-mysql.test.ts compares its rows with Prisma's.
+// compiling each `createMany` (its plans are never cached), interpreting query plans and mapping results;
+// on SQLite its client and query compiler (Wasm) also held ~100 MB of the API's memory. The repositories and
+// the tenant store speak a small part of Prisma's model API; `rawClient` speaks the same part over a driver
+// connection (inside a transaction, or a pool / the SQLite connection itself), typed by the Prisma client's
+// own data model, so their statements (and their meaning) stay as they are while Prisma keeps the schema and
+// the migrations. Values are written and read as Prisma's client writes and reads them for each provider
+// (MySQL: DATETIME(3) text in UTC; SQLite: ISO 8601 text with `+00:00`, booleans as 0/1). Anything outside
+// that part throws `RawClientUnsupported` rather than guessing; the integration suites run every repository
+// and store operation on it, and raw-client.test.ts compares its rows with Prisma's on both providers.
+import { isUniqueViolation } from '../errors.js';
+import type { SqliteConnection } from '../sqlite/adapter.js';
+import { toDriverAdapterError } from '../sqlite/driver-error.js';
 
-/** A connection of the mariadb driver's pool (as the connection guard hands it out). */
+/** A driver connection: a mariadb connection or pool (as the connection guard hands them out), or SQLite's. */
 export interface RawConnection {
   query(sql: string | { sql: string }, values?: readonly unknown[]): Promise<unknown>;
 }
@@ -59,7 +65,7 @@ const RELATIONS: Readonly<
   'Tenant.auditChainHead': { model: 'AuditChainHead', list: true, foreignKey: 'tenantId' },
 };
 
-/** Primary keys other than `id` (what `create` reads the new row back by). `raw-mysql.test.ts` checks them. */
+/** Primary keys other than `id` (what `create` reads the new row back by). `raw-client.test.ts` checks them. */
 export const PRIMARY_KEYS: Readonly<Record<string, readonly string[]>> = {
   AuditChainHead: ['tenantId'],
   DocumentCounter: ['tenantId', 'kind'],
@@ -68,7 +74,7 @@ export const PRIMARY_KEYS: Readonly<Record<string, readonly string[]>> = {
 
 /**
  * Models with an `@updatedAt` field: Prisma's client sets it on every create and update (the column has no
- * default in the migrations), so this client does too. `raw-mysql.test.ts` checks this list against the schema.
+ * default in the migrations), so this client does too. `raw-client.test.ts` checks this list against the schema.
  */
 export const UPDATED_AT_MODELS: ReadonlySet<string> = new Set([
   'BillingRun',
@@ -84,32 +90,100 @@ export const UPDATED_AT_MODELS: ReadonlySet<string> = new Set([
   'Tenant',
 ]);
 
+/**
+ * Fields with `@default(now())`. MySQL's columns default to CURRENT_TIMESTAMP(3); SQLite's CURRENT_TIMESTAMP
+ * is whole seconds in another spelling (`2026-01-01 10:00:00`), which would not compare with the ISO text
+ * Prisma's client writes, so on SQLite this client sets them, as Prisma's does. `raw-client.test.ts` checks
+ * this list against the schema.
+ */
+export const NOW_DEFAULTS: Readonly<Record<string, readonly string[]>> = {
+  ApiKey: ['createdAt'],
+  BillingRun: ['createdAt'],
+  BillingRunClaim: ['claimedAt', 'leaseUntil'],
+  CreditNote: ['createdAt'],
+  Customer: ['createdAt'],
+  CustomerBalanceTransaction: ['createdAt'],
+  DiscountDefinition: ['createdAt'],
+  DiscountRedemption: ['redeemedAt'],
+  GatewayCredential: ['createdAt'],
+  IdempotencyRecord: ['createdAt'],
+  Invoice: ['createdAt'],
+  Payment: ['createdAt'],
+  Price: ['createdAt'],
+  Product: ['createdAt'],
+  PromotionCode: ['createdAt'],
+  TaxJurisdiction: ['createdAt'],
+  TaxRate: ['createdAt'],
+  TaxRateTable: ['createdAt'],
+  Tenant: ['createdAt'],
+  WebhookEvent: ['receivedAt'],
+};
+
 type Row = Record<string, unknown>;
 type FieldTypes = ReadonlyMap<string, string>;
 
 const q = (name: string) => `\`${name}\``;
 
-/** An instant as MySQL's DATETIME(3) text in UTC (as the Prisma adapter binds it). */
-function datetime(value: Date): string {
-  return value.toISOString().replace('T', ' ').replace('Z', '');
+/** What differs between the providers' SQL and values. */
+export interface Dialect {
+  readonly provider: 'mysql' | 'sqlite';
+  /** A value as the driver binds it for a column of this provider. */
+  bind(value: unknown): unknown;
+  /** `SELECT … FOR UPDATE` exists (MySQL); SQLite's transactions hold the whole database instead. */
+  readonly rowLocks: boolean;
+  /** `DEFAULT` may stand for a value in `INSERT … VALUES` (MySQL). */
+  readonly defaultInValues: boolean;
+  /** `@default(now())` fields are set by this client (SQLite; see {@link NOW_DEFAULTS}). */
+  readonly nowOnClient: boolean;
 }
 
-function bindValue(value: unknown): unknown {
-  if (value instanceof Date) return datetime(value);
-  return value;
-}
+/** MySQL/MariaDB: an instant as DATETIME(3) text in UTC (as the Prisma adapter binds it). */
+export const MYSQL: Dialect = {
+  provider: 'mysql',
+  bind: (value) => (value instanceof Date ? value.toISOString().replace('T', ' ').replace('Z', '') : value),
+  rowLocks: true,
+  defaultInValues: true,
+  nowOnClient: false,
+};
+
+/** SQLite: an instant as ISO 8601 with `+00:00`, a boolean as 0/1 (as Prisma's SQLite client binds them). */
+export const SQLITE: Dialect = {
+  provider: 'sqlite',
+  bind: (value) =>
+    value instanceof Date
+      ? value.toISOString().replace('Z', '+00:00')
+      : typeof value === 'boolean'
+        ? value
+          ? 1
+          : 0
+        : value,
+  rowLocks: false,
+  defaultInValues: false,
+  nowOnClient: true,
+};
 
 interface ResultHeader {
   affectedRows: number;
 }
 
+/** Each data model's field types by model (built once per process). */
+const fieldTypes = new WeakMap<RuntimeDataModel, Map<string, FieldTypes>>();
+
 class Statements {
-  private readonly fields = new Map<string, FieldTypes>();
+  private readonly fields: Map<string, FieldTypes>;
 
   constructor(
     readonly connection: RawConnection,
     private readonly dataModel: RuntimeDataModel,
-  ) {}
+    readonly dialect: Dialect,
+  ) {
+    let fields = fieldTypes.get(dataModel);
+    if (!fields) {
+      fields = new Map();
+      fieldTypes.set(dataModel, fields);
+    }
+    this.fields = fields;
+  }
 
   fieldsOf(model: string): FieldTypes {
     let found = this.fields.get(model);
@@ -123,7 +197,11 @@ class Statements {
   }
 
   async run(sql: string, values: readonly unknown[]): Promise<unknown> {
-    return this.connection.query(sql, values.map(bindValue));
+    const bind = this.dialect.bind;
+    return this.connection.query(
+      sql,
+      values.map((value) => bind(value)),
+    );
   }
 
   /** A row as Prisma's client returns it: booleans, numbers, bigints and Dates by the model's field types. */
@@ -266,7 +344,7 @@ class Statements {
     const select = args.select as Row | undefined;
     const columns = select ? this.scalarSelection(model, select) : null;
     const take = args.take as number | undefined;
-    const sql = `SELECT ${columns ? columns.map(q).join(', ') : '*'} FROM ${q(model)}${this.where(model, args.where as Row | undefined, values)}${this.orderBy(model, args.orderBy)}${take !== undefined ? ` LIMIT ${Math.max(0, Math.trunc(take))}` : ''}${args.forUpdate === true ? ' FOR UPDATE' : ''}`;
+    const sql = `SELECT ${columns ? columns.map(q).join(', ') : '*'} FROM ${q(model)}${this.where(model, args.where as Row | undefined, values)}${this.orderBy(model, args.orderBy)}${take !== undefined ? ` LIMIT ${Math.max(0, Math.trunc(take))}` : ''}${args.forUpdate === true && this.dialect.rowLocks ? ' FOR UPDATE' : ''}`;
     const rows = ((await this.run(sql, values)) as Row[]).map((row) => this.fromRow(model, row));
     const include = (args.include ?? (select ? relationSelection(select) : undefined)) as Row | undefined;
     if (include) await this.include(model, rows, include);
@@ -343,7 +421,12 @@ class Statements {
   async insert(model: string, data: readonly Row[]): Promise<number> {
     if (data.length === 0) return 0;
     const types = this.fieldsOf(model);
-    const now = UPDATED_AT_MODELS.has(model) ? new Date() : null;
+    const now = UPDATED_AT_MODELS.has(model) || this.dialect.nowOnClient ? new Date() : null;
+    // Set by this client when a row leaves them out: `updatedAt`, and on SQLite the `now()` defaults.
+    const stamped = [
+      ...(UPDATED_AT_MODELS.has(model) ? ['updatedAt'] : []),
+      ...(this.dialect.nowOnClient ? (NOW_DEFAULTS[model] ?? []) : []),
+    ];
     const columns: string[] = [];
     for (const row of data)
       for (const [field, value] of Object.entries(row)) {
@@ -353,25 +436,39 @@ class Statements {
           throw new RawClientUnsupported(`create ${model}.${field}`);
         columns.push(field);
       }
-    if (now && !columns.includes('updatedAt')) columns.push('updatedAt');
+    for (const field of stamped) if (!columns.includes(field)) columns.push(field);
+    const cell = (row: Row, column: string): unknown =>
+      row[column] === undefined && now !== null && stamped.includes(column) ? now : row[column];
+    if (!this.dialect.defaultInValues) {
+      // SQLite has no `DEFAULT` among VALUES: rows that leave out different columns go in separate statements.
+      const groups = new Map<string, Row[]>();
+      for (const row of data) {
+        const present = columns.filter((column) => cell(row, column) !== undefined).join();
+        const group = groups.get(present);
+        if (group) group.push(row);
+        else groups.set(present, [row]);
+      }
+      if (groups.size > 1) {
+        let inserted = 0;
+        for (const rows of groups.values()) inserted += await this.insert(model, rows);
+        return inserted;
+      }
+    }
     const values: unknown[] = [];
+    const present = this.dialect.defaultInValues
+      ? columns
+      : columns.filter((column) => cell(data[0] as Row, column) !== undefined);
     const tuples = data.map((row) => {
-      const marks = columns.map((column) => {
-        const value = row[column];
-        if (value === undefined) {
-          if (column === 'updatedAt' && now) {
-            values.push(now);
-            return '?';
-          }
-          return 'DEFAULT';
-        }
+      const marks = present.map((column) => {
+        const value = cell(row, column);
+        if (value === undefined) return 'DEFAULT';
         values.push(value);
         return '?';
       });
       return `(${marks.join(', ')})`;
     });
     const result = (await this.run(
-      `INSERT INTO ${q(model)} (${columns.map(q).join(', ')}) VALUES ${tuples.join(', ')}`,
+      `INSERT INTO ${q(model)} (${present.map(q).join(', ')}) VALUES ${tuples.join(', ')}`,
       values,
     )) as ResultHeader;
     return Number(result.affectedRows);
@@ -454,7 +551,11 @@ function convert(value: unknown, type: string): unknown {
     case 'BigInt':
       return typeof value === 'bigint' ? value : BigInt(value as number | string);
     case 'DateTime':
-      return value instanceof Date ? value : new Date(`${String(value).replace(' ', 'T')}Z`);
+      if (value instanceof Date) return value;
+      // ISO 8601 with its offset (SQLite, as Prisma writes it), else MySQL's DATETIME text in UTC.
+      return String(value).includes('T')
+        ? new Date(String(value))
+        : new Date(`${String(value).replace(' ', 'T')}Z`);
     default:
       return value;
   }
@@ -544,7 +645,7 @@ function delegate(statements: Statements, model: string) {
         await statements.insert(model, [args.create]);
       } catch (error) {
         // Another transaction created it first: update that row, as Prisma's upsert would.
-        if ((error as { errno?: unknown }).errno !== 1062) throw error;
+        if (!isUniqueViolation(error)) throw error;
         await statements.update(model, args.where, args.update);
       }
       return firstOrThrow({ where: args.where, ...shape(args) });
@@ -559,11 +660,11 @@ function delegate(statements: Statements, model: string) {
 const camel = (model: string) => model.charAt(0).toLowerCase() + model.slice(1);
 
 /**
- * A Prisma-shaped client over one mariadb connection (inside a transaction the caller opened on it): model
- * delegates (`client.invoice.findMany(…)`) and `$queryRawUnsafe` / `$executeRawUnsafe`.
+ * A Prisma-shaped client over one driver connection (or pool): model delegates (`client.invoice.findMany(…)`)
+ * and `$queryRawUnsafe` / `$executeRawUnsafe`, speaking `dialect`.
  */
-export function rawMysqlClient(connection: RawConnection, dataModel: RuntimeDataModel): unknown {
-  const statements = new Statements(connection, dataModel);
+export function rawClient(connection: RawConnection, dataModel: RuntimeDataModel, dialect: Dialect): unknown {
+  const statements = new Statements(connection, dataModel, dialect);
   const client: Row = {
     $queryRawUnsafe: async (sql: string, ...values: unknown[]) => statements.run(sql, values),
     $executeRawUnsafe: async (sql: string, ...values: unknown[]) =>
@@ -575,27 +676,108 @@ export function rawMysqlClient(connection: RawConnection, dataModel: RuntimeData
 
 /** A MySQL database's driver pool (guarded) and the Prisma client's data model. */
 export interface RawMysql {
+  readonly provider: 'mysql';
   readonly pool: {
     getConnection(): Promise<RawConnection & { release(): Promise<void>; destroy(): void }>;
   };
   readonly dataModel: RuntimeDataModel;
 }
 
-/** The isolation level each pooled connection's session is set to, by server thread id. */
+/** A SQLite database's one connection in this process and the Prisma client's data model. */
+export interface RawSqlite {
+  readonly provider: 'sqlite';
+  readonly connection: SqliteConnection;
+  readonly dataModel: RuntimeDataModel;
+}
+
+/** Where billkit's own statements run: a MySQL pool or the SQLite file's connection. */
+export type RawDatabase = RawMysql | RawSqlite;
+
+/** The client that runs statements outside a transaction (each on its own on MySQL's pool). */
+export function rawReader(raw: RawDatabase): unknown {
+  return raw.provider === 'mysql'
+    ? rawClient(raw.pool as unknown as RawConnection, raw.dataModel, MYSQL)
+    : rawClient(sqliteStatements(raw.connection), raw.dataModel, SQLITE);
+}
+
+/**
+ * A SQLite connection as a {@link RawConnection}: a statement that returns rows gives them as objects whose
+ * values read as Prisma's raw queries read them (declared DATETIME as a Date, BOOLEAN as a boolean, BIGINT
+ * as a bigint, other integers as numbers); any other statement gives `{ affectedRows }`. Driver errors are
+ * raised as Prisma's adapter raises them (a `DriverAdapterError` whose kind says what failed).
+ */
+export function sqliteStatements(connection: SqliteConnection): RawConnection {
+  return {
+    async query(sql, values = []) {
+      const text = typeof sql === 'string' ? sql : sql.sql;
+      try {
+        const statement = connection.prepare(text);
+        if (!statement.reader) return { affectedRows: statement.run(values).changes };
+        const rows = statement.all(values) as Row[];
+        let read = readers.get(statement);
+        if (!read) {
+          read = rowReader(statement.columns() as { name: string; type: string | null }[]);
+          readers.set(statement, read);
+        }
+        for (let i = 0; i < rows.length; i++) rows[i] = read(rows[i] as Row);
+        return rows;
+      } catch (error) {
+        throw toDriverAdapterError(error);
+      }
+    },
+  };
+}
+
+/** Each prepared SQLite statement's row reader, made from its columns' declared types. */
+const readers = new WeakMap<object, (row: Row) => Row>();
+
+function rowReader(columns: readonly { name: string; type: string | null }[]): (row: Row) => Row {
+  const kinds = columns.map(({ name, type }) => {
+    const declared = (type ?? '').toUpperCase();
+    const kind =
+      declared === 'DATETIME'
+        ? 'DateTime'
+        : declared === 'BOOLEAN'
+          ? 'Boolean'
+          : declared === 'BIGINT'
+            ? 'BigInt'
+            : 'other';
+    return [name, kind] as const;
+  });
+  return (row) => {
+    for (const [name, kind] of kinds) {
+      const value = row[name];
+      if (value === null || value === undefined) continue;
+      if (kind === 'other') {
+        if (typeof value === 'bigint') {
+          const asNumber = Number(value);
+          if (Number.isSafeInteger(asNumber)) row[name] = asNumber;
+        }
+      } else row[name] = convert(value, kind);
+    }
+    return row;
+  };
+}
+
+/** The isolation level each pooled MySQL connection's session is set to, by server thread id. */
 const sessionLevels = new Map<number, string>();
 
 /**
- * Runs `work` in one transaction on a pooled connection, with a Prisma-shaped client over it: at
- * `isolation` (the tenant store's `READ COMMITTED`) or else REPEATABLE READ (MySQL's and MariaDB's default).
- * The level is set on the connection's session, once for as long as it stays the same (one statement less
- * per transaction than SET TRANSACTION each time). Rolled back when `work` throws.
+ * Runs `work` in one transaction with a Prisma-shaped client over it, rolled back when `work` throws.
+ * MySQL: on a pooled connection, at `isolation` (the tenant store's `READ COMMITTED`) or else REPEATABLE READ
+ * (MySQL's and MariaDB's default). The level is set on the connection's session, once for as long as it stays
+ * the same (one statement less per transaction than SET TRANSACTION each time).
+ * SQLite: on the file's one connection, after its earlier transactions (one at a time), from
+ * `BEGIN IMMEDIATE`: the write lock is taken first, so a transaction in another process waits (busy timeout)
+ * instead of failing later with SQLITE_BUSY when it writes from a stale snapshot. SQLite is serializable.
  */
 export async function rawTransaction<T>(
-  raw: RawMysql,
+  raw: RawDatabase,
   isolation: 'READ COMMITTED' | null,
   // biome-ignore lint/suspicious/noExplicitAny: the caller types the client (db's BillingClient).
   work: (client: any) => Promise<T>,
 ): Promise<T> {
+  if (raw.provider === 'sqlite') return sqliteTransaction(raw, work);
   const connection = await raw.pool.getConnection();
   let open = false;
   try {
@@ -610,7 +792,7 @@ export async function rawTransaction<T>(
     }
     await connection.query('BEGIN');
     open = true;
-    const result = await work(rawMysqlClient(connection, raw.dataModel));
+    const result = await work(rawClient(connection, raw.dataModel, MYSQL));
     await connection.query('COMMIT');
     open = false;
     return result;
@@ -619,5 +801,37 @@ export async function rawTransaction<T>(
     throw error;
   } finally {
     await connection.release().catch(() => undefined);
+  }
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: as above.
+async function sqliteTransaction<T>(raw: RawSqlite, work: (client: any) => Promise<T>): Promise<T> {
+  const release = await raw.connection.nextTurn();
+  const exec = (sql: string) => {
+    try {
+      raw.connection.client.exec(sql);
+    } catch (error) {
+      throw toDriverAdapterError(error);
+    }
+  };
+  try {
+    exec('BEGIN IMMEDIATE');
+    let result: T;
+    try {
+      result = await work(rawClient(sqliteStatements(raw.connection), raw.dataModel, SQLITE));
+      exec('COMMIT');
+    } catch (error) {
+      if (raw.connection.client.inTransaction) {
+        try {
+          raw.connection.client.exec('ROLLBACK');
+        } catch {
+          // The transaction is gone with the failure that ended it.
+        }
+      }
+      throw error;
+    }
+    return result;
+  } finally {
+    release();
   }
 }
