@@ -14,6 +14,19 @@ import type { DiscountDefinition } from '@billkit/discount';
 import type { RateTable } from '@billkit/tax';
 import { notFound, WorkflowError } from './errors.js';
 
+/**
+ * Awaits independent reads issued together (a pipelining connection sends them in one round trip) and returns
+ * their values; when some fail, throws the failure of the first in argument order, as reading them one after
+ * another would have.
+ */
+export async function allInOrder<T extends readonly unknown[]>(
+  ...reads: { [K in keyof T]: Promise<T[K]> }
+): Promise<T> {
+  const settled = await Promise.allSettled(reads);
+  for (const result of settled) if (result.status === 'rejected') throw result.reason;
+  return settled.map((result) => (result as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}
+
 /** Every entity of a kind (the catalog is small: products and prices of one tenant). */
 export async function listAll<K extends EntityKind>(
   reader: TenantReader,
@@ -168,13 +181,16 @@ export async function billingForPrices(
 ): Promise<{ billing: BillingService; catalog: Catalog }> {
   const ids = new Set(referenced);
   for (const item of requested) ids.add(item.price);
-  const { catalog, prices } = await loadCatalogFor(reader, ids);
+  // The catalog and the tax table are read together; a missing price is reported before a missing table.
+  const [loaded, table] = await Promise.allSettled([loadCatalogFor(reader, ids), loadRateTable(reader)]);
+  if (loaded.status === 'rejected') throw loaded.reason;
+  const { catalog, prices } = loaded.value;
   const found = new Set(prices.map((p) => p.id));
   for (const [index, item] of requested.entries()) {
     if (!found.has(item.price)) throw notFound('price', item.price, `items.${index}.price`);
   }
-  const tax = await loadRateTable(reader);
-  return { billing: new BillingService({ catalog, tax }), catalog };
+  if (table.status === 'rejected') throw table.reason;
+  return { billing: new BillingService({ catalog, tax: table.value }), catalog };
 }
 
 export function discountDefinition(record: DiscountRecord): DiscountDefinition {

@@ -20,6 +20,7 @@ import type {
 import type { DiscountDefinition } from '@billkit/discount';
 import { type Deps, mutate, type OperationContext, type Recorder, tenantOf } from './context.js';
 import {
+  allInOrder,
   billingFor,
   billingForPrices,
   discountDefinition,
@@ -302,14 +303,17 @@ export function subscriptionOperations(deps: Deps) {
     ): Promise<SubscriptionChangePreview> {
       const reader = tenantOf(deps, ctx);
       const subscription = await loadSubscription(reader, id);
-      const { billing } = await billingForPrices(reader, referencedPriceIds(subscription), input.items);
-      const customer = await loadCustomer(reader, subscription.customerId);
+      const [{ billing }, customer, discountState] = await allInOrder(
+        billingForPrices(reader, referencedPriceIds(subscription), input.items),
+        loadCustomer(reader, subscription.customerId),
+        discountStateOf(reader, subscription),
+      );
       const prorationDate = input.prorationDate ?? now();
       const invoice = billing.previewSubscriptionChange(subscription, {
         customer: toCoreCustomer(customer),
         items: changeItems(subscription, input.items),
         prorationDate,
-        discountState: await discountStateOf(reader, subscription),
+        discountState,
       });
       return { prorationDate, invoice };
     },
@@ -332,15 +336,18 @@ export function subscriptionOperations(deps: Deps) {
             { expectedVersion: input.expectedVersion, currentVersion: before.version },
           );
         }
-        const { billing } = await billingForPrices(tx, referencedPriceIds(before), input.items);
-        const customer = await loadCustomer(tx, before.customerId);
+        const [{ billing }, customer, discountState] = await allInOrder(
+          billingForPrices(tx, referencedPriceIds(before), input.items),
+          loadCustomer(tx, before.customerId),
+          discountStateOf(tx, before),
+        );
         const t = billing.changeSubscription(before, {
           customer: toCoreCustomer(customer),
           items: changeItems(before, input.items),
           prorationDate: input.prorationDate ?? now(),
           prorationBehavior: input.prorationBehavior ?? 'create_prorations',
           invoiceId: newId('in'),
-          discountState: await discountStateOf(tx, before),
+          discountState,
         });
         return store(tx, record, t, before);
       });

@@ -369,51 +369,60 @@ class Statements {
     return columns;
   }
 
-  /** Loads `include`d relations onto `rows` (one statement per relation, over all rows). */
+  /**
+   * Loads `include`d relations onto `rows`: one statement per relation, over all rows, the relations'
+   * statements issued together (a pipelining connection sends them in one round trip).
+   */
   private async include(model: string, rows: Row[], include: Row): Promise<void> {
+    const loads: Promise<void>[] = [];
     for (const [field, spec] of Object.entries(include)) {
       if (!spec) continue;
-      const relation = RELATIONS[`${model}.${field}`];
-      if (!relation) throw new RawClientUnsupported(`include ${model}.${field}`);
-      const nested = spec === true ? {} : (spec as Row);
-      const keys = rows
-        .map((row) => row[relation.list ? 'id' : relation.localKey])
-        .filter((key): key is string => typeof key === 'string');
-      const unique = [...new Set(keys)];
-      const select = nested.select as Row | undefined;
-      for (const key of Object.keys(nested))
-        if (!['select', 'include', 'orderBy', 'where'].includes(key))
-          throw new RawClientUnsupported(`include ${model}.${field} argument ${key}`);
-      const childArgs: Row = {
-        where: {
-          ...((nested.where as Row | undefined) ?? {}),
-          [relation.list ? relation.foreignKey : 'id']: { in: unique },
-        },
-        ...(nested.orderBy !== undefined ? { orderBy: nested.orderBy } : {}),
-        ...(nested.include !== undefined ? { include: nested.include } : {}),
-        ...(select !== undefined
-          ? { select: { ...select, [relation.list ? relation.foreignKey : 'id']: true } }
-          : {}),
-      };
-      const children = unique.length > 0 ? await this.findMany(relation.model, childArgs) : [];
-      if (relation.list) {
-        const byParent = new Map<unknown, Row[]>();
-        for (const child of children) {
-          const parent = child[relation.foreignKey];
-          const list = byParent.get(parent);
-          if (list) list.push(child);
-          else byParent.set(parent, [child]);
-        }
-        for (const row of rows) row[field] = byParent.get(row.id) ?? [];
-      } else {
-        const byId = new Map(children.map((child) => [child.id, child]));
-        for (const row of rows) {
-          const child = byId.get(row[relation.localKey]) ?? null;
-          if (child && select && !select.id) {
-            const { id: _id, ...rest } = child;
-            row[field] = rest;
-          } else row[field] = child;
-        }
+      loads.push(this.includeOne(model, rows, field, spec));
+    }
+    await Promise.all(loads);
+  }
+
+  private async includeOne(model: string, rows: Row[], field: string, spec: unknown): Promise<void> {
+    const relation = RELATIONS[`${model}.${field}`];
+    if (!relation) throw new RawClientUnsupported(`include ${model}.${field}`);
+    const nested = spec === true ? {} : (spec as Row);
+    const keys = rows
+      .map((row) => row[relation.list ? 'id' : relation.localKey])
+      .filter((key): key is string => typeof key === 'string');
+    const unique = [...new Set(keys)];
+    const select = nested.select as Row | undefined;
+    for (const key of Object.keys(nested))
+      if (!['select', 'include', 'orderBy', 'where'].includes(key))
+        throw new RawClientUnsupported(`include ${model}.${field} argument ${key}`);
+    const childArgs: Row = {
+      where: {
+        ...((nested.where as Row | undefined) ?? {}),
+        [relation.list ? relation.foreignKey : 'id']: { in: unique },
+      },
+      ...(nested.orderBy !== undefined ? { orderBy: nested.orderBy } : {}),
+      ...(nested.include !== undefined ? { include: nested.include } : {}),
+      ...(select !== undefined
+        ? { select: { ...select, [relation.list ? relation.foreignKey : 'id']: true } }
+        : {}),
+    };
+    const children = unique.length > 0 ? await this.findMany(relation.model, childArgs) : [];
+    if (relation.list) {
+      const byParent = new Map<unknown, Row[]>();
+      for (const child of children) {
+        const parent = child[relation.foreignKey];
+        const list = byParent.get(parent);
+        if (list) list.push(child);
+        else byParent.set(parent, [child]);
+      }
+      for (const row of rows) row[field] = byParent.get(row.id) ?? [];
+    } else {
+      const byId = new Map(children.map((child) => [child.id, child]));
+      for (const row of rows) {
+        const child = byId.get(row[relation.localKey]) ?? null;
+        if (child && select && !select.id) {
+          const { id: _id, ...rest } = child;
+          row[field] = rest;
+        } else row[field] = child;
       }
     }
   }

@@ -408,11 +408,35 @@ async function writeSubscriptionChildren(
     d.creditRemaining ?? null,
   ];
   const discountsSame = same(s.discounts.map(discountRow), before?.discounts.map(discountRow));
-  if (!itemsSame) await writeSubscriptionItems(client, tenantId, s);
+  if (!itemsSame) await writeSubscriptionItems(client, tenantId, s, before);
   if (!discountsSame) await writeSubscriptionDiscounts(client, tenantId, s);
 }
 
-async function writeSubscriptionItems(client: BillingClient, tenantId: string, s: SubscriptionRecord) {
+async function writeSubscriptionItems(
+  client: BillingClient,
+  tenantId: string,
+  s: SubscriptionRecord,
+  before?: SubscriptionRecord,
+) {
+  // The same items in the same positions, one of them with a new price or quantity (the common change):
+  // that row is updated in place instead of every row deleted and inserted again.
+  if (
+    before &&
+    before.items.length === s.items.length &&
+    s.items.every((item, i) => item.id === before.items[i]?.id)
+  ) {
+    const changed = s.items.filter(
+      (item, i) => item.priceId !== before.items[i]?.priceId || item.quantity !== before.items[i]?.quantity,
+    );
+    const [only] = changed;
+    if (changed.length === 1 && only) {
+      await client.subscriptionItem.updateMany({
+        where: { tenantId, subscriptionId: s.id, id: only.id },
+        data: { priceId: only.priceId, quantity: only.quantity },
+      });
+      return;
+    }
+  }
   await client.subscriptionItem.deleteMany({ where: { subscriptionId: s.id, tenantId } });
   if (s.items.length > 0) {
     await client.subscriptionItem.createMany({
