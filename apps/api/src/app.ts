@@ -1,38 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import type { Store } from '@billkit/db';
-import { createBilling, WorkflowError } from '@billkit/workflows';
+import { createBilling } from '@billkit/workflows';
 import cors from '@fastify/cors';
 import helmet, { type FastifyHelmetOptions } from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
-import {
-  hasZodFastifySchemaValidationErrors,
-  isResponseSerializationError,
-  jsonSchemaTransform,
-  jsonSchemaTransformObject,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { type Config, ConfigError } from './config.js';
 import { registerAuth } from './http/auth.js';
-import { jsonDepthExceeds, MAX_JSON_DEPTH, snakePath } from './http/casing.js';
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from './http/casing.js';
+import { serializerCompiler, validatorCompiler } from './http/compilers.js';
+import { describeError } from './http/errors.js';
 import { IdempotentReplay, registerIdempotency, sendReplay } from './http/idempotency.js';
-import {
-  API_CODE_OF_WORKFLOW,
-  ApiError,
-  isBillkitError,
-  type ProblemField,
-  problem,
-  retryAfterFor,
-} from './http/problem.js';
+import { registerOpenApi } from './http/openapi.js';
+import { ApiError, problem, retryAfterFor } from './http/problem.js';
 import { idempotencyHeaders, problemResponses } from './http/schemas.js';
 import { loggerOptions } from './logger.js';
 import { type ApiMetrics, createMetrics } from './metrics.js';
 import type { PaymentGatewayResolver, RouteContext, WebhookRouting } from './routes/context.js';
-import { metricsTokenMatches } from './routes/health.js';
 import { registerRoutes } from './routes/index.js';
 
 export interface AppDeps {
@@ -112,13 +97,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
   app.decorate('metrics', metrics);
 
-  const clock = deps.clock ?? (() => new Date());
-  const gatewayFor = deps.gatewayFor ?? (() => null);
   const ctx: RouteContext = {
     billing: createBilling({
       db: store,
-      gateways: gatewayFor,
-      clock,
+      gateways: deps.gatewayFor ?? (() => null),
+      clock: deps.clock ?? (() => new Date()),
       dunning: { scheduleDays: config.DUNNING_SCHEDULE_DAYS, finalAction: config.DUNNING_FINAL_ACTION },
       observer: {
         invoiceCreated: ({ billingReason }) => metrics.invoicesCreated.inc({ billing_reason: billingReason }),
@@ -127,9 +110,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     store,
     config,
     metrics,
-    clock,
     wallClock: deps.wallClock ?? (() => new Date()),
-    gatewayFor,
     webhookRouting: deps.webhookRouting ?? (() => null),
     shuttingDown: false,
   };
@@ -179,38 +160,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   // No origins, no CORS: without the plugin an OPTIONS preflight is the same 404 it answered with `origin: false`.
   if (origins.length > 0) await app.register(cors, { origin: origins });
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'billkit API',
-        version: '0.0.0',
-        description:
-          'The billkit demo billing API. JSON fields are snake_case; money is integer minor units with a currency. ' +
-          'Errors are RFC 9457 problem+json with a stable `code`. Every POST accepts `Idempotency-Key`.',
-        license: { name: 'MIT', identifier: 'MIT' },
-      },
-      // Relative: resolved against the URL this document is fetched from (any deployment, any port).
-      servers: [{ url: '/', description: 'The server this document is served from' }],
-      components: {
-        securitySchemes: {
-          bearerAuth: { type: 'http', scheme: 'bearer', description: 'A tenant API key' },
-          ...(config.METRICS_TOKEN !== undefined
-            ? {
-                metricsToken: {
-                  type: 'http',
-                  scheme: 'bearer',
-                  description: 'The operator-set METRICS_TOKEN (not a tenant key)',
-                },
-              }
-            : {}),
-        },
-      },
-    },
-    transform: jsonSchemaTransform,
-    transformObject: (document) => withoutUnusedSchemas(jsonSchemaTransformObject(document)),
-  });
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  await registerOpenApi(app, config);
 
   registerAuth(app, store, config.AUTH_FAILURE_LIMIT_PER_MINUTE);
 
@@ -259,66 +209,6 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 }
 
 /**
- * The Prometheus listener for METRICS_PORT: `GET /metrics` and nothing else, asking for METRICS_TOKEN
- * when it is set. Share `app.metrics` with the API so both report the same registry.
- *
- * @example
- * const metricsApp = buildMetricsApp(app.metrics, config);
- * await metricsApp.listen({ port: config.METRICS_PORT, host: config.METRICS_HOST ?? config.HOST });
- */
-export function buildMetricsApp(metrics: ApiMetrics, config: Pick<Config, 'METRICS_TOKEN'>): FastifyInstance {
-  const app = Fastify({ logger: false, return503OnClosing: true });
-  app.get('/metrics', async (request, reply) => {
-    if (!metricsTokenMatches(config.METRICS_TOKEN, request.headers.authorization)) {
-      return reply
-        .code(401)
-        .header('www-authenticate', 'Bearer')
-        .type('text/plain; charset=utf-8')
-        .send('Send the metrics token as Authorization: Bearer <METRICS_TOKEN>\n');
-    }
-    reply.type(metrics.registry.contentType);
-    return metrics.registry.metrics();
-  });
-  return app;
-}
-
-const SCHEMA_REF = '#/components/schemas/';
-
-/**
- * The document without the component schemas nothing refers to: zod's registry emits an input and an
- * output variant of every named schema, and unused components make client generators emit dead types.
- */
-function withoutUnusedSchemas<T extends object>(document: T): T {
-  const { components } = document as { components?: { schemas?: Record<string, unknown> } };
-  const schemas = components?.schemas;
-  if (!schemas) return document;
-  const used = new Set<string>();
-  const visit = (node: unknown): void => {
-    if (Array.isArray(node)) for (const item of node) visit(item);
-    else if (node !== null && typeof node === 'object') {
-      for (const [key, value] of Object.entries(node)) {
-        if (key !== '$ref' || typeof value !== 'string') visit(value);
-        else if (value.startsWith(SCHEMA_REF)) {
-          const name = value.slice(SCHEMA_REF.length);
-          if (!used.has(name)) {
-            used.add(name);
-            visit(schemas[name]);
-          }
-        }
-      }
-    }
-  };
-  visit({ ...document, components: { ...components, schemas: {} } });
-  return {
-    ...document,
-    components: {
-      ...components,
-      schemas: Object.fromEntries(Object.entries(schemas).filter(([name]) => used.has(name))),
-    },
-  };
-}
-
-/**
  * The headers @fastify/helmet sets with `options`: they do not depend on the request (no CSP nonces), so
  * they are read once from a throwaway instance and set as a constant on every response.
  */
@@ -355,91 +245,4 @@ async function rateLimitRedis(url: string): Promise<{ quit(): Promise<unknown> }
     throw new ConfigError(['RATE_LIMIT_REDIS_URL: the ioredis package is not installed next to the API']);
   // Fail fast: a Redis that does not answer must not hold requests (the limiter then lets them through).
   return new loaded.default(url, { maxRetriesPerRequest: 1, connectTimeout: 2_000, commandTimeout: 1_000 });
-}
-
-const VALIDATION_LOCATION: Record<string, ProblemField['location']> = {
-  body: 'body',
-  querystring: 'query',
-  params: 'params',
-  headers: 'headers',
-};
-
-/** Turns anything thrown into a billkit code, a safe message and the offending fields. */
-function describeError(error: FastifyError | Error): {
-  code: string;
-  detail: string;
-  fields?: ProblemField[];
-} {
-  if (hasZodFastifySchemaValidationErrors(error)) {
-    const location =
-      VALIDATION_LOCATION[(error as { validationContext?: string }).validationContext ?? 'body'] ?? 'body';
-    const fields = error.validation.map((issue) => {
-      const params = issue.params as { issue?: { code?: string; keys?: string[] } } | undefined;
-      const keys = params?.issue?.code === 'unrecognized_keys' ? params.issue.keys : undefined;
-      const path = issue.instancePath.replace(/^\//, '').replaceAll('/', '.');
-      return {
-        location,
-        path: keys ? [path, keys.join(',')].filter(Boolean).join('.') : path,
-        message: issue.message ?? 'invalid',
-      };
-    });
-    return { code: 'API_VALIDATION_FAILED', detail: `The request ${location} is invalid`, fields };
-  }
-  if (error instanceof WorkflowError) {
-    // The workflows' codes are the API's own under another prefix (WORKFLOW_NOT_FOUND → API_NOT_FOUND).
-    return {
-      code: API_CODE_OF_WORKFLOW[error.code],
-      detail: error.message,
-      ...(error.details.fields
-        ? {
-            fields: error.details.fields.map((f) => ({
-              location: 'body' as const,
-              path: snakePath(f.path.split('.')),
-              message: f.message,
-            })),
-          }
-        : {}),
-    };
-  }
-  if (error instanceof ApiError) {
-    return {
-      code: error.code,
-      detail: error.message,
-      ...(error.details.fields ? { fields: [...error.details.fields] } : {}),
-    };
-  }
-  if (isResponseSerializationError(error)) {
-    return { code: 'API_INTERNAL', detail: 'The server produced an invalid response' };
-  }
-  if (isBillkitError(error)) {
-    const details = (error as { details?: { fields?: ProblemField[]; issues?: unknown } }).details;
-    // Engines report zod issues in camelCase paths; clients sent snake_case.
-    const fields =
-      details?.fields ??
-      (Array.isArray(details?.issues)
-        ? (details.issues as { path?: PropertyKey[]; message?: string }[]).map((issue) => ({
-            location: 'body' as const,
-            path: snakePath(issue.path ?? []),
-            message: issue.message ?? 'invalid',
-          }))
-        : undefined);
-    return { code: error.code, detail: error.message, ...(fields ? { fields } : {}) };
-  }
-  const fastifyCode = (error as FastifyError).code;
-  switch (fastifyCode) {
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return { code: 'API_MALFORMED_JSON', detail: 'The request body is not valid JSON' };
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return { code: 'API_BODY_TOO_LARGE', detail: 'The request body is larger than the limit' };
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return { code: 'API_UNSUPPORTED_MEDIA_TYPE', detail: 'Send JSON with Content-Type: application/json' };
-  }
-  if (error instanceof SyntaxError && (error as FastifyError).statusCode === 400) {
-    return { code: 'API_MALFORMED_JSON', detail: 'The request body is not valid JSON' };
-  }
-  return {
-    code: 'API_INTERNAL',
-    detail: 'An unexpected error occurred; quote the request_id when reporting it',
-  };
 }

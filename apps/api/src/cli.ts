@@ -1,11 +1,9 @@
 // `billkit` — operations commands for the API's database.
 //   billkit webhooks replay [--tenant T] [--since TIME] [--event ID]
 import { parseArgs } from 'node:util';
-import { openStore as openDbStore } from '@billkit/db';
 import { createBilling, type ReplayGatewayEventsInput as ReplayFilter } from '@billkit/workflows';
-import { ConfigError, loadConfig, tilledCredentialsFromEnv } from './config.js';
-import { tilledWiring } from './tilled-wiring.js';
-import { progressBar } from './webhook-replay.js';
+import { ConfigError, loadConfig, openConfiguredStore } from './config.js';
+import { configuredTilledWiring } from './tilled-wiring.js';
 
 const USAGE = `Usage: billkit webhooks replay [--tenant T] [--since TIME] [--event ID]
 
@@ -54,21 +52,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`${(error as Error).message}\n`);
     return error instanceof ConfigError ? 78 : 64;
   }
-  const store = await openDbStore({
-    dataDir: config.DATA_DIR,
-    ...(config.DATABASE_URL_BILLING !== undefined ? { url: config.DATABASE_URL_BILLING } : {}),
-    ...(config.MIGRATE_ON_START !== undefined ? { migrate: config.MIGRATE_ON_START } : {}),
-  });
+  const store = await openConfiguredStore(config);
   try {
-    const wiring = tilledWiring(
-      tilledCredentialsFromEnv().map((c) => ({ ...c, tenantId: c.tenantKey.toLowerCase() })),
-      {
-        baseUrl: config.TILLED_BASE_URL,
-        sandbox: config.TILLED_SANDBOX,
-        credentials: store.db.gatewayCredentials,
-      },
-    );
-    const billing = createBilling({ db: store, gateways: wiring.gatewayFor });
+    const billing = createBilling({ db: store, gateways: configuredTilledWiring(config, store).gatewayFor });
     const tty = process.stderr.isTTY === true;
     const summary = await billing.gatewayEvents.replay(filter, (done, total) => {
       if (tty) process.stderr.write(`\r${progressBar(done, total)}`);
@@ -82,4 +68,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   } finally {
     await store.close();
   }
+}
+
+/** A one-line progress bar (`[#####-----] 5/10`) for a TTY. */
+export function progressBar(done: number, total: number, width = 30): string {
+  const filled = total === 0 ? width : Math.round((done / total) * width);
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total}`;
 }

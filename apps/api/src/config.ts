@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { openStore } from '@billkit/db';
 import { z } from 'zod';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -145,6 +146,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   }
   return result.data;
+}
+
+/** billing_db as configured: DATABASE_URL_BILLING (mysql://…) or the SQLite file under DATA_DIR. */
+export function openConfiguredStore(config: Config) {
+  return openStore({
+    dataDir: config.DATA_DIR,
+    ...(config.DATABASE_URL_BILLING !== undefined ? { url: config.DATABASE_URL_BILLING } : {}),
+    ...(config.MIGRATE_ON_START !== undefined ? { migrate: config.MIGRATE_ON_START } : {}),
+  });
 }
 
 function redactIfSecret(name: string, value: string | undefined): string | undefined {

@@ -1,10 +1,10 @@
 // Runs the API server alone: `pnpm --filter @billkit/api start`.
 
-import { openStore as openDbStore } from '@billkit/db';
 import { createBilling } from '@billkit/workflows';
-import { buildApp, buildMetricsApp } from './app.js';
-import { ConfigError, loadConfig, tilledCredentialsFromEnv } from './config.js';
-import { tilledWiring } from './tilled-wiring.js';
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig, openConfiguredStore, tilledCredentialsFromEnv } from './config.js';
+import { buildMetricsApp } from './metrics.js';
+import { configuredTilledWiring } from './tilled-wiring.js';
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -19,12 +19,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  // billing_db: DATABASE_URL_BILLING (mysql://…) or the embedded SQLite file <DATA_DIR>/billing.db.
-  const store = await openDbStore({
-    dataDir: config.DATA_DIR,
-    ...(config.DATABASE_URL_BILLING !== undefined ? { url: config.DATABASE_URL_BILLING } : {}),
-    ...(config.MIGRATE_ON_START !== undefined ? { migrate: config.MIGRATE_ON_START } : {}),
-  });
+  const store = await openConfiguredStore(config);
   const tenantId = config.BOOTSTRAP_TENANT ?? process.env.BILLKIT_BOOTSTRAP_TENANT ?? 'demo';
   await store.addTenant({ id: tenantId, name: tenantId, defaultCurrency: 'USD' });
   // A tenant without an unrevoked key (in its first page of keys) gets an admin key, audited like any other.
@@ -35,15 +30,7 @@ async function main(): Promise<void> {
     existing.hasMore || existing.data.some((k) => k.revokedAt === null)
       ? null
       : await keys.create(bootstrap, { name: 'bootstrap', scopes: ['admin'] });
-  const wiring = tilledWiring(
-    credentials.map((c) => ({ ...c, tenantId: c.tenantKey.toLowerCase() })),
-    {
-      baseUrl: config.TILLED_BASE_URL,
-      sandbox: config.TILLED_SANDBOX,
-      credentials: store.db.gatewayCredentials,
-    },
-  );
-  const app = await buildApp({ config, store, ...wiring });
+  const app = await buildApp({ config, store, ...configuredTilledWiring(config, store, credentials) });
   await app.listen({ port: config.PORT, host: config.HOST });
   // Prometheus on a port of its own (not published with the API's); the public port has /metrics only
   // behind METRICS_TOKEN.

@@ -1,4 +1,6 @@
+import type { DbStore } from '@billkit/db';
 import { type StoredTilledCredentials, type TilledAccount, tilledGateways } from '@billkit/workflows';
+import { type Config, tilledCredentialsFromEnv } from './config.js';
 import type { PaymentGatewayResolver, WebhookRouting } from './routes/context.js';
 
 /** One tenant's Tilled merchant account, from configuration. */
@@ -23,4 +25,20 @@ export function tilledWiring(
     ...(options.credentials !== undefined ? { credentials: options.credentials } : {}),
   });
   return { gatewayFor: tilled.gateways, webhookRouting: tilled.routing };
+}
+
+/** The server's and the CLI's wiring: TILLED_* accounts from the environment, credentials stored in billing_db. */
+export function configuredTilledWiring(
+  config: Config,
+  store: DbStore,
+  accounts = tilledCredentialsFromEnv(),
+) {
+  return tilledWiring(
+    accounts.map((c) => ({ ...c, tenantId: c.tenantKey.toLowerCase() })),
+    {
+      baseUrl: config.TILLED_BASE_URL,
+      sandbox: config.TILLED_SANDBOX,
+      credentials: store.db.gatewayCredentials,
+    },
+  );
 }

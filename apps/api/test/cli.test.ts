@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseReplayArgs } from '../src/cli.js';
-import { progressBar } from '../src/webhook-replay.js';
+import { parseReplayArgs, progressBar } from '../src/cli.js';
 
 describe('billkit webhooks replay arguments', () => {
   it.each([

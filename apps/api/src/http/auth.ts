@@ -1,4 +1,4 @@
-import type { ApiKeyScope as Scope, Store, TenantRecord } from '@billkit/db';
+import type { ApiKeyScope as Scope, Store } from '@billkit/db';
 import { hashApiKey } from '@billkit/db';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { bindCaller } from '../logger.js';
@@ -7,10 +7,7 @@ import { ApiError } from './problem.js';
 /** Who is calling: the API key and its tenant. Every store access goes through `auth.tenantId`. */
 export interface RequestAuth {
   readonly keyId: string;
-  readonly keyPrefix: string;
   readonly tenantId: string;
-  readonly tenant: TenantRecord;
-  readonly scopes: readonly Scope[];
   /** The tenant's change marker read with the key (see `Store.findApiKey`), if the store read it. */
   readonly changeMarker?: string;
 }
@@ -88,10 +85,7 @@ export function registerAuth(app: FastifyInstance, store: Store, failureLimitPer
     }
     request.auth = {
       keyId: key.id,
-      keyPrefix: key.prefix,
       tenantId: key.tenantId,
-      tenant: key.tenant,
-      scopes: key.scopes,
       ...(key.changeMarker !== undefined ? { changeMarker: key.changeMarker } : {}),
     };
     bindCaller(request.log, key.tenantId, key.prefix);

@@ -1,33 +1,6 @@
 import type { WorkflowErrorCode } from '@billkit/workflows';
 import { z } from 'zod';
 
-/** Codes the API itself raises (the packages' codes are mapped in {@link statusForCode}). */
-export type ApiErrorCode =
-  | 'API_VALIDATION_FAILED'
-  | 'API_MALFORMED_JSON'
-  | 'API_JSON_TOO_DEEP'
-  | 'API_BODY_TOO_LARGE'
-  | 'API_UNSUPPORTED_MEDIA_TYPE'
-  | 'API_UNAUTHENTICATED'
-  | 'API_FORBIDDEN_SCOPE'
-  | 'API_NOT_FOUND'
-  | 'API_ROUTE_NOT_FOUND'
-  | 'API_BAD_URL'
-  | 'API_URI_TOO_LONG'
-  | 'API_METHOD_NOT_ALLOWED'
-  | 'API_RATE_LIMITED'
-  | 'API_IDEMPOTENCY_KEY_REUSED'
-  | 'API_IDEMPOTENCY_IN_PROGRESS'
-  | 'API_INVALID_IDEMPOTENCY_KEY'
-  | 'API_CONFLICT'
-  | 'API_INVALID_STATE'
-  | 'API_PAYMENT_FAILED'
-  | 'API_WEBHOOK_SIGNATURE_INVALID'
-  | 'API_WEBHOOK_UNKNOWN_ACCOUNT'
-  | 'API_SERVICE_UNAVAILABLE'
-  | 'API_NOT_IMPLEMENTED'
-  | 'API_INTERNAL';
-
 /** The API code each workflow code is answered with: the same meaning under the API's prefix. */
 export const API_CODE_OF_WORKFLOW: Readonly<Record<WorkflowErrorCode, ApiErrorCode>> = {
   WORKFLOW_NOT_FOUND: 'API_NOT_FOUND',
@@ -60,14 +33,8 @@ export class ApiError extends Error {
   }
 }
 
-export const notFound = (entity: string, id: string): ApiError =>
-  new ApiError('API_NOT_FOUND', `No such ${entity}: '${id}'`, { entity, id });
-
-/**
- * THE mapping of every billkit error code to an HTTP status, written once. Exact codes first, then the
- * package-wide default by prefix. A code no one listed is a 500: new codes must be added here.
- */
-const STATUS_BY_CODE: Readonly<Record<string, number>> = {
+/** The codes the API itself raises, with their HTTP status. */
+const API_STATUS = {
   API_VALIDATION_FAILED: 400,
   API_MALFORMED_JSON: 400,
   API_JSON_TOO_DEEP: 400,
@@ -93,6 +60,15 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   API_NOT_IMPLEMENTED: 501,
   API_SERVICE_UNAVAILABLE: 503,
   API_INVALID_CONFIGURATION: 500,
+} as const;
+export type ApiErrorCode = keyof typeof API_STATUS;
+
+/**
+ * THE mapping of every billkit error code to an HTTP status, written once. Exact codes first, then the
+ * package-wide default by prefix. A code no one listed is a 500: new codes must be added here.
+ */
+const STATUS_BY_CODE: Readonly<Record<string, number>> = {
+  ...API_STATUS,
   // @billkit/billing-core
   BILLING_UNKNOWN_PRICE: 422,
   BILLING_UNKNOWN_PRODUCT: 422,

@@ -31,16 +31,17 @@ export const metadataSchema = z
   .refine((m) => Object.keys(m).length <= 50, 'At most 50 metadata keys')
   .describe('Up to 50 string key/value pairs for your own use');
 
-export const moneyJson = z
-  .object({ amount: z.number().int().describe('Integer minor units'), currency: z.string() })
-  .meta({ id: 'Money' });
-
 export const idParams = z.strictObject({ id: z.string().min(1).max(64) });
 
 export const listQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(10),
   starting_after: z.string().min(1).max(64).optional().describe('Cursor: the last id of the previous page'),
 });
+
+/** `?active=true|false`, and {@link flag} for the boolean the operations take. */
+export const activeFilter = z.enum(['true', 'false']).optional();
+export const flag = (value: 'true' | 'false' | undefined) =>
+  value === undefined ? undefined : value === 'true';
 
 export function listOf<T extends z.ZodType>(item: T) {
   return z.object({

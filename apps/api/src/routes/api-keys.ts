@@ -1,8 +1,8 @@
 import type { ApiKeySummary } from '@billkit/db';
 import { z } from 'zod';
 import { camelize, snakeize } from '../http/casing.js';
-import { idParams, instantSchema, listOf, listQuery, page } from '../http/schemas.js';
-import { operationOf, type RouteContext, type TypedApp } from './context.js';
+import { idParams, instantSchema } from '../http/schemas.js';
+import { listRoute, operationOf, type RouteContext, type TypedApp } from './context.js';
 
 const scopeSchema = z.enum(['read', 'write', 'admin']);
 
@@ -71,21 +71,13 @@ export async function apiKeyRoutes(app: TypedApp, ctx: RouteContext): Promise<vo
     },
   );
 
-  app.get(
-    '/v1/api-keys',
-    {
-      config: { scope: 'admin' },
-      schema: {
-        tags,
-        operationId: 'listApiKeys',
-        summary: "List the tenant's API keys (revoked ones included; never their secrets)",
-        querystring: listQuery,
-        response: { 200: listOf(apiKeyJson) },
-      },
-    },
-    async (request) =>
-      page(await ctx.billing.apiKeys.list(operationOf(ctx, request), camelize(request.query)), presentApiKey),
-  );
+  const listKeys = {
+    tags,
+    operationId: 'listApiKeys',
+    summary: "List the tenant's API keys (revoked ones included; never their secrets)",
+    scope: 'admin' as const,
+  };
+  listRoute(app, ctx, '/v1/api-keys', listKeys, apiKeyJson, {}, ctx.billing.apiKeys.list, presentApiKey);
 
   app.post(
     '/v1/api-keys/:id/revoke',

@@ -3,8 +3,8 @@ import { BILLING_RUN_INTERNAL_ERROR, type WorkflowErrorCode } from '@billkit/wor
 import { z } from 'zod';
 import { camelize } from '../http/casing.js';
 import { API_CODE_OF_WORKFLOW } from '../http/problem.js';
-import { idParams, instantSchema, listOf, listQuery, page } from '../http/schemas.js';
-import { operationOf, type RouteContext, type TypedApp } from './context.js';
+import { instantSchema } from '../http/schemas.js';
+import { listRoute, operationOf, type RouteContext, retrieveRoute, type TypedApp } from './context.js';
 
 const runJson = z
   .object({
@@ -77,39 +77,19 @@ export async function billingRunRoutes(app: TypedApp, ctx: RouteContext): Promis
     },
   );
 
-  app.get(
-    '/v1/billing-runs/:id',
-    {
-      config: { scope: 'admin' },
-      schema: {
-        tags,
-        operationId: 'getBillingRun',
-        summary: 'Retrieve a billing run',
-        params: idParams,
-        response: { 200: runJson },
-      },
-    },
-    async (request) =>
-      presentRun(await ctx.billing.billingRuns.retrieve(operationOf(ctx, request), request.params.id)),
-  );
-
-  app.get(
-    '/v1/billing-runs',
-    {
-      // One transaction per renewal: the key is claimed before the run and completed after it.
-      config: { scope: 'admin', idempotency: 'claim' },
-      schema: {
-        tags,
-        operationId: 'listBillingRuns',
-        summary: 'List billing runs',
-        querystring: listQuery,
-        response: { 200: listOf(runJson) },
-      },
-    },
-    async (request) =>
-      page(
-        await ctx.billing.billingRuns.list(operationOf(ctx, request), camelize(request.query)),
-        presentRun,
-      ),
-  );
+  const { billingRuns } = ctx.billing;
+  const getRun = {
+    tags,
+    operationId: 'getBillingRun',
+    summary: 'Retrieve a billing run',
+    scope: 'admin' as const,
+  };
+  retrieveRoute(app, ctx, '/v1/billing-runs', getRun, runJson, billingRuns.retrieve, presentRun);
+  const listRuns = {
+    tags,
+    operationId: 'listBillingRuns',
+    summary: 'List billing runs',
+    scope: 'admin' as const,
+  };
+  listRoute(app, ctx, '/v1/billing-runs', listRuns, runJson, {}, billingRuns.list, presentRun);
 }

@@ -1,8 +1,8 @@
 import type { PriceRecord, ProductRecord } from '@billkit/db';
 import { z } from 'zod';
 import { camelize, snakeize } from '../http/casing.js';
-import { currencySchema, idParams, listOf, listQuery, metadataSchema, page } from '../http/schemas.js';
-import { operationOf, type RouteContext, type TypedApp } from './context.js';
+import { activeFilter, currencySchema, idParams, metadataSchema } from '../http/schemas.js';
+import { listRoute, operationOf, type RouteContext, retrieveRoute, type TypedApp } from './context.js';
 
 const nonNegative = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
@@ -139,9 +139,6 @@ export function presentPrice(p: PriceRecord): z.infer<typeof priceJson> {
   return { ...snakeize<z.infer<typeof priceJson>>(p), object: 'price', product: p.productId };
 }
 
-/** `?active=true|false` as the boolean the operations take. */
-const flag = (value: 'true' | 'false' | undefined) => (value === undefined ? undefined : value === 'true');
-
 export async function catalogRoutes(app: TypedApp, ctx: RouteContext): Promise<void> {
   const { catalog } = ctx.billing;
   const tags = ['products'];
@@ -161,20 +158,8 @@ export async function catalogRoutes(app: TypedApp, ctx: RouteContext): Promise<v
       return reply.code(201).send(presentProduct(product));
     },
   );
-  app.get(
-    '/v1/products/:id',
-    {
-      schema: {
-        tags,
-        operationId: 'getProduct',
-        summary: 'Retrieve a product',
-        params: idParams,
-        response: { 200: productJson },
-      },
-    },
-    async (request) =>
-      presentProduct(await catalog.retrieveProduct(operationOf(ctx, request), request.params.id)),
-  );
+  const getProduct = { tags, operationId: 'getProduct', summary: 'Retrieve a product' };
+  retrieveRoute(app, ctx, '/v1/products', getProduct, productJson, catalog.retrieveProduct, presentProduct);
   app.post(
     '/v1/products/:id',
     {
@@ -192,22 +177,17 @@ export async function catalogRoutes(app: TypedApp, ctx: RouteContext): Promise<v
       return presentProduct(await catalog.updateProduct(op, request.params.id, camelize(request.body)));
     },
   );
-  app.get(
+  const listProducts = { tags, operationId: 'listProducts', summary: 'List products' };
+  const byActive = { active: activeFilter };
+  listRoute(
+    app,
+    ctx,
     '/v1/products',
-    {
-      schema: {
-        tags,
-        operationId: 'listProducts',
-        summary: 'List products',
-        querystring: listQuery.extend({ active: z.enum(['true', 'false']).optional() }),
-        response: { 200: listOf(productJson) },
-      },
-    },
-    async (request) => {
-      const { limit, starting_after: startingAfter, active } = request.query;
-      const query = { limit, startingAfter, active: flag(active) };
-      return page(await catalog.listProducts(operationOf(ctx, request), query), presentProduct);
-    },
+    listProducts,
+    productJson,
+    byActive,
+    catalog.listProducts,
+    presentProduct,
   );
 
   const priceTags = ['prices'];
@@ -227,20 +207,8 @@ export async function catalogRoutes(app: TypedApp, ctx: RouteContext): Promise<v
       return reply.code(201).send(presentPrice(price));
     },
   );
-  app.get(
-    '/v1/prices/:id',
-    {
-      schema: {
-        tags: priceTags,
-        operationId: 'getPrice',
-        summary: 'Retrieve a price',
-        params: idParams,
-        response: { 200: priceJson },
-      },
-    },
-    async (request) =>
-      presentPrice(await catalog.retrievePrice(operationOf(ctx, request), request.params.id)),
-  );
+  const getPrice = { tags: priceTags, operationId: 'getPrice', summary: 'Retrieve a price' };
+  retrieveRoute(app, ctx, '/v1/prices', getPrice, priceJson, catalog.retrievePrice, presentPrice);
   app.post(
     '/v1/prices/:id',
     {
@@ -258,24 +226,7 @@ export async function catalogRoutes(app: TypedApp, ctx: RouteContext): Promise<v
       return presentPrice(await catalog.updatePrice(op, request.params.id, camelize(request.body)));
     },
   );
-  app.get(
-    '/v1/prices',
-    {
-      schema: {
-        tags: priceTags,
-        operationId: 'listPrices',
-        summary: 'List prices',
-        querystring: listQuery.extend({
-          product: z.string().optional(),
-          active: z.enum(['true', 'false']).optional(),
-        }),
-        response: { 200: listOf(priceJson) },
-      },
-    },
-    async (request) => {
-      const { limit, starting_after: startingAfter, product, active } = request.query;
-      const query = { limit, startingAfter, product, active: flag(active) };
-      return page(await catalog.listPrices(operationOf(ctx, request), query), presentPrice);
-    },
-  );
+  const listPrices = { tags: priceTags, operationId: 'listPrices', summary: 'List prices' };
+  const byProduct = { product: z.string().optional(), active: activeFilter };
+  listRoute(app, ctx, '/v1/prices', listPrices, priceJson, byProduct, catalog.listPrices, presentPrice);
 }

@@ -15,7 +15,7 @@ import {
   minorUnitsSchema,
   page,
 } from '../http/schemas.js';
-import { operationOf, type RouteContext, type TypedApp } from './context.js';
+import { listRoute, operationOf, type RouteContext, retrieveRoute, type TypedApp } from './context.js';
 
 const timezoneSchema = z
   .string()
@@ -175,20 +175,8 @@ export async function customerRoutes(app: TypedApp, ctx: RouteContext): Promise<
     },
   );
 
-  app.get(
-    '/v1/customers/:id',
-    {
-      schema: {
-        tags,
-        operationId: 'getCustomer',
-        summary: 'Retrieve a customer',
-        params: idParams,
-        response: { 200: customerJson },
-      },
-    },
-    async (request) =>
-      presentCustomer(await customers.retrieve(operationOf(ctx, request), request.params.id)),
-  );
+  const getCustomer = { tags, operationId: 'getCustomer', summary: 'Retrieve a customer' };
+  retrieveRoute(app, ctx, '/v1/customers', getCustomer, customerJson, customers.retrieve, presentCustomer);
 
   app.post(
     '/v1/customers/:id',
@@ -208,20 +196,9 @@ export async function customerRoutes(app: TypedApp, ctx: RouteContext): Promise<
     },
   );
 
-  app.get(
-    '/v1/customers',
-    {
-      schema: {
-        tags,
-        operationId: 'listCustomers',
-        summary: 'List customers',
-        querystring: listQuery.extend({ email: z.string().optional(), external_id: z.string().optional() }),
-        response: { 200: listOf(customerJson) },
-      },
-    },
-    async (request) =>
-      page(await customers.list(operationOf(ctx, request), camelize(request.query)), presentCustomer),
-  );
+  const listCustomers = { tags, operationId: 'listCustomers', summary: 'List customers' };
+  const byEmail = { email: z.string().optional(), external_id: z.string().optional() };
+  listRoute(app, ctx, '/v1/customers', listCustomers, customerJson, byEmail, customers.list, presentCustomer);
 
   app.get(
     '/v1/customers/:id/balance-transactions',

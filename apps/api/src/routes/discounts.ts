@@ -2,8 +2,8 @@ import type { DiscountRecord } from '@billkit/db';
 import type { CreateDiscountInput, PreviewDiscountsInput } from '@billkit/workflows';
 import { z } from 'zod';
 import { camelize, snakeize } from '../http/casing.js';
-import { currencySchema, idParams, instantSchema, listOf, listQuery, page } from '../http/schemas.js';
-import { operationOf, type RouteContext, type TypedApp } from './context.js';
+import { activeFilter, currencySchema, idParams, instantSchema } from '../http/schemas.js';
+import { listRoute, operationOf, type RouteContext, retrieveRoute, type TypedApp } from './context.js';
 
 const DISCOUNT_TYPES = ['percentage', 'fixed_amount', 'volume', 'bundle', 'free_periods', 'credit'] as const;
 
@@ -104,41 +104,20 @@ export async function discountRoutes(app: TypedApp, ctx: RouteContext): Promise<
     },
   );
 
-  app.get(
-    '/v1/discounts/:id',
-    {
-      schema: {
-        tags,
-        operationId: 'getDiscount',
-        summary: 'Retrieve a discount',
-        params: idParams,
-        response: { 200: discountJson },
-      },
-    },
-    async (request) =>
-      presentDiscount(await ctx.billing.discounts.retrieve(operationOf(ctx, request), request.params.id)),
-  );
-
-  app.get(
+  const { discounts } = ctx.billing;
+  const getDiscount = { tags, operationId: 'getDiscount', summary: 'Retrieve a discount' };
+  retrieveRoute(app, ctx, '/v1/discounts', getDiscount, discountJson, discounts.retrieve, presentDiscount);
+  const listDiscounts = { tags, operationId: 'listDiscounts', summary: 'List discounts' };
+  const byActive = { active: activeFilter };
+  listRoute(
+    app,
+    ctx,
     '/v1/discounts',
-    {
-      schema: {
-        tags,
-        operationId: 'listDiscounts',
-        summary: 'List discounts',
-        querystring: listQuery.extend({ active: z.enum(['true', 'false']).optional() }),
-        response: { 200: listOf(discountJson) },
-      },
-    },
-    async (request) => {
-      const q = request.query;
-      const result = await ctx.billing.discounts.list(operationOf(ctx, request), {
-        limit: q.limit,
-        ...(q.starting_after !== undefined ? { startingAfter: q.starting_after } : {}),
-        ...(q.active !== undefined ? { active: q.active === 'true' } : {}),
-      });
-      return page(result, presentDiscount);
-    },
+    listDiscounts,
+    discountJson,
+    byActive,
+    discounts.list,
+    presentDiscount,
   );
 
   app.post(

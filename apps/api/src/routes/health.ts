@@ -1,6 +1,6 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { ApiError, problemSchema } from '../http/problem.js';
+import { metricsTokenMatches } from '../metrics.js';
 import type { RouteContext, TypedApp } from './context.js';
 
 /** How long /readyz waits for the database before it answers "not ready" (ms). */
@@ -104,19 +104,4 @@ export async function healthRoutes(app: TypedApp, ctx: RouteContext): Promise<vo
     },
     async () => app.swagger(),
   );
-}
-
-/**
- * Whether an Authorization header carries the metrics token (`Bearer <token>`); compared in constant
- * time. `expected` undefined: no token is configured and every caller passes.
- *
- * @example
- * metricsTokenMatches(config.METRICS_TOKEN, request.headers.authorization);
- */
-export function metricsTokenMatches(expected: string | undefined, header: string | undefined): boolean {
-  if (expected === undefined) return true;
-  const given = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
-  if (!given) return false;
-  const digest = (text: string) => createHash('sha256').update(text).digest();
-  return timingSafeEqual(digest(given), digest(expected));
 }

@@ -2,8 +2,8 @@ import type { Invoice } from '@billkit/billing-core';
 import { z } from 'zod';
 import { authOf } from '../http/auth.js';
 import { camelize } from '../http/casing.js';
-import { idParams, listOf, listQuery, page } from '../http/schemas.js';
-import { operationOf, type RouteContext, type TypedApp } from './context.js';
+import { idParams } from '../http/schemas.js';
+import { listRoute, operationOf, type RouteContext, retrieveRoute, type TypedApp } from './context.js';
 import { creditNoteJson, invoiceJson, presentCreditNote, presentInvoice } from './presenters.js';
 
 const oneOffBody = z.strictObject({
@@ -112,36 +112,16 @@ export async function invoiceRoutes(app: TypedApp, ctx: RouteContext): Promise<v
     },
   );
 
-  app.get(
-    '/v1/invoices/:id',
-    {
-      schema: { tags, operationId: 'getInvoice', summary: 'Retrieve an invoice', params: idParams, response },
-    },
-    async (request) =>
-      presentInvoice(await ctx.billing.invoices.retrieve(operationOf(ctx, request), request.params.id)),
-  );
-
-  app.get(
-    '/v1/invoices',
-    {
-      schema: {
-        tags,
-        operationId: 'listInvoices',
-        summary: 'List invoices',
-        querystring: listQuery.extend({
-          customer: z.string().optional(),
-          subscription: z.string().optional(),
-          status: z.enum(['draft', 'open', 'paid', 'void', 'uncollectible']).optional(),
-        }),
-        response: { 200: listOf(invoiceJson) },
-      },
-    },
-    async (request) =>
-      page(
-        await ctx.billing.invoices.list(operationOf(ctx, request), camelize(request.query)),
-        presentInvoice,
-      ),
-  );
+  const { invoices } = ctx.billing;
+  const getInvoice = { tags, operationId: 'getInvoice', summary: 'Retrieve an invoice' };
+  retrieveRoute(app, ctx, '/v1/invoices', getInvoice, invoiceJson, invoices.retrieve, presentInvoice);
+  const listInvoices = { tags, operationId: 'listInvoices', summary: 'List invoices' };
+  const filters = {
+    customer: z.string().optional(),
+    subscription: z.string().optional(),
+    status: z.enum(['draft', 'open', 'paid', 'void', 'uncollectible']).optional(),
+  };
+  listRoute(app, ctx, '/v1/invoices', listInvoices, invoiceJson, filters, invoices.list, presentInvoice);
 
   app.post(
     '/v1/invoices/:id/finalize',
@@ -221,38 +201,26 @@ export async function invoiceRoutes(app: TypedApp, ctx: RouteContext): Promise<v
     },
   );
 
-  app.get(
-    '/v1/credit-notes/:id',
-    {
-      schema: {
-        tags: cnTags,
-        operationId: 'getCreditNote',
-        summary: 'Retrieve a credit note',
-        params: idParams,
-        response: { 200: creditNoteJson },
-      },
-    },
-    async (request) =>
-      presentCreditNote(
-        await ctx.billing.invoices.retrieveCreditNote(operationOf(ctx, request), request.params.id),
-      ),
-  );
-
-  app.get(
+  const getNote = { tags: cnTags, operationId: 'getCreditNote', summary: 'Retrieve a credit note' };
+  retrieveRoute(
+    app,
+    ctx,
     '/v1/credit-notes',
-    {
-      schema: {
-        tags: cnTags,
-        operationId: 'listCreditNotes',
-        summary: 'List credit notes',
-        querystring: listQuery.extend({ invoice: z.string().optional() }),
-        response: { 200: listOf(creditNoteJson) },
-      },
-    },
-    async (request) =>
-      page(
-        await ctx.billing.invoices.listCreditNotes(operationOf(ctx, request), camelize(request.query)),
-        presentCreditNote,
-      ),
+    getNote,
+    creditNoteJson,
+    invoices.retrieveCreditNote,
+    presentCreditNote,
+  );
+  const listNotes = { tags: cnTags, operationId: 'listCreditNotes', summary: 'List credit notes' };
+  const byInvoice = { invoice: z.string().optional() };
+  listRoute(
+    app,
+    ctx,
+    '/v1/credit-notes',
+    listNotes,
+    creditNoteJson,
+    byInvoice,
+    invoices.listCreditNotes,
+    presentCreditNote,
   );
 }

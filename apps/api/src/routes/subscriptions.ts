@@ -7,8 +7,8 @@ import type {
 } from '@billkit/workflows';
 import { z } from 'zod';
 import { camelize } from '../http/casing.js';
-import { idParams, instantSchema, listOf, listQuery, metadataSchema, page } from '../http/schemas.js';
-import { operationOf, type RouteContext, type TypedApp } from './context.js';
+import { idParams, instantSchema, metadataSchema } from '../http/schemas.js';
+import { listRoute, operationOf, type RouteContext, retrieveRoute, type TypedApp } from './context.js';
 import { invoiceJson, presentInvoice, presentSubscription, subscriptionJson } from './presenters.js';
 
 const itemsBody = z
@@ -53,6 +53,7 @@ const cancelBody = z.strictObject({
   prorate: z.boolean().default(false).describe('Cancel now with a credit for the unused time'),
 });
 
+const transitionJson = z.object({ subscription: subscriptionJson, invoice: invoiceJson.nullable() });
 const presentTransition = (result: SubscriptionTransitionResult) => ({
   subscription: presentSubscription(result.subscription),
   invoice: result.invoice ? presentInvoice(result.invoice) : null,
@@ -62,6 +63,7 @@ export async function subscriptionRoutes(app: TypedApp, ctx: RouteContext): Prom
   const tags = ['subscriptions'];
   const response = { 200: subscriptionJson };
   const subscriptions = ctx.billing.subscriptions;
+  const path = '/v1/subscriptions';
 
   app.post(
     '/v1/subscriptions',
@@ -71,7 +73,7 @@ export async function subscriptionRoutes(app: TypedApp, ctx: RouteContext): Prom
         operationId: 'createSubscription',
         summary: 'Create a subscription (its first invoice is created as a draft)',
         body: createBody,
-        response: { 201: z.object({ subscription: subscriptionJson, invoice: invoiceJson.nullable() }) },
+        response: { 201: transitionJson },
       },
     },
     async (request, reply) => {
@@ -83,45 +85,30 @@ export async function subscriptionRoutes(app: TypedApp, ctx: RouteContext): Prom
     },
   );
 
-  app.get(
-    '/v1/subscriptions/:id',
-    {
-      schema: {
-        tags,
-        operationId: 'getSubscription',
-        summary: 'Retrieve a subscription',
-        params: idParams,
-        response,
-      },
-    },
-    async (request) =>
-      presentSubscription(await subscriptions.retrieve(operationOf(ctx, request), request.params.id)),
+  const getSubscription = { tags, operationId: 'getSubscription', summary: 'Retrieve a subscription' };
+  retrieveRoute(
+    app,
+    ctx,
+    path,
+    getSubscription,
+    subscriptionJson,
+    subscriptions.retrieve,
+    presentSubscription,
   );
-
-  app.get(
-    '/v1/subscriptions',
-    {
-      schema: {
-        tags,
-        operationId: 'listSubscriptions',
-        summary: 'List subscriptions',
-        querystring: listQuery.extend({
-          customer: z.string().optional(),
-          status: z.enum(['trialing', 'active', 'past_due', 'paused', 'canceled']).optional(),
-        }),
-        response: { 200: listOf(subscriptionJson) },
-      },
-    },
-    async (request) => {
-      const q = request.query;
-      const result = await subscriptions.list(operationOf(ctx, request), {
-        limit: q.limit,
-        ...(q.starting_after !== undefined ? { startingAfter: q.starting_after } : {}),
-        ...(q.customer !== undefined ? { customer: q.customer } : {}),
-        ...(q.status !== undefined ? { status: q.status } : {}),
-      });
-      return page(result, presentSubscription);
-    },
+  const listSubscriptions = { tags, operationId: 'listSubscriptions', summary: 'List subscriptions' };
+  const filters = {
+    customer: z.string().optional(),
+    status: z.enum(['trialing', 'active', 'past_due', 'paused', 'canceled']).optional(),
+  };
+  listRoute(
+    app,
+    ctx,
+    path,
+    listSubscriptions,
+    subscriptionJson,
+    filters,
+    subscriptions.list,
+    presentSubscription,
   );
 
   app.post(
@@ -166,7 +153,7 @@ export async function subscriptionRoutes(app: TypedApp, ctx: RouteContext): Prom
         summary: 'Change items mid-period with a proration behavior (409 on a concurrent change)',
         params: idParams,
         body: changeBody,
-        response: { 200: z.object({ subscription: subscriptionJson, invoice: invoiceJson.nullable() }) },
+        response: { 200: transitionJson },
       },
     },
     async (request) =>
@@ -188,7 +175,7 @@ export async function subscriptionRoutes(app: TypedApp, ctx: RouteContext): Prom
         summary: 'Cancel now or at the end of the period',
         params: idParams,
         body: cancelBody,
-        response: { 200: z.object({ subscription: subscriptionJson, invoice: invoiceJson.nullable() }) },
+        response: { 200: transitionJson },
       },
     },
     async (request) =>
@@ -226,7 +213,7 @@ export async function subscriptionRoutes(app: TypedApp, ctx: RouteContext): Prom
         summary: 'Resume a paused subscription (a new cycle is invoiced if its period has ended)',
         params: idParams,
         body: z.strictObject({}).optional(),
-        response: { 200: z.object({ subscription: subscriptionJson, invoice: invoiceJson.nullable() }) },
+        response: { 200: transitionJson },
       },
     },
     async (request) =>
