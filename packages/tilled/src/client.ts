@@ -36,7 +36,7 @@ const opt = (options: CallOptions | undefined) =>
   options?.signal === undefined ? {} : { signal: options.signal };
 
 /**
- * A typed `fetch` client over the Tilled endpoints billkit uses. Requests and answers use Tilled's own
+ * A typed HTTP client over the Tilled endpoints billkit uses. Requests and answers use Tilled's own
  * snake_case JSON; answers are validated (unknown fields kept). Every failure is a `TilledError`; a
  * card decline is not one (read the intent's `status` and `last_payment_error`). GETs are retried on
  * timeouts, network errors, 429 and 5xx; nothing that creates or moves money is retried blindly.

@@ -1,3 +1,5 @@
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { z } from 'zod';
 import { type RetryPolicy, resolveBaseUrl, type TilledConfig } from './config.js';
 import { TilledError, type TilledErrorCode } from './errors.js';
@@ -93,7 +95,8 @@ export class TilledTransport {
   readonly #config: TilledConfig;
   readonly #retry: Required<RetryPolicy>;
   readonly #timeoutMs: number;
-  readonly #fetch: typeof fetch;
+  /** The configured `fetch`; undefined: node:http(s) (see {@link sendOverNode}). */
+  readonly #fetch: typeof fetch | undefined;
 
   constructor(config: TilledConfig) {
     if (typeof config.secretKey !== 'string' || config.secretKey === '') {
@@ -106,7 +109,7 @@ export class TilledTransport {
     this.#config = config;
     this.#retry = { ...DEFAULT_RETRY, ...config.retry };
     this.#timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.#fetch = config.fetch ?? globalThis.fetch;
+    this.#fetch = config.fetch;
   }
 
   get accountId(): string {
@@ -147,20 +150,19 @@ export class TilledTransport {
       'tilled-account': account,
     };
     if (req.body !== undefined) headers['content-type'] = 'application/json';
+    const body = req.body === undefined ? undefined : JSON.stringify(req.body);
     const timeout = AbortSignal.timeout(this.#timeoutMs);
     const signal = req.signal === undefined ? timeout : AbortSignal.any([timeout, req.signal]);
     const where = { method: req.method, path: req.path };
 
-    let response: Response;
-    let text: string;
+    let response: Answer;
     try {
-      response = await this.#fetch(url, {
-        method: req.method,
-        headers,
-        signal,
-        ...(req.body === undefined ? {} : { body: JSON.stringify(req.body) }),
-      });
-      text = await response.text();
+      response =
+        this.#fetch === undefined
+          ? await sendOverNode(url, req.method, headers, body, signal)
+          : await sendOverFetch(this.#fetch, url, req.method, headers, body, signal);
+      // A redirect (a proxy in front of Tilled): followed as `fetch` follows it.
+      if (response.redirected) response = await sendOverFetch(fetch, url, req.method, headers, body, signal);
     } catch (cause) {
       if (timeout.aborted) {
         throw new TilledError(
@@ -178,12 +180,13 @@ export class TilledTransport {
         details: where,
       });
     }
+    const { text } = response;
 
-    const requestId = response.headers.get('request-id') ?? undefined;
+    const requestId = response.header('request-id') ?? undefined;
     const meta = requestId === undefined ? {} : { requestId };
     if (!response.ok) {
       const { message, tilledCode } = describeErrorBody(text, response.status);
-      const retryAfter = retryAfterMs(response.headers.get('retry-after'));
+      const retryAfter = retryAfterMs(response.header('retry-after'));
       throw new TilledError(errorCodeForStatus(response.status), `${req.method} ${req.path}: ${message}`, {
         ...meta,
         status: response.status,
@@ -224,4 +227,116 @@ function errorText(error: unknown): string {
     return cause instanceof Error ? `${error.message} (${cause.message})` : error.message;
   }
   return String(error);
+}
+
+/** An HTTP answer with its body read: what `#once` needs of a `fetch` Response. */
+interface Answer {
+  readonly status: number;
+  readonly ok: boolean;
+  /** A 3xx with a Location: node:http does not follow it, `fetch` does. */
+  readonly redirected: boolean;
+  header(name: string): string | null;
+  readonly text: string;
+}
+
+async function sendOverFetch(
+  fetcher: typeof fetch,
+  url: string,
+  method: HttpMethod,
+  headers: Record<string, string>,
+  body: string | undefined,
+  signal: AbortSignal,
+): Promise<Answer> {
+  const response = await fetcher(url, { method, headers, signal, ...(body === undefined ? {} : { body }) });
+  const text = await response.text();
+  return {
+    status: response.status,
+    ok: response.ok,
+    redirected: false,
+    header: (name) => response.headers.get(name),
+    text,
+  };
+}
+
+// Kept-alive connections to Tilled, shared by every client as `fetch` shares its global dispatcher's
+// (idle sockets do not keep the process alive; an idle socket is closed after 4 s, or sooner when the
+// server's Keep-Alive hint says so).
+let httpAgent: HttpAgent | undefined;
+let httpsAgent: HttpsAgent | undefined;
+const keptAliveHttp = (): HttpAgent => {
+  httpAgent ??= new HttpAgent({ keepAlive: true, timeout: 4_000 });
+  return httpAgent;
+};
+const keptAliveHttps = (): HttpsAgent => {
+  httpsAgent ??= new HttpsAgent({ keepAlive: true, timeout: 4_000 });
+  return httpsAgent;
+};
+const utf8 = new TextDecoder();
+
+/**
+ * One request over node:http(s) with a keep-alive agent: the same request and answer as the global
+ * `fetch` (the body decoded as UTF-8, a leading BOM dropped), at about half its CPU per call. `signal`
+ * aborts it until the body has been read, as it aborts `fetch`.
+ */
+function sendOverNode(
+  url: string,
+  method: HttpMethod,
+  headers: Record<string, string>,
+  body: string | undefined,
+  signal: AbortSignal,
+): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const https = url.startsWith('https:');
+    const agent = https ? keptAliveHttps() : keptAliveHttp();
+    const payload = body === undefined ? undefined : Buffer.from(body, 'utf8');
+    let settled = false;
+    const finish = (error: unknown, answer?: Answer) => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener('abort', onAbort);
+      if (answer !== undefined) resolve(answer);
+      else reject(error);
+    };
+    const onResponse = (res: IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', (error) => finish(error));
+      res.on('close', () => {
+        if (!res.complete) finish(new Error('The connection closed before the answer was complete'));
+      });
+      res.on('end', () => {
+        const status = res.statusCode ?? 0;
+        finish(undefined, {
+          status,
+          ok: status >= 200 && status <= 299,
+          redirected: status >= 300 && status <= 399 && res.headers.location !== undefined,
+          header: (name) => {
+            const value = res.headers[name];
+            return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+          },
+          text: utf8.decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)),
+        });
+      });
+    };
+    const request = (https ? httpsRequest : httpRequest)(
+      url,
+      {
+        method,
+        agent,
+        headers: payload === undefined ? headers : { ...headers, 'content-length': String(payload.length) },
+      },
+      onResponse,
+    );
+    const onAbort = () => {
+      request.destroy();
+      finish(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    request.on('error', (error) => finish(error));
+    request.end(payload);
+  });
 }
