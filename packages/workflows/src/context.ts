@@ -237,7 +237,7 @@ export async function runClaimed<T>(
 /**
  * What an audit entry keeps (every recorder writes through this): of a subscription, the fields the
  * operation changed (with its id and version, before and after; a list that only grew, such as a period's
- * billed lines, as `{ length }` before and `{ length, appended }` after); of an invoice, its ids, dates and amounts
+ * billed lines, as `{ length }` before and `{ length, appended }` after); of an invoice, before and after, its ids, dates and amounts
  * (each line's id and amount), not the lines' detail and the explanation, which the stored invoice itself
  * carries. The trail records what changed and references the invoice rather than copying both states
  * whole, so appending to it (canonicalised and hashed under the tenant's chain lock) stays cheap.
@@ -285,17 +285,23 @@ export function auditEntryOf(entry: AuditChange): AuditChange {
     }
     return { ...entry, before, after };
   }
-  if (entry.entityType === 'invoice' && isRecord(entry.after) && Array.isArray(entry.after.lines)) {
-    const { explanation: _, lines, ...invoice } = entry.after;
-    return {
-      ...entry,
-      after: {
-        ...invoice,
-        lines: (lines as { id: string; amount: unknown }[]).map((l) => ({ id: l.id, amount: l.amount })),
-      },
-    };
+  if (entry.entityType === 'invoice') {
+    const before = slimInvoice(entry.before);
+    const after = slimInvoice(entry.after);
+    if (before === entry.before && after === entry.after) return entry;
+    return { ...entry, before, after };
   }
   return entry;
+}
+
+/** An invoice as the audit keeps it: without the explanation, each line as its id and amount. */
+function slimInvoice(invoice: unknown): unknown {
+  if (!isRecord(invoice) || !Array.isArray(invoice.lines)) return invoice;
+  const { explanation: _, lines, ...rest } = invoice;
+  return {
+    ...rest,
+    lines: (lines as { id: string; amount: unknown }[]).map((l) => ({ id: l.id, amount: l.amount })),
+  };
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>

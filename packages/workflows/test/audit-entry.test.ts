@@ -109,6 +109,39 @@ describe('auditEntryOf: the audit trail records what changed', () => {
     });
   });
 
+  it('keeps an invoice’s state before a change in the same form as after it', () => {
+    const open = {
+      id: 'in_2',
+      status: 'open',
+      amountPaid: { amount: 0, currency: 'USD' },
+      lines: [
+        {
+          id: 'li_2',
+          amount: { amount: 500, currency: 'USD' },
+          description: 'Roll-off',
+          discountAmounts: [],
+        },
+      ],
+      explanation: { steps: ['…'] },
+    };
+    const paid = { ...open, status: 'paid', amountPaid: { amount: 500, currency: 'USD' } };
+    const entry = auditEntryOf({
+      type: 'invoice.paid',
+      entityType: 'invoice',
+      entityId: 'in_2',
+      before: open,
+      after: paid,
+    });
+    const slim = (invoice: typeof open) => ({
+      id: invoice.id,
+      status: invoice.status,
+      amountPaid: invoice.amountPaid,
+      lines: [{ id: 'li_2', amount: { amount: 500, currency: 'USD' } }],
+    });
+    expect(entry.before).toEqual(slim(open));
+    expect(entry.after).toEqual(slim(paid));
+  });
+
   it('leaves other entities’ entries as they are', () => {
     const change = {
       type: 'customer.updated',
