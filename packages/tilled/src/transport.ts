@@ -157,12 +157,11 @@ export class TilledTransport {
 
     let response: Answer;
     try {
+      const outgoing: Outgoing = { url, method: req.method, headers, body, signal };
       response =
-        this.#fetch === undefined
-          ? await sendOverNode(url, req.method, headers, body, signal)
-          : await sendOverFetch(this.#fetch, url, req.method, headers, body, signal);
+        this.#fetch === undefined ? await sendOverNode(outgoing) : await sendOverFetch(this.#fetch, outgoing);
       // A redirect (a proxy in front of Tilled): followed as `fetch` follows it.
-      if (response.redirected) response = await sendOverFetch(fetch, url, req.method, headers, body, signal);
+      if (response.redirected) response = await sendOverFetch(fetch, outgoing);
     } catch (cause) {
       if (timeout.aborted) {
         throw new TilledError(
@@ -239,13 +238,18 @@ interface Answer {
   readonly text: string;
 }
 
+/** One request as both senders take it: `body` is the JSON text, if any. */
+interface Outgoing {
+  readonly url: string;
+  readonly method: HttpMethod;
+  readonly headers: Record<string, string>;
+  readonly body: string | undefined;
+  readonly signal: AbortSignal;
+}
+
 async function sendOverFetch(
   fetcher: typeof fetch,
-  url: string,
-  method: HttpMethod,
-  headers: Record<string, string>,
-  body: string | undefined,
-  signal: AbortSignal,
+  { url, method, headers, body, signal }: Outgoing,
 ): Promise<Answer> {
   const response = await fetcher(url, { method, headers, signal, ...(body === undefined ? {} : { body }) });
   const text = await response.text();
@@ -278,13 +282,7 @@ const utf8 = new TextDecoder();
  * `fetch` (the body decoded as UTF-8, a leading BOM dropped), at about half its CPU per call. `signal`
  * aborts it until the body has been read, as it aborts `fetch`.
  */
-function sendOverNode(
-  url: string,
-  method: HttpMethod,
-  headers: Record<string, string>,
-  body: string | undefined,
-  signal: AbortSignal,
-): Promise<Answer> {
+function sendOverNode({ url, method, headers, body, signal }: Outgoing): Promise<Answer> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) {
       reject(signal.reason);

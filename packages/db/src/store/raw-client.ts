@@ -13,6 +13,7 @@
 // and store operation on it, and raw-client.test.ts compares its rows with Prisma's on both providers.
 import { isUniqueViolation } from '../errors.js';
 import type { SqliteConnection } from '../sqlite/adapter.js';
+import { mapArg } from '../sqlite/conversion.js';
 import { toDriverAdapterError } from '../sqlite/driver-error.js';
 
 /** A driver connection: a mariadb connection or pool (as the connection guard hands them out), or SQLite's. */
@@ -126,7 +127,6 @@ const q = (name: string) => `\`${name}\``;
 
 /** What differs between the providers' SQL and values. */
 export interface Dialect {
-  readonly provider: 'mysql' | 'sqlite';
   /** A value as the driver binds it for a column of this provider. */
   bind(value: unknown): unknown;
   /** `SELECT … FOR UPDATE` exists (MySQL); SQLite's transactions hold the whole database instead. */
@@ -139,24 +139,15 @@ export interface Dialect {
 
 /** MySQL/MariaDB: an instant as DATETIME(3) text in UTC (as the Prisma adapter binds it). */
 export const MYSQL: Dialect = {
-  provider: 'mysql',
   bind: (value) => (value instanceof Date ? value.toISOString().replace('T', ' ').replace('Z', '') : value),
   rowLocks: true,
   defaultInValues: true,
   nowOnClient: false,
 };
 
-/** SQLite: an instant as ISO 8601 with `+00:00`, a boolean as 0/1 (as Prisma's SQLite client binds them). */
+/** SQLite: values as Prisma's SQLite adapter binds them (`mapArg`: an instant as ISO 8601 with `+00:00`, a boolean as 0/1). */
 export const SQLITE: Dialect = {
-  provider: 'sqlite',
-  bind: (value) =>
-    value instanceof Date
-      ? value.toISOString().replace('Z', '+00:00')
-      : typeof value === 'boolean'
-        ? value
-          ? 1
-          : 0
-        : value,
+  bind: (value) => mapArg(value, undefined),
   rowLocks: false,
   defaultInValues: false,
   nowOnClient: true,

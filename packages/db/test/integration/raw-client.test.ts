@@ -14,14 +14,20 @@ import { providers, useMigratedDatabase } from './databases.js';
 // billing_db's statements run through raw-client.ts, which speaks the part of Prisma's model API the
 // repositories and the store use: on each provider it must read and write exactly what Prisma's client does.
 
+/** Each line of the base schema with the model it belongs to. */
+function schemaLines(): [string, string][] {
+  const schema = readFileSync(new URL('../../prisma/schema.base.prisma', import.meta.url), 'utf8');
+  let model = '';
+  return schema.split('\n').map((line) => {
+    model = /^model (\w+)/.exec(line)?.[1] ?? model;
+    return [model, line];
+  });
+}
+
 describe('raw client: the schema it relies on', () => {
   it('sets the `now()` defaults of exactly the fields whose schema says @default(now())', () => {
-    const schema = readFileSync(new URL('../../prisma/schema.base.prisma', import.meta.url), 'utf8');
     const fields: Record<string, string[]> = {};
-    let model = '';
-    for (const line of schema.split('\n')) {
-      const opened = /^model (\w+)/.exec(line);
-      if (opened) model = opened[1] as string;
+    for (const [model, line] of schemaLines()) {
       const field = /^\s+(\w+)\s.*@default\(now\(\)\)/.exec(line);
       if (field) fields[model] = [...(fields[model] ?? []), field[1] as string];
     }
@@ -30,24 +36,16 @@ describe('raw client: the schema it relies on', () => {
   });
 
   it('sets updatedAt on exactly the models whose schema says @updatedAt', () => {
-    const schema = readFileSync(new URL('../../prisma/schema.base.prisma', import.meta.url), 'utf8');
     const models = new Set<string>();
-    let model = '';
-    for (const line of schema.split('\n')) {
-      const opened = /^model (\w+)/.exec(line);
-      if (opened) model = opened[1] as string;
+    for (const [model, line] of schemaLines()) {
       if (/@updatedAt/.test(line)) models.add(model);
     }
     expect([...UPDATED_AT_MODELS].sort()).toEqual([...models].sort());
   });
 
   it('knows the primary key of every model whose key is not its `id`', () => {
-    const schema = readFileSync(new URL('../../prisma/schema.base.prisma', import.meta.url), 'utf8');
     const keys: Record<string, string[]> = {};
-    let model = '';
-    for (const line of schema.split('\n')) {
-      const opened = /^model (\w+)/.exec(line);
-      if (opened) model = opened[1] as string;
+    for (const [model, line] of schemaLines()) {
       const single = /^\s+(\w+)\s+\S+.*@id\b/.exec(line);
       if (single) keys[model] = [single[1] as string];
       const compound = /@@id\(\[([^\]]+)\]\)/.exec(line);
